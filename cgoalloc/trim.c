@@ -1,0 +1,9 @@
+//go:build cgo
+
+#include "allocator.h"
+
+void ab_trim(const ab_allocator *a)
+{
+	if (a->trim)
+		a->trim();
+}

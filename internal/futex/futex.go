@@ -1,0 +1,294 @@
+// Package futex measures how much wall time selected worker threads (by
+// Linux TID) spend inside futex system calls during a measurement window.
+//
+// Two methods are available:
+//
+//   - Tracepoint: eBPF programs on the syscalls:sys_enter_futex /
+//     sys_exit_futex tracepoints (and the futex_wait/futex_wake/futex_waitv/
+//     futex_requeue ones where the kernel has them) sum, per thread and
+//     in-kernel, the time between syscall entry and exit. Exact; needs root
+//     or CAP_BPF+CAP_PERFMON and tracefs.
+//   - Sampled: no privileges. schedstat gives each thread's blocked
+//     (off-CPU, not runnable) time over the window, and a sampler goroutine
+//     reading /proc/self/task/<tid>/syscall at a fixed rate estimates which
+//     fraction of that blocked time was spent in futex.
+//
+// A Meter is opened once and reused for many Begin/End windows.
+package futex
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Method is the way futex time is measured.
+type Method string
+
+const (
+	// Tracepoint is exact: kernel tracepoints, summed in-kernel by eBPF.
+	Tracepoint Method = "tracepoint"
+	// Sampled is an estimate that needs no privileges.
+	Sampled Method = "sampled"
+	// Unavailable measures nothing: Begin/End work, Futex stays 0.
+	Unavailable Method = "unavailable"
+)
+
+// Methods lists the valid non-empty Method values.
+var Methods = []Method{Tracepoint, Sampled, Unavailable}
+
+const (
+	// DefaultSampleInterval is the sampling period of the Sampled method.
+	DefaultSampleInterval = time.Millisecond
+	// MinSampleInterval is the smallest accepted SampleInterval.
+	MinSampleInterval = 50 * time.Microsecond
+	// DefaultMaxThreads is the default capacity of the tracepoint map.
+	DefaultMaxThreads = 1024
+)
+
+// Options configures Open.
+type Options struct {
+	// Method: "" means auto: Tracepoint if it can be opened, else
+	// Sampled, else Unavailable.
+	Method Method
+	// SampleInterval is the Sampled method's sampling period
+	// (default DefaultSampleInterval).
+	SampleInterval time.Duration
+	// MaxThreads bounds how many tids one window may hold with the
+	// Tracepoint method (default DefaultMaxThreads).
+	MaxThreads int
+}
+
+// ThreadStats is the result for one thread in the last window.
+type ThreadStats struct {
+	TID int
+	// Futex is the time spent in futex syscalls. Tracepoint: exact sum of
+	// (sys_exit - sys_enter) over the calls that entered inside the
+	// window. Sampled: estimate (Blocked × FutexSamples/OffCPUSamples).
+	Futex time.Duration
+	// Calls is the number of futex calls (Tracepoint only; 0 for Sampled).
+	Calls uint64
+	// Wall is the length of this thread's window (Begin..End).
+	Wall time.Duration
+
+	// Sampled-method detail (zero for Tracepoint).
+
+	// OnCPU and RunQueue are the schedstat deltas over the window.
+	OnCPU    time.Duration
+	RunQueue time.Duration
+	// OffCPU is the blocked time: Wall - OnCPU - RunQueue (clamped at 0).
+	OffCPU time.Duration
+	// Samples is the number of samples taken; OffCPUSamples of them found
+	// the thread blocked (not "running") and FutexSamples of those found it
+	// blocked in a futex syscall.
+	Samples       uint64
+	OffCPUSamples uint64
+	FutexSamples  uint64
+	// Exited is set when the thread disappeared during the window; its
+	// figures are then partial (see Warnings).
+	Exited bool
+}
+
+// backend is one measuring method.
+type backend interface {
+	// begin starts a window for tids (validated: non-empty, unique, > 0).
+	begin(tids []int) error
+	// end closes the window and returns per-tid results in tids order,
+	// plus warnings.
+	end() ([]ThreadStats, []string, error)
+	// abort drops an open window without results (used by Close).
+	abort()
+	close() error
+}
+
+// Meter measures futex time of given threads over Begin/End windows. Its
+// methods are safe for concurrent use, but windows do not overlap: Begin on
+// a begun Meter is an error.
+type Meter struct {
+	mu       sync.Mutex
+	method   Method
+	reason   string
+	b        backend
+	active   bool
+	closed   bool
+	stats    []ThreadStats
+	warnings []string
+}
+
+// ErrClosed is returned by Begin and End on a closed Meter.
+var ErrClosed = errors.New("futex: meter is closed")
+
+// Open prepares a meter. With Method "" it picks the best working method;
+// Reason tells why it fell back. It fails only for bad Options or when a
+// forced method cannot work.
+func Open(opts Options) (*Meter, error) {
+	if opts.SampleInterval < 0 {
+		return nil, fmt.Errorf("futex: negative SampleInterval %v", opts.SampleInterval)
+	}
+	if opts.SampleInterval == 0 {
+		opts.SampleInterval = DefaultSampleInterval
+	}
+	if opts.SampleInterval < MinSampleInterval {
+		return nil, fmt.Errorf("futex: SampleInterval %v below minimum %v", opts.SampleInterval, MinSampleInterval)
+	}
+	if opts.MaxThreads < 0 {
+		return nil, fmt.Errorf("futex: negative MaxThreads %d", opts.MaxThreads)
+	}
+	if opts.MaxThreads == 0 {
+		opts.MaxThreads = DefaultMaxThreads
+	}
+
+	switch opts.Method {
+	case Tracepoint:
+		b, note, err := openTracepoint(opts)
+		if err != nil {
+			return nil, fmt.Errorf("futex: method %q unavailable: %w", Tracepoint, err)
+		}
+		return &Meter{method: Tracepoint, reason: note, b: b}, nil
+	case Sampled:
+		b, err := openSampled(opts)
+		if err != nil {
+			return nil, fmt.Errorf("futex: method %q unavailable: %w", Sampled, err)
+		}
+		return &Meter{method: Sampled, b: b}, nil
+	case Unavailable:
+		return &Meter{method: Unavailable, reason: "method unavailable requested", b: &nullBackend{}}, nil
+	case "":
+		// auto
+	default:
+		return nil, fmt.Errorf("futex: unknown method %q (valid: %q, %q, %q, or \"\" for auto)",
+			string(opts.Method), Tracepoint, Sampled, Unavailable)
+	}
+
+	tb, note, terr := openTracepoint(opts)
+	if terr == nil {
+		return &Meter{method: Tracepoint, reason: note, b: tb}, nil
+	}
+	reason := fmt.Sprintf("tracepoint: %v", terr)
+	if note != "" {
+		reason = note + "; " + reason
+	}
+	sb, serr := openSampled(opts)
+	if serr == nil {
+		return &Meter{method: Sampled, reason: reason + "; using sampled", b: sb}, nil
+	}
+	reason += fmt.Sprintf("; sampled: %v; futex time unavailable", serr)
+	return &Meter{method: Unavailable, reason: reason, b: &nullBackend{}}, nil
+}
+
+// Method returns the method in use.
+func (m *Meter) Method() Method { return m.method }
+
+// Reason says why auto selection fell back (and notes side effects such as
+// mounting tracefs); "" if there is nothing to say.
+func (m *Meter) Reason() string { return m.reason }
+
+// Begin opens a window: from now on the futex time of exactly these threads
+// is counted. The threads should be alive and not inside a futex call (a
+// call already in progress at Begin is not counted).
+func (m *Meter) Begin(tids []int) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	if m.active {
+		return errors.New("futex: Begin on a meter whose window is already open (call End first)")
+	}
+	if len(tids) == 0 {
+		return errors.New("futex: Begin with no tids")
+	}
+	seen := make(map[int]struct{}, len(tids))
+	for _, tid := range tids {
+		if tid <= 0 {
+			return fmt.Errorf("futex: invalid tid %d", tid)
+		}
+		if _, dup := seen[tid]; dup {
+			return fmt.Errorf("futex: duplicate tid %d", tid)
+		}
+		seen[tid] = struct{}{}
+	}
+	cp := append([]int(nil), tids...)
+	if err := m.b.begin(cp); err != nil {
+		return err
+	}
+	m.active = true
+	m.stats = nil
+	m.warnings = nil
+	return nil
+}
+
+// End closes the window. The results are available from Threads and
+// Warnings until the next Begin.
+func (m *Meter) End() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	if !m.active {
+		return errors.New("futex: End without Begin")
+	}
+	m.active = false
+	st, warns, err := m.b.end()
+	m.stats = st
+	m.warnings = warns
+	return err
+}
+
+// Threads returns per-thread results for the last completed window, in the
+// order the tids were given to Begin.
+func (m *Meter) Threads() []ThreadStats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]ThreadStats(nil), m.stats...)
+}
+
+// Warnings returns problems noticed during the last completed window
+// (sampler falling behind, threads that exited, a thread inside futex at
+// End, ...). Nil when there were none.
+func (m *Meter) Warnings() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.warnings...)
+}
+
+// Close releases everything the meter holds. It is idempotent.
+func (m *Meter) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil
+	}
+	m.closed = true
+	if m.active {
+		m.b.abort()
+		m.active = false
+	}
+	return m.b.close()
+}
+
+// nullBackend is the Unavailable method: it only measures wall time.
+type nullBackend struct {
+	tids  []int
+	start time.Time
+}
+
+func (n *nullBackend) begin(tids []int) error {
+	n.tids, n.start = tids, time.Now()
+	return nil
+}
+
+func (n *nullBackend) end() ([]ThreadStats, []string, error) {
+	wall := time.Since(n.start)
+	st := make([]ThreadStats, len(n.tids))
+	for i, tid := range n.tids {
+		st[i] = ThreadStats{TID: tid, Wall: wall}
+	}
+	n.tids = nil
+	return st, []string{"futex time unavailable: Futex is not measured"}, nil
+}
+
+func (n *nullBackend) abort()       { n.tids = nil }
+func (n *nullBackend) close() error { return nil }

@@ -1,0 +1,299 @@
+package workloads
+
+/*
+#cgo CFLAGS: -O2 -Wall -Wno-format-truncation -I${SRCDIR}/../cgoalloc
+#cgo LDFLAGS: -lpthread -lm
+#include <stdlib.h>
+#include "harness.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+	"runtime"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/allocbench/allocbench/cgoalloc"
+	"github.com/allocbench/allocbench/internal/procfs"
+)
+
+var kinds = map[string]C.int32_t{
+	"churn":         C.AB_CHURN,
+	"larson":        C.AB_LARSON,
+	"xmalloc":       C.AB_XMALLOC,
+	"cache-scratch": C.AB_CACHE_SCRATCH,
+	"cache-thrash":  C.AB_CACHE_THRASH,
+	"threadtest":    C.AB_THREADTEST,
+	"realloc":       C.AB_REALLOC,
+	"large":         C.AB_LARGE,
+	"mixed":         C.AB_MIXED,
+	"mutex":         C.AB_MUTEX,
+}
+
+var dists = map[sizeDist]C.int32_t{
+	distUniform:       C.AB_DIST_UNIFORM,
+	distInverseSquare: C.AB_DIST_INVSQ,
+	distLog:           C.AB_DIST_LOG,
+}
+
+// Observer watches the worker threads of a run. Begin is called once every
+// worker has started, with their Linux thread IDs, just before the window
+// opens; End just after the last worker has left the window. Between the
+// two, the workers are alive and parked at a barrier when not running the
+// kernel.
+type Observer interface {
+	Begin(tids []int) error
+	End() error
+}
+
+// DefaultSamples is the default cap on latency samples per thread.
+const DefaultSamples = 1 << 14
+
+// minSampleEvery is the sparsest sampling: one op in 256 is timed, so the
+// two clock reads cost well under 1% of the fastest op.
+const minSampleEvery = 256
+
+// Config says what to run.
+type Config struct {
+	Workload string
+	Alloc    string
+	// Threads is the number of worker threads, 1..MaxThreads.
+	Threads int
+	// Ops is the number of ops to run in total; each thread runs an equal
+	// share, rounded up.
+	Ops uint64
+	// Params tune the workload; zero fields take its defaults.
+	Params Params
+	// Seed makes the random sequences repeatable; 0 picks a fixed seed.
+	Seed uint64
+	// Samples caps the latency samples per thread; 0 means DefaultSamples
+	// and a negative value turns sampling off.
+	Samples int
+	// Observer, if not nil, watches the workers around the window.
+	Observer Observer
+}
+
+// SkipError says that the allocator cannot run the workload (floor and a
+// workload that frees across threads). It is not a failure.
+type SkipError struct{ Reason string }
+
+func (e *SkipError) Error() string { return e.Reason }
+
+// IsSkip reports whether err says the combination cannot run.
+func IsSkip(err error) bool {
+	var s *SkipError
+	return errors.As(err, &s)
+}
+
+// Validate checks a Config without running it and returns the workload and
+// resolved parameters.
+func (cfg Config) Validate() (Workload, Params, error) {
+	w, err := Lookup(cfg.Workload)
+	if err != nil {
+		return w, Params{}, err
+	}
+	if err := CheckThreads(cfg.Threads); err != nil {
+		return w, Params{}, err
+	}
+	if cfg.Ops == 0 {
+		return w, Params{}, fmt.Errorf("ops must be at least 1")
+	}
+	if cfg.Samples > 1<<24 {
+		return w, Params{}, fmt.Errorf("samples %d per thread is above the limit of %d", cfg.Samples, 1<<24)
+	}
+	p, err := w.Resolve(cfg.Params)
+	return w, p, err
+}
+
+// CheckThreads checks a thread count.
+func CheckThreads(n int) error {
+	if n < 1 || n > MaxThreads {
+		return fmt.Errorf("thread count %d is out of range (valid: 1..%d)", n, MaxThreads)
+	}
+	return nil
+}
+
+// Run runs one workload on one allocator and returns what the worker threads
+// measured. It fails before anything runs on a bad Config, returns a
+// *SkipError when the allocator cannot run the workload, and returns an error
+// naming the workload, the allocator and the thread when a kernel finds a
+// broken block or a NULL from malloc.
+func Run(cfg Config) (Result, error) {
+	w, p, err := cfg.Validate()
+	if err != nil {
+		return Result{}, err
+	}
+	a, err := cgoalloc.Open(cfg.Alloc)
+	if err != nil {
+		return Result{}, err
+	}
+	if w.CrossThread && !a.Spec().CrossThreadFree {
+		return Result{}, &SkipError{Reason: fmt.Sprintf("%s frees blocks across threads, which allocator %s cannot take", w.Name, a.Name())}
+	}
+
+	threads := cfg.Threads
+	perThread := (cfg.Ops + uint64(threads) - 1) / uint64(threads)
+	sampleCap, sampleMask := sampling(cfg.Samples, perThread)
+	seed := cfg.Seed
+	if seed == 0 {
+		seed = 0x616c6c6f63626e63
+	}
+	cp := C.ab_params{
+		kind:           kinds[w.Name],
+		threads:        C.int32_t(threads),
+		ops_per_thread: C.uint64_t(perThread),
+		min_size:       C.uint64_t(p.MinSize),
+		max_size:       C.uint64_t(p.MaxSize),
+		dist:           dists[w.dist],
+		slots:          C.uint32_t(p.Slots),
+		batch:          C.uint32_t(p.Batch),
+		writes:         C.uint32_t(p.Writes),
+		handoff:        C.uint32_t(p.HandOff),
+		sample_cap:     C.uint32_t(sampleCap),
+		sample_mask:    C.uint64_t(sampleMask),
+		seed:           C.uint64_t(seed),
+		hold_ns:        C.uint64_t(p.Hold.Nanoseconds()),
+		gap_ns:         C.uint64_t(p.Gap.Nanoseconds()),
+	}
+
+	// Start from a common floor: give cached memory back, map the harness's
+	// own memory, and only then take the baseline and reset the peak.
+	a.Trim()
+	var errbuf [256]C.char
+	ctx := C.ab_ctx_new(&cp, (*C.ab_allocator)(a.Table()), &errbuf[0], C.size_t(len(errbuf)))
+	if ctx == nil {
+		return Result{}, fmt.Errorf("workload %s, allocator %s: %s", w.Name, a.Name(), C.GoString(&errbuf[0]))
+	}
+	defer C.ab_ctx_free(ctx)
+	memErr := procfs.ResetPeakRSS()
+	before, err := procfs.ReadMemory()
+	if memErr == nil {
+		memErr = err
+	}
+
+	var g errgroup.Group
+	for i := 0; i < threads; i++ {
+		g.Go(func() error {
+			// The goroutine keeps its OS thread to the end, so the thread
+			// exits with it: each run gets fresh threads, as a C program
+			// would, and no allocator thread cache outlives the run.
+			runtime.LockOSThread()
+			C.ab_worker_main(ctx, C.int(i))
+			return nil
+		})
+	}
+	C.ab_wait_ready(ctx)
+	var obsErr error
+	if cfg.Observer != nil {
+		tids := make([]int, threads)
+		for i := range tids {
+			tids[i] = int(C.ab_result(ctx, C.int(i)).tid)
+		}
+		if obsErr = cfg.Observer.Begin(tids); obsErr != nil {
+			C.ab_abort(ctx)
+		}
+	}
+	C.ab_release(ctx)
+	C.ab_wait_done(ctx)
+	if cfg.Observer != nil && obsErr == nil {
+		obsErr = cfg.Observer.End()
+	}
+	after, err := procfs.ReadMemory()
+	if memErr == nil {
+		memErr = err
+	}
+	C.ab_finish(ctx)
+	_ = g.Wait()
+
+	res := collect(ctx, w, a.Name(), threads)
+	if memErr == nil {
+		res.PeakRSS = after.PeakRSS
+		res.BaseRSS = before.RSS
+		res.MemoryKnown = true
+	}
+	if err := res.failure(); err != nil {
+		return res, err
+	}
+	if obsErr != nil {
+		return res, fmt.Errorf("workload %s, allocator %s: observer: %w", w.Name, a.Name(), obsErr)
+	}
+	return res, nil
+}
+
+// sampling picks the sample cap and mask: the sparsest power-of-two spacing,
+// at least minSampleEvery, whose samples fit the cap.
+func sampling(samples int, perThread uint64) (capacity uint32, mask uint64) {
+	if samples < 0 {
+		return 0, ^uint64(0)
+	}
+	if samples == 0 {
+		samples = DefaultSamples
+	}
+	every := uint64(minSampleEvery)
+	if need := (perThread + uint64(samples) - 1) / uint64(samples); need > every {
+		every = 1 << bits.Len64(need-1)
+	}
+	return uint32(samples), every - 1
+}
+
+func collect(ctx *C.ab_ctx, w Workload, alloc string, threads int) Result {
+	res := Result{
+		Workload: w.Name,
+		Alloc:    alloc,
+		Threads:  threads,
+		PeakLive: int64(C.ab_live_peak(ctx)),
+		Workers:  make([]Worker, threads),
+	}
+	start := uint64(C.ab_start_ns(ctx))
+	var end uint64
+	res.OffCPUKnown = true
+	for i := 0; i < threads; i++ {
+		r := C.ab_result(ctx, C.int(i))
+		wk := Worker{
+			TID:                 int(r.tid),
+			Ops:                 uint64(r.ops),
+			Frees:               uint64(r.frees),
+			Wall:                time.Duration(r.end_ns - r.start_ns),
+			User:                time.Duration(r.user_ns),
+			Sys:                 time.Duration(r.sys_ns),
+			OnCPU:               time.Duration(r.oncpu_ns),
+			RunQueue:            time.Duration(r.runq_ns),
+			VoluntarySwitches:   uint64(r.nvcsw),
+			InvoluntarySwitches: uint64(r.nivcsw),
+			MinorFaults:         uint64(r.minflt),
+			SchedstatKnown:      r.schedstat_ok != 0,
+		}
+		if r.failed != 0 {
+			wk.Err = C.GoString(&r.error[0])
+		}
+		if r.start_ns == 0 {
+			wk.Wall = 0
+		}
+		if uint64(r.end_ns) > end {
+			end = uint64(r.end_ns)
+		}
+		if !wk.SchedstatKnown {
+			res.OffCPUKnown = false
+		}
+		// Latency samples are in ticks of the thread's clock; convert with
+		// the rate the thread saw over its window.
+		if n := int(r.nsamples); n > 0 && r.end_ticks > r.start_ticks && r.end_ns > r.start_ns {
+			nsPerTick := float64(r.end_ns-r.start_ns) / float64(r.end_ticks-r.start_ticks)
+			ticks := unsafe.Slice((*uint32)(unsafe.Pointer(r.samples)), n)
+			for _, t := range ticks {
+				res.samples = append(res.samples, float64(t)*nsPerTick)
+			}
+		}
+		res.Workers[i] = wk
+	}
+	if end > start && start != 0 {
+		res.Window = time.Duration(end - start)
+	}
+	res.Latency = quantiles(res.samples)
+	return res
+}

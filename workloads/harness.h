@@ -1,0 +1,248 @@
+/* The C side of the workload harness: one context per run, one worker per
+ * thread, and the helpers every kernel uses inside its loop (random numbers,
+ * block patterns, latency samples, live-byte accounting). Nothing here calls
+ * into Go: a worker thread enters C once and stays there for the whole run. */
+#ifndef ALLOCBENCH_HARNESS_H
+#define ALLOCBENCH_HARNESS_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "allocator.h"
+
+enum ab_kind {
+	AB_CHURN = 1,
+	AB_LARSON,
+	AB_XMALLOC,
+	AB_CACHE_SCRATCH,
+	AB_CACHE_THRASH,
+	AB_THREADTEST,
+	AB_REALLOC,
+	AB_LARGE,
+	AB_MIXED,
+	AB_MUTEX,
+	AB_KIND_END
+};
+
+enum ab_dist { AB_DIST_UNIFORM = 0, AB_DIST_INVSQ, AB_DIST_LOG };
+
+/* What to run. Each kernel reads the fields it documents. */
+typedef struct ab_params {
+	int32_t kind;
+	int32_t threads;
+	uint64_t ops_per_thread;
+	uint64_t min_size, max_size;
+	int32_t dist;
+	uint32_t slots;   /* live objects per thread (or per handed-on array) */
+	uint32_t batch;   /* objects per batch */
+	uint32_t writes;  /* writes per object (cache workloads) */
+	uint32_t handoff; /* ops between hand-offs, or 1-in-N shared objects */
+	uint32_t sample_cap;
+	uint64_t sample_mask; /* sample op i when (i & mask) == 0 */
+	uint64_t seed;
+	uint64_t hold_ns; /* calibration: time a lock is held */
+	uint64_t gap_ns;  /* calibration: time between lock holds */
+} ab_params;
+
+/* What one worker thread measured. Times are CLOCK_MONOTONIC nanoseconds;
+ * start/end bound the thread's own part of the measured window. */
+typedef struct ab_thread_result {
+	int32_t tid;
+	int32_t failed;
+	char error[256];
+	uint64_t ops;   /* allocations this thread made in the window */
+	uint64_t frees; /* frees this thread made in the window */
+	uint64_t start_ns, end_ns;
+	uint64_t start_ticks, end_ticks;
+	uint64_t user_ns, sys_ns;
+	uint64_t nvcsw, nivcsw, minflt;
+	uint64_t oncpu_ns, runq_ns;
+	int32_t schedstat_ok;
+	uint32_t nsamples;
+	uint32_t *samples; /* latency samples, in ticks */
+} ab_thread_result;
+
+typedef struct ab_ctx ab_ctx;
+typedef struct ab_worker ab_worker;
+
+/* Per-kernel hooks. setup runs before the window (it may allocate, e.g. to
+ * fill the working set), run is the window, teardown frees what is left. */
+typedef struct ab_kernel {
+	int (*setup)(ab_worker *w);
+	int (*run)(ab_worker *w);
+	void (*teardown)(ab_worker *w);
+	/* shared state: made before the workers start, freed after they end */
+	int (*ctx_init)(ab_ctx *c);
+	void (*ctx_free)(ab_ctx *c);
+	/* slots each worker needs in w->slots, w->sizes and w->lat; they are
+	 * mapped before the run so their pages are not counted as the
+	 * allocator's. NULL: none. */
+	uint32_t (*slots)(const ab_params *p);
+} ab_kernel;
+
+#define AB_SIZE_TABLE 4096
+#define AB_CACHE_LINE 64
+
+struct ab_worker {
+	ab_ctx *ctx;
+	int idx;
+	ab_allocator a;
+	uint64_t rng;
+	int64_t live, live_published;
+	uint64_t sample_mask;
+	uint32_t sample_cap;
+	ab_thread_result res;
+	/* kernel state */
+	void **slots;
+	uint32_t *sizes;
+	uint32_t *lat; /* pending latency halves (ticks) for split samples */
+	uint32_t nslots;
+	void *priv;
+	char pad[AB_CACHE_LINE];
+};
+
+struct ab_ctx {
+	ab_params p;
+	ab_allocator a;
+	const ab_kernel *k;
+	ab_worker *workers;
+	size_t workers_bytes;
+	uint32_t sizes[AB_SIZE_TABLE];
+	_Alignas(AB_CACHE_LINE) atomic_int ready;
+	_Alignas(AB_CACHE_LINE) atomic_int go;
+	_Alignas(AB_CACHE_LINE) atomic_int done;
+	_Alignas(AB_CACHE_LINE) atomic_int finish;
+	_Alignas(AB_CACHE_LINE) atomic_int abort_run;
+	_Alignas(AB_CACHE_LINE) atomic_llong live;
+	atomic_llong live_peak;
+	uint64_t start_ns, start_ticks;
+	void *shared; /* kernel's shared state */
+	size_t shared_bytes;
+};
+
+/* Memory for the harness's own structures comes straight from the kernel, so
+ * it never touches the allocator under test. */
+void *ab_sys_alloc(size_t n);
+void ab_sys_free(void *p, size_t n);
+
+ab_ctx *ab_ctx_new(const ab_params *p, const ab_allocator *a, char *err, size_t errlen);
+void ab_ctx_free(ab_ctx *c);
+void ab_worker_main(ab_ctx *c, int idx);
+void ab_wait_ready(ab_ctx *c);
+void ab_release(ab_ctx *c);
+void ab_wait_done(ab_ctx *c);
+void ab_finish(ab_ctx *c);
+ab_thread_result *ab_result(ab_ctx *c, int idx);
+int ab_run_pthreads(ab_ctx *c, char *err, size_t errlen);
+void ab_fail(ab_worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ab_live_publish(ab_worker *w);
+uint64_t ab_now_ns(void);
+void ab_spin_wait(void);
+
+/* The kernels. */
+extern const ab_kernel ab_churn_kernel, ab_larson_kernel, ab_xmalloc_kernel,
+    ab_cache_scratch_kernel, ab_cache_thrash_kernel, ab_threadtest_kernel,
+    ab_realloc_kernel, ab_large_kernel, ab_mixed_kernel, ab_mutex_kernel;
+
+/* Inline helpers for the kernels' loops. */
+
+static inline uint64_t ab_ticks(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return __builtin_ia32_rdtsc();
+#elif defined(__aarch64__)
+	uint64_t v;
+	__asm__ volatile("mrs %0, cntvct_el0" : "=r"(v));
+	return v;
+#else
+	return ab_now_ns();
+#endif
+}
+
+/* wyrand: one multiply per number. */
+static inline uint64_t ab_rand(uint64_t *s)
+{
+	*s += 0xa0761d6478bd642fULL;
+	__uint128_t t = (__uint128_t)*s * (*s ^ 0xe7037ed1a0b428dbULL);
+	return (uint64_t)(t >> 64) ^ (uint64_t)t;
+}
+
+/* ab_below maps 32 random bits onto [0, n) by multiply-shift. */
+static inline uint32_t ab_below(uint64_t r, uint32_t n)
+{
+	return (uint32_t)(((r & 0xffffffffULL) * (uint64_t)n) >> 32);
+}
+
+/* ab_size draws a block size from the run's size table. */
+static inline uint32_t ab_size(const ab_ctx *c, uint64_t r)
+{
+	return c->sizes[r >> 52];
+}
+
+/* The pattern a block carries: its first byte and (if it has one) a
+ * different last byte, both derived from a tag the kernel keeps for it. */
+static inline uint8_t ab_tag(const void *p, size_t n)
+{
+	uint64_t x = ((uint64_t)(uintptr_t)p >> 4) ^ ((uint64_t)n * 0x9E3779B97F4A7C15ULL);
+	return (uint8_t)((x >> 32) ^ x);
+}
+
+static inline void ab_mark(void *p, size_t n, uint8_t tag)
+{
+	unsigned char *b = p;
+	b[n - 1] = (uint8_t)~tag;
+	b[0] = tag;
+}
+
+static inline int ab_intact(const void *p, size_t n, uint8_t tag)
+{
+	const unsigned char *b = p;
+	return b[0] == tag && b[n - 1] == (n > 1 ? (uint8_t)~tag : tag);
+}
+
+static inline void ab_record(ab_worker *w, uint64_t ticks)
+{
+	if (w->res.nsamples < w->sample_cap)
+		w->res.samples[w->res.nsamples++] = ticks > UINT32_MAX ? UINT32_MAX : (uint32_t)ticks;
+}
+
+static inline int ab_sampled(const ab_worker *w, uint64_t i)
+{
+	return __builtin_expect((i & w->sample_mask) == 0, 0);
+}
+
+static inline int ab_aborted(ab_ctx *c)
+{
+	return atomic_load_explicit(&c->abort_run, memory_order_relaxed);
+}
+
+/* ab_check_and_free verifies a block's pattern and frees it. */
+#define AB_CHECKED_FREE(w, fr, p, n, tag, what)                                        \
+	do {                                                                           \
+		if (__builtin_expect(!ab_intact((p), (n), (tag)), 0)) {                \
+			ab_fail((w), "%s: block %p of %zu bytes lost its pattern", (what), \
+			        (void *)(p), (size_t)(n));                             \
+			return -1;                                                     \
+		}                                                                      \
+		(fr)(p);                                                               \
+	} while (0)
+
+#define AB_CHECKED_MALLOC(w, ma, dst, n, what)                                         \
+	do {                                                                           \
+		(dst) = (ma)(n);                                                       \
+		if (__builtin_expect((dst) == NULL, 0)) {                              \
+			ab_fail((w), "%s: malloc(%zu) returned NULL", (what), (size_t)(n)); \
+			return -1;                                                     \
+		}                                                                      \
+		ab_mark((dst), (n), ab_tag((dst), (n)));                               \
+	} while (0)
+
+#endif
+
+/* ab_slots_free frees every block still in a worker's slots. */
+void ab_slots_free(ab_worker *w);
+int ab_replace_ops(ab_worker *w, void **slots, uint32_t *sizes, uint32_t n, uint64_t first, uint64_t ops);
+void ab_abort(ab_ctx *c);
+long long ab_live_peak(ab_ctx *c);
+uint64_t ab_start_ns(ab_ctx *c);

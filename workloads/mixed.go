@@ -1,0 +1,15 @@
+package workloads
+
+// Mixed allocates short-, medium- and long-lived blocks at once. Half the ops
+// allocate a short-lived block of 16..271 bytes and free it at once; 30 in 64
+// put a block of 32..4127 bytes into a ring of 256, freeing the oldest; 2 in
+// 64 replace a random one of 2048 long-lived blocks of 64..2111 bytes. One
+// medium-lived block in 8 (HandOff) is passed through a lock-free queue and
+// freed by another thread. Sizes are uniform within each class.
+var Mixed = register(Workload{
+	Name:        "mixed",
+	Doc:         "short-, medium- and long-lived blocks at once, some freed by other threads",
+	CrossThread: true,
+	Defaults:    Params{HandOff: 8},
+	Uses:        []string{"HandOff"},
+})

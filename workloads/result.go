@@ -1,0 +1,210 @@
+package workloads
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Result is what one run measured. Only the worker threads count, and only
+// inside the measured window: thread start, the start barrier and the join
+// are outside it.
+type Result struct {
+	Workload string
+	Alloc    string
+	Threads  int
+	// Window runs from the release of the start barrier to the end of the
+	// last worker's loop.
+	Window time.Duration
+	// PeakLive is the peak number of bytes the workload held live, summed
+	// over the threads (sampled every thousand ops or so).
+	PeakLive int64
+	// BaseRSS is the process's resident memory just before the workers
+	// started, after the allocator gave its cached memory back; PeakRSS is
+	// the process's peak resident memory during the run.
+	BaseRSS, PeakRSS uint64
+	MemoryKnown      bool
+	// OffCPUKnown is false where /proc/thread-self/schedstat is missing.
+	OffCPUKnown bool
+	Latency     Latency
+	Workers     []Worker
+
+	samples []float64
+}
+
+// Worker is what one worker thread measured over its own part of the window.
+type Worker struct {
+	TID                 int
+	Ops, Frees          uint64
+	Wall                time.Duration
+	User, Sys           time.Duration
+	OnCPU, RunQueue     time.Duration
+	VoluntarySwitches   uint64
+	InvoluntarySwitches uint64
+	MinorFaults         uint64
+	SchedstatKnown      bool
+	Err                 string
+}
+
+// CPU is the thread's CPU time inside its window: the scheduler's exact
+// on-CPU time where schedstat is available, else user plus system time from
+// getrusage, which many kernels only sample at each timer tick.
+func (w Worker) CPU() time.Duration {
+	if w.SchedstatKnown {
+		return w.OnCPU
+	}
+	return w.User + w.Sys
+}
+
+// OffCPU is the time the thread was not running on a CPU inside its window:
+// blocked, or runnable and waiting for a CPU.
+func (w Worker) OffCPU() time.Duration {
+	if d := w.Wall - w.OnCPU; d > 0 {
+		return d
+	}
+	return 0
+}
+
+// Latency holds quantiles of the sampled op latencies.
+type Latency struct {
+	Samples        int
+	P50, P99, P999 float64 // nanoseconds
+}
+
+// Ops is the number of ops all threads ran.
+func (r Result) Ops() uint64 {
+	var n uint64
+	for _, w := range r.Workers {
+		n += w.Ops
+	}
+	return n
+}
+
+// Frees is the number of frees all threads made in the window.
+func (r Result) Frees() uint64 {
+	var n uint64
+	for _, w := range r.Workers {
+		n += w.Frees
+	}
+	return n
+}
+
+// NsPerOp is the window divided by the ops of all threads: the inverse of
+// aggregate throughput.
+func (r Result) NsPerOp() float64 {
+	ops := r.Ops()
+	if ops == 0 {
+		return math.NaN()
+	}
+	return float64(r.Window.Nanoseconds()) / float64(ops)
+}
+
+// OpsPerSec is the aggregate throughput.
+func (r Result) OpsPerSec() float64 {
+	if r.Window <= 0 {
+		return math.NaN()
+	}
+	return float64(r.Ops()) / r.Window.Seconds()
+}
+
+// RSSPerLiveByte is the growth of resident memory over the run's baseline,
+// divided by the peak number of bytes the workload held live: the memory an
+// allocator needs per byte it hands out, harness and runtime excluded.
+func (r Result) RSSPerLiveByte() float64 {
+	if !r.MemoryKnown || r.PeakLive <= 0 {
+		return math.NaN()
+	}
+	growth := float64(r.PeakRSS) - float64(r.BaseRSS)
+	if growth < 0 {
+		growth = 0
+	}
+	return growth / float64(r.PeakLive)
+}
+
+// Metric is one figure of a run, in a unit benchstat understands.
+type Metric struct {
+	Value float64
+	Unit  string
+}
+
+// Metrics returns the run's figures in a fixed order, per op where the unit
+// ends in /op. Figures that could not be measured are left out.
+func (r Result) Metrics() []Metric {
+	ops := float64(r.Ops())
+	if ops == 0 {
+		return nil
+	}
+	var cpu, sys, off, runq time.Duration
+	var vcsw, minflt uint64
+	for _, w := range r.Workers {
+		cpu += w.CPU()
+		sys += w.Sys
+		off += w.OffCPU()
+		runq += w.RunQueue
+		vcsw += w.VoluntarySwitches
+		minflt += w.MinorFaults
+	}
+	ms := []Metric{
+		{r.NsPerOp(), "ns/op"},
+		{float64(cpu.Nanoseconds()) / ops, "cpu-ns/op"},
+		{float64(sys.Nanoseconds()) / ops, "sys-ns/op"},
+	}
+	if r.OffCPUKnown {
+		ms = append(ms,
+			Metric{float64(off.Nanoseconds()) / ops, "offcpu-ns/op"},
+			Metric{float64(runq.Nanoseconds()) / ops, "runq-ns/op"})
+	}
+	ms = append(ms,
+		Metric{float64(vcsw) / ops, "vcsw/op"},
+		Metric{float64(minflt) / ops, "minflt/op"})
+	if r.MemoryKnown {
+		ms = append(ms, Metric{float64(r.PeakRSS), "peak-rss-bytes"})
+		if v := r.RSSPerLiveByte(); !math.IsNaN(v) {
+			ms = append(ms, Metric{v, "rss-per-live-byte"})
+		}
+	}
+	if r.Latency.Samples > 0 {
+		ms = append(ms,
+			Metric{r.Latency.P50, "p50-ns"},
+			Metric{r.Latency.P99, "p99-ns"},
+			Metric{r.Latency.P999, "p999-ns"})
+	}
+	return ms
+}
+
+func (r Result) failure() error {
+	var msgs []string
+	for _, w := range r.Workers {
+		if w.Err != "" {
+			msgs = append(msgs, w.Err)
+		}
+	}
+	if len(msgs) == 0 {
+		if r.Ops() == 0 {
+			return fmt.Errorf("workload %s, allocator %s: no op completed", r.Workload, r.Alloc)
+		}
+		return nil
+	}
+	return fmt.Errorf("workload %s, allocator %s: %w", r.Workload, r.Alloc, errors.New(strings.Join(msgs, "; ")))
+}
+
+// quantiles takes nearest-rank quantiles of the samples.
+func quantiles(samples []float64) Latency {
+	n := len(samples)
+	if n == 0 {
+		return Latency{}
+	}
+	s := append([]float64(nil), samples...)
+	sort.Float64s(s)
+	at := func(q float64) float64 {
+		i := int(math.Ceil(q*float64(n))) - 1
+		if i < 0 {
+			i = 0
+		}
+		return s[i]
+	}
+	return Latency{Samples: n, P50: at(0.50), P99: at(0.99), P999: at(0.999)}
+}

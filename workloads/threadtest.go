@@ -1,0 +1,12 @@
+package workloads
+
+// Threadtest has each thread allocate a batch of 1000 (Batch) 8-byte blocks
+// and then free the whole batch, over and over. A sampled op's latency is the
+// block's malloc plus its free.
+var Threadtest = register(Workload{
+	Name:     "threadtest",
+	Doc:      "each thread allocates a batch of blocks, then frees the batch",
+	Defaults: Params{MinSize: 8, MaxSize: 8, Batch: 1000},
+	Uses:     []string{"MinSize", "MaxSize", "Batch"},
+	dist:     distUniform,
+})
