@@ -1,0 +1,117 @@
+// Package bench runs the allocbench workloads as Go benchmarks and prints
+// the configuration that travels with their results.
+//
+// The benchmarks are named
+//
+//	BenchmarkWorkloads/workload=<w>/alloc=<a>/threads=<n>
+//
+// so that `go test -bench 'Workloads/workload=larson/alloc=jemalloc'`
+// selects and `benchstat -col /alloc` pivots. Another project's benchmark can
+// run any workload on any allocator with Run:
+//
+//	func BenchmarkMine(b *testing.B) {
+//		bench.Run(b, workloads.Config{Workload: "larson", Alloc: "mimalloc", Threads: 4})
+//	}
+package bench
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/allocbench/allocbench/alloc"
+	"github.com/allocbench/allocbench/cgoalloc"
+	"github.com/allocbench/allocbench/workloads"
+)
+
+// RequireEnv names the environment variable that turns a missing allocator
+// into a failure instead of a skip: "all", or a comma-separated list of
+// allocator names. CI sets it so that it cannot pass by skipping.
+const RequireEnv = "ALLOCBENCH_REQUIRE"
+
+// Run runs cfg as a benchmark: b.N ops in total, split across cfg.Threads
+// worker threads, reporting the metrics of workloads.Result.Metrics. A
+// combination that cannot run (floor with a cross-thread workload, an
+// allocator that is not installed) is skipped with the reason, unless
+// RequireEnv names the allocator.
+func Run(b *testing.B, cfg workloads.Config) workloads.Result {
+	b.Helper()
+	cfg.Ops = uint64(b.N)
+	if _, _, err := cfg.Validate(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := cgoalloc.Open(cfg.Alloc); err != nil {
+		if Required(cfg.Alloc) {
+			b.Fatalf("allocator %s is required by %s but cannot be used: %v", cfg.Alloc, RequireEnv, err)
+		}
+		b.Skip(err)
+	}
+	res, err := workloads.Run(cfg)
+	if workloads.IsSkip(err) {
+		b.Skip(err)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	Report(b, res)
+	return res
+}
+
+// Report reports a result's metrics on b.
+func Report(b *testing.B, res workloads.Result) {
+	for _, m := range res.Metrics() {
+		b.ReportMetric(m.Value, m.Unit)
+	}
+}
+
+// Required reports whether RequireEnv names the allocator.
+func Required(name string) bool {
+	v := strings.TrimSpace(os.Getenv(RequireEnv))
+	if v == "" {
+		return false
+	}
+	if v == "all" {
+		return true
+	}
+	for _, f := range strings.Split(v, ",") {
+		if strings.TrimSpace(f) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckRequired returns an error naming every allocator that RequireEnv asks
+// for but this process cannot use. "all" means every allocator this build
+// can load: a static binary cannot load shared libraries, so there "all"
+// means the allocators linked in.
+func CheckRequired() error {
+	v := strings.TrimSpace(os.Getenv(RequireEnv))
+	if v == "" {
+		return nil
+	}
+	names, err := alloc.ParseList(v)
+	if err != nil {
+		return fmt.Errorf("%s: %w", RequireEnv, err)
+	}
+	var missing []string
+	for _, info := range cgoalloc.Probe(names) {
+		if info.Available() {
+			continue
+		}
+		if v == "all" && cgoalloc.Libc().Static && !linkedIn(info.Name) {
+			continue
+		}
+		missing = append(missing, fmt.Sprintf("%s (%s)", info.Name, info.Skipped))
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s=%s, but these allocators cannot be used: %s", RequireEnv, v, strings.Join(missing, "; "))
+	}
+	return nil
+}
+
+func linkedIn(name string) bool {
+	spec, err := alloc.Lookup(name)
+	return err == nil && len(spec.Sonames) == 0
+}
