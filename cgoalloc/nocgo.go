@@ -15,9 +15,11 @@ var ErrNoCgo = errors.New("allocbench measures C allocators and needs cgo: build
 // Allocator is an allocator loaded into this process.
 type Allocator struct{ spec alloc.Spec }
 
-func (a *Allocator) Name() string          { return a.spec.Name }
-func (a *Allocator) Spec() alloc.Spec      { return a.spec }
-func (a *Allocator) Info() alloc.Info      { return alloc.Info{Name: a.spec.Name, Skipped: ErrNoCgo.Error()} }
+func (a *Allocator) Name() string     { return a.spec.Name }
+func (a *Allocator) Spec() alloc.Spec { return a.spec }
+func (a *Allocator) Info() alloc.Info {
+	return alloc.Info{Name: a.spec.Name, Skipped: ErrNoCgo.Error()}
+}
 func (a *Allocator) Table() unsafe.Pointer { return nil }
 func (a *Allocator) Trim()                 {}
 

@@ -49,7 +49,7 @@ static int cache_ops(ab_worker *w)
 			ab_fail(w, "malloc(%u) returned NULL", sz);
 			break;
 		}
-		uint8_t tag = ab_tag(p, sz);
+		uint8_t tag = ab_tag(p, sz, 0);
 		ab_mark(p, sz, tag);
 		touch(p, sz, writes);
 		if (!ab_intact(p, sz, tag)) {
@@ -97,7 +97,7 @@ static int scratch_ctx_init(ab_ctx *c)
 		void *p = c->a.malloc(sz);
 		if (!p)
 			return -1;
-		ab_mark(p, sz, ab_tag(p, sz));
+		ab_mark(p, sz, ab_tag(p, sz, i));
 		s->first[i] = p;
 		s->sizes[i] = sz;
 	}
@@ -124,7 +124,7 @@ static int scratch_run(ab_worker *w)
 	scratch_shared *s = w->ctx->shared;
 	void *p = s->first[w->idx];
 	uint32_t sz = s->sizes[w->idx];
-	if (!ab_intact(p, sz, ab_tag(p, sz))) {
+	if (!ab_intact(p, sz, ab_tag(p, sz, (uint64_t)w->idx))) {
 		ab_fail(w, "handed-over block %p of %u bytes lost its pattern", p, sz);
 		return -1;
 	}

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/cgoalloc"
 	"github.com/allocbench/allocbench/internal/procfs"
 )
@@ -124,11 +125,27 @@ func CheckThreads(n int) error {
 // naming the workload, the allocator and the thread when a kernel finds a
 // broken block or a NULL from malloc.
 func Run(cfg Config) (Result, error) {
-	w, p, err := cfg.Validate()
-	if err != nil {
+	if _, _, err := cfg.Validate(); err != nil {
 		return Result{}, err
 	}
 	a, err := cgoalloc.Open(cfg.Alloc)
+	if err != nil {
+		return Result{}, err
+	}
+	return run(cfg, a)
+}
+
+// allocator is what run needs of an allocator: *cgoalloc.Allocator, or a
+// test's broken one.
+type allocator interface {
+	Name() string
+	Spec() alloc.Spec
+	Table() unsafe.Pointer
+	Trim()
+}
+
+func run(cfg Config, a allocator) (Result, error) {
+	w, p, err := cfg.Validate()
 	if err != nil {
 		return Result{}, err
 	}
@@ -213,7 +230,9 @@ func Run(cfg Config) (Result, error) {
 	res := collect(ctx, w, a.Name(), threads)
 	if memErr == nil {
 		res.PeakRSS = after.PeakRSS
-		res.BaseRSS = before.RSS
+		// Right after the reset the peak is the resident size; read
+		// both from the same counter so that the two compare.
+		res.BaseRSS = before.PeakRSS
 		res.MemoryKnown = true
 	}
 	if err := res.failure(); err != nil {

@@ -181,10 +181,14 @@ static inline uint32_t ab_size(const ab_ctx *c, uint64_t r)
 }
 
 /* The pattern a block carries: its first byte and (if it has one) a
- * different last byte, both derived from a tag the kernel keeps for it. */
-static inline uint8_t ab_tag(const void *p, size_t n)
+ * different last byte, both derived from the block's address, its size and
+ * the slot the kernel keeps it in, so a block handed out twice at once is
+ * caught when the first holder checks it. */
+static inline uint8_t ab_tag(const void *p, size_t n, uint64_t slot)
 {
-	uint64_t x = ((uint64_t)(uintptr_t)p >> 4) ^ ((uint64_t)n * 0x9E3779B97F4A7C15ULL);
+	uint64_t x = ((uint64_t)(uintptr_t)p >> 4) ^ ((uint64_t)n * 0x9E3779B97F4A7C15ULL) ^
+	             ((slot + 1) * 0xD6E8FEB86659FD93ULL);
+	x ^= x >> 29;
 	return (uint8_t)((x >> 32) ^ x);
 }
 
@@ -217,25 +221,14 @@ static inline int ab_aborted(ab_ctx *c)
 	return atomic_load_explicit(&c->abort_run, memory_order_relaxed);
 }
 
-/* ab_check_and_free verifies a block's pattern and frees it. */
-#define AB_CHECKED_FREE(w, fr, p, n, tag, what)                                        \
-	do {                                                                           \
-		if (__builtin_expect(!ab_intact((p), (n), (tag)), 0)) {                \
-			ab_fail((w), "%s: block %p of %zu bytes lost its pattern", (what), \
-			        (void *)(p), (size_t)(n));                             \
-			return -1;                                                     \
-		}                                                                      \
-		(fr)(p);                                                               \
-	} while (0)
-
-#define AB_CHECKED_MALLOC(w, ma, dst, n, what)                                         \
+#define AB_CHECKED_MALLOC(w, ma, dst, n, slot, what)                                       \
 	do {                                                                           \
 		(dst) = (ma)(n);                                                       \
 		if (__builtin_expect((dst) == NULL, 0)) {                              \
 			ab_fail((w), "%s: malloc(%zu) returned NULL", (what), (size_t)(n)); \
 			return -1;                                                     \
 		}                                                                      \
-		ab_mark((dst), (n), ab_tag((dst), (n)));                               \
+		ab_mark((dst), (n), ab_tag((dst), (n), (slot)));                           \
 	} while (0)
 
 #endif

@@ -66,7 +66,7 @@ static int larson_setup(ab_worker *w)
 		for (uint32_t i = 0; i < s->nslots; i++) {
 			uint32_t sz = ab_size(c, ab_rand(&w->rng));
 			void *p;
-			AB_CHECKED_MALLOC(w, w->a.malloc, p, sz, "filling the slot arrays");
+			AB_CHECKED_MALLOC(w, w->a.malloc, p, sz, i, "filling the slot arrays");
 			slots[i] = p;
 			sizes[i] = sz;
 			w->live += sz;

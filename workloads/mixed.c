@@ -14,6 +14,7 @@
 
 #define MIXED_RING 256u
 #define MIXED_LONG 2048u
+#define MIXED_SHORT_SLOT (MIXED_LONG + MIXED_RING)
 
 typedef struct mixed_shared {
 	ab_queue q;
@@ -65,7 +66,7 @@ static int mixed_setup(ab_worker *w)
 	for (uint32_t i = 0; i < MIXED_LONG; i++) {
 		uint32_t sz = 64 + (uint32_t)(ab_rand(&w->rng) >> 53);
 		void *p;
-		AB_CHECKED_MALLOC(w, w->a.malloc, p, sz, "filling the long-lived set");
+		AB_CHECKED_MALLOC(w, w->a.malloc, p, sz, i, "filling the long-lived set");
 		w->slots[i] = p;
 		w->sizes[i] = sz;
 		w->live += sz;
@@ -73,7 +74,7 @@ static int mixed_setup(ab_worker *w)
 	for (uint32_t i = 0; i < MIXED_RING; i++) {
 		uint32_t sz = 32 + (uint32_t)(ab_rand(&w->rng) >> 52);
 		void *p;
-		AB_CHECKED_MALLOC(w, w->a.malloc, p, sz, "filling the ring");
+		AB_CHECKED_MALLOC(w, w->a.malloc, p, sz, MIXED_LONG + i, "filling the ring");
 		t->ring[i] = p;
 		t->ring_sizes[i] = sz;
 		w->live += sz;
@@ -81,19 +82,19 @@ static int mixed_setup(ab_worker *w)
 	return 0;
 }
 
-#define CHECK(p, sz)                                                                      \
-	if (__builtin_expect(!ab_intact((p), (sz), ab_tag((p), (sz))), 0)) {               \
+#define CHECK(p, sz, slot)                                                                \
+	if (__builtin_expect(!ab_intact((p), (sz), ab_tag((p), (sz), (slot))), 0)) {             \
 		ab_fail(w, "block %p of %u bytes lost its pattern", (p), (unsigned)(sz)); \
 		goto out;                                                                 \
 	}
 
-#define ALLOC(p, sz)                                                         \
+#define ALLOC(p, sz, slot)                                                      \
 	(p) = ma(sz);                                                        \
 	if (__builtin_expect((p) == NULL, 0)) {                              \
 		ab_fail(w, "malloc(%u) returned NULL", (unsigned)(sz));      \
 		goto out;                                                    \
 	}                                                                    \
-	ab_mark((p), (sz), ab_tag((p), (sz)));
+	ab_mark((p), (sz), ab_tag((p), (sz), (slot)));
 
 static int mixed_run(ab_worker *w)
 {
@@ -112,27 +113,28 @@ static int mixed_run(ab_worker *w)
 		void *p;
 		if (kind < 32) {
 			uint32_t sz = 16 + (uint32_t)(r >> 56);
-			ALLOC(p, sz);
-			CHECK(p, sz);
+			ALLOC(p, sz, MIXED_SHORT_SLOT);
+			CHECK(p, sz, MIXED_SHORT_SLOT);
 			fr(p);
 			frees++;
 		} else if (kind < 62) {
 			uint32_t sz = 32 + (uint32_t)(r >> 52);
 			void *old = t->ring[t->head];
 			uint32_t osz = t->ring_sizes[t->head];
-			CHECK(old, osz);
-			ALLOC(p, sz);
+			uint32_t slot = MIXED_LONG + t->head;
+			CHECK(old, osz, slot);
+			ALLOC(p, sz, slot);
 			t->ring[t->head] = p;
 			t->ring_sizes[t->head] = sz;
 			if (++t->head == MIXED_RING)
 				t->head = 0;
 			w->live += (int64_t)sz - (int64_t)osz;
-			if (++t->evictions == handoff && ab_queue_push(&s->q, old, osz, 0)) {
+			if (++t->evictions == handoff && ab_queue_push(&s->q, old, osz, slot)) {
 				t->evictions = 0;
 				void *q;
 				uint64_t qsz, aux;
 				if (ab_queue_pop(&s->q, &q, &qsz, &aux)) {
-					CHECK(q, (uint32_t)qsz);
+					CHECK(q, (uint32_t)qsz, aux);
 					fr(q);
 					frees++;
 				}
@@ -147,10 +149,10 @@ static int mixed_run(ab_worker *w)
 			uint32_t k = ab_below(r, MIXED_LONG);
 			void *old = w->slots[k];
 			uint32_t osz = w->sizes[k];
-			CHECK(old, osz);
+			CHECK(old, osz, k);
 			fr(old);
 			frees++;
-			ALLOC(p, sz);
+			ALLOC(p, sz, k);
 			w->slots[k] = p;
 			w->sizes[k] = sz;
 			w->live += (int64_t)sz - (int64_t)osz;

@@ -13,7 +13,7 @@ static int replace_setup(ab_worker *w)
 	for (uint32_t i = 0; i < w->nslots; i++) {
 		uint32_t sz = ab_size(c, ab_rand(&w->rng));
 		void *p;
-		AB_CHECKED_MALLOC(w, w->a.malloc, p, sz, "filling the working set");
+		AB_CHECKED_MALLOC(w, w->a.malloc, p, sz, i, "filling the working set");
 		w->slots[i] = p;
 		w->sizes[i] = sz;
 		w->live += sz;
@@ -38,7 +38,7 @@ int ab_replace_ops(ab_worker *w, void **slots, uint32_t *sizes, uint32_t n, uint
 		uint32_t sz = ab_size(c, r);
 		void *old = slots[k];
 		uint32_t osz = sizes[k];
-		if (__builtin_expect(!ab_intact(old, osz, ab_tag(old, osz)), 0)) {
+		if (__builtin_expect(!ab_intact(old, osz, ab_tag(old, osz, k)), 0)) {
 			ab_fail(w, "block %p of %u bytes lost its pattern", old, osz);
 			break;
 		}
@@ -53,7 +53,7 @@ int ab_replace_ops(ab_worker *w, void **slots, uint32_t *sizes, uint32_t n, uint
 			ab_fail(w, "malloc(%u) returned NULL", sz);
 			break;
 		}
-		ab_mark(p, sz, ab_tag(p, sz));
+		ab_mark(p, sz, ab_tag(p, sz, k));
 		slots[k] = p;
 		sizes[k] = sz;
 		live += (int64_t)sz - (int64_t)osz;

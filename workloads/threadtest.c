@@ -28,7 +28,7 @@ static int tt_run(ab_worker *w)
 				ab_fail(w, "malloc(%u) returned NULL", sz);
 				return -1;
 			}
-			ab_mark(p, sz, ab_tag(p, sz));
+			ab_mark(p, sz, ab_tag(p, sz, j));
 			w->slots[j] = p;
 			w->sizes[j] = sz;
 			w->live += sz;
@@ -37,7 +37,7 @@ static int tt_run(ab_worker *w)
 		for (uint32_t j = 0; j < n; j++) {
 			void *p = w->slots[j];
 			uint32_t sz = w->sizes[j];
-			if (!ab_intact(p, sz, ab_tag(p, sz))) {
+			if (!ab_intact(p, sz, ab_tag(p, sz, j))) {
 				ab_fail(w, "block %p of %u bytes lost its pattern", p, sz);
 				return -1;
 			}

@@ -99,7 +99,7 @@ static int produce(ab_worker *w, xm_batch *b, uint32_t n, uint64_t op)
 			ab_fail(w, "malloc(%u) returned NULL", sz);
 			return -1;
 		}
-		ab_mark(p, sz, ab_tag(p, sz));
+		ab_mark(p, sz, ab_tag(p, sz, j));
 		b->ptrs[j] = p;
 		b->sizes[j] = sz;
 		w->live += sz;
@@ -115,7 +115,7 @@ static int consume(ab_worker *w, xm_batch *b)
 	for (uint32_t j = 0; j < b->count; j++) {
 		void *p = b->ptrs[j];
 		uint32_t sz = b->sizes[j];
-		if (!ab_intact(p, sz, ab_tag(p, sz))) {
+		if (!ab_intact(p, sz, ab_tag(p, sz, j))) {
 			b->count = 0;
 			ab_fail(w, "block %p of %u bytes lost its pattern", p, sz);
 			return -1;
@@ -165,6 +165,7 @@ static int xm_run(ab_worker *w)
 					break;
 				made += n;
 				progressed = 1;
+				ab_live_publish(w);
 				if (made == target)
 					atomic_fetch_add(&s->producers_done, 1);
 			}

@@ -1,0 +1,315 @@
+package workloads
+
+import (
+	"math"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/allocbench/allocbench/alloc"
+	"github.com/allocbench/allocbench/cgoalloc"
+)
+
+func TestMain(m *testing.M) {
+	if err := cgoalloc.PrepareProcess(); err != nil {
+		panic(err)
+	}
+	os.Exit(m.Run())
+}
+
+func TestLookupAndParseList(t *testing.T) {
+	w, err := Lookup("churn")
+	require.NoError(t, err)
+	assert.Equal(t, "churn", w.Name)
+
+	_, err = Lookup("chrun")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"chrun"`)
+	assert.Contains(t, err.Error(), "larson", "the error lists the valid names")
+
+	all, err := ParseList("all")
+	require.NoError(t, err)
+	for _, w := range all {
+		assert.False(t, w.Calibration, "all leaves out calibration workloads")
+	}
+	assert.Len(t, all, len(Names())-1)
+
+	ws, err := ParseList("larson, churn,larson")
+	require.NoError(t, err)
+	require.Len(t, ws, 2)
+	assert.Equal(t, "larson", ws[0].Name)
+	assert.Equal(t, "churn", ws[1].Name)
+
+	for _, bad := range []string{"", "churn,,larson", "churn,nope"} {
+		_, err := ParseList(bad)
+		assert.Error(t, err, "%q", bad)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	p, err := Churn.Resolve(Params{})
+	require.NoError(t, err)
+	assert.Equal(t, Churn.Defaults, p)
+
+	p, err = Churn.Resolve(Params{MaxSize: 1024})
+	require.NoError(t, err)
+	assert.EqualValues(t, 4, p.MinSize)
+	assert.EqualValues(t, 1024, p.MaxSize)
+
+	cases := []struct {
+		w    Workload
+		p    Params
+		want string
+	}{
+		{Churn, Params{MinSize: 100, MaxSize: 10}, "min size 100 is above max size 10"},
+		{Churn, Params{MinSize: 64}, ""}, // 64 <= 32768: fine
+		{Churn, Params{MaxSize: 2 << 30}, "above the limit"},
+		{Churn, Params{Batch: 10}, "does not take Batch"},
+		{Churn, Params{Slots: maxSlots + 1}, "Slots 16777217 is out of range"},
+		{Mixed, Params{MinSize: 8}, "does not take MinSize"},
+		{Mutex, Params{Hold: -1}, "must not be negative"},
+		{Mutex, Params{Hold: 2 * maxHoldTime}, "at most"},
+		{Larson, Params{HandOff: maxHandOff + 1}, "HandOff"},
+	}
+	for _, c := range cases {
+		_, err := c.w.Resolve(c.p)
+		if c.want == "" {
+			assert.NoError(t, err, "%s %+v", c.w.Name, c.p)
+			continue
+		}
+		if assert.Error(t, err, "%s %+v", c.w.Name, c.p) {
+			assert.Contains(t, err.Error(), c.want)
+			assert.Contains(t, err.Error(), c.w.Name, "the error names the workload")
+		}
+	}
+}
+
+func TestValidateBadInput(t *testing.T) {
+	good := Config{Workload: "churn", Alloc: "libc", Threads: 2, Ops: 10}
+	_, _, err := good.Validate()
+	require.NoError(t, err)
+
+	cases := []struct {
+		mut  func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.Threads = 0 }, "thread count 0 is out of range (valid: 1..4096)"},
+		{func(c *Config) { c.Threads = 4097 }, "thread count 4097"},
+		{func(c *Config) { c.Threads = -3 }, "thread count -3"},
+		{func(c *Config) { c.Ops = 0 }, "ops must be at least 1"},
+		{func(c *Config) { c.Workload = "nope" }, `unknown workload "nope"`},
+		{func(c *Config) { c.Params.MinSize, c.Params.MaxSize = 9, 3 }, "min size 9 is above max size 3"},
+		{func(c *Config) { c.Samples = 1 << 25 }, "samples"},
+	}
+	for _, c := range cases {
+		cfg := good
+		c.mut(&cfg)
+		_, err := Run(cfg)
+		if assert.Error(t, err) {
+			assert.Contains(t, err.Error(), c.want)
+		}
+	}
+	_, err = Run(Config{Workload: "churn", Alloc: "ptmalloc9", Threads: 1, Ops: 10})
+	if assert.Error(t, err) {
+		assert.Contains(t, err.Error(), `unknown allocator "ptmalloc9"`)
+		assert.Contains(t, err.Error(), "jemalloc")
+	}
+}
+
+// available returns the allocators this process can use; with
+// ALLOCBENCH_REQUIRE set, a missing one fails the test instead.
+func available(t *testing.T) []string {
+	t.Helper()
+	var names []string
+	for _, info := range cgoalloc.Probe(alloc.Names()) {
+		if info.Available() {
+			names = append(names, info.Name)
+			continue
+		}
+		if required(info.Name) {
+			t.Errorf("allocator %s is required but cannot be used: %s", info.Name, info.Skipped)
+		} else {
+			t.Logf("skipping allocator %s: %s", info.Name, info.Skipped)
+		}
+	}
+	return names
+}
+
+func required(name string) bool {
+	v := os.Getenv("ALLOCBENCH_REQUIRE")
+	if v == "all" {
+		spec, _ := alloc.Lookup(name)
+		return !(cgoalloc.Libc().Static && len(spec.Sonames) > 0)
+	}
+	for _, f := range strings.Split(v, ",") {
+		if strings.TrimSpace(f) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// TestEveryWorkloadEveryAllocator runs each workload briefly on each
+// available allocator and checks integrity and that the figures are sane.
+// It asserts no timing: only relations that hold on any machine.
+func TestEveryWorkloadEveryAllocator(t *testing.T) {
+	allocs := available(t)
+	require.NotEmpty(t, allocs)
+	for _, w := range catalogue {
+		for _, a := range allocs {
+			for _, threads := range []int{1, 3} {
+				ops := uint64(20000)
+				if w.Name == "mutex" {
+					ops = 200
+				}
+				cfg := Config{Workload: w.Name, Alloc: a, Threads: threads, Ops: ops}
+				res, err := Run(cfg)
+				if w.CrossThread && a == alloc.Floor {
+					require.Error(t, err)
+					assert.True(t, IsSkip(err), "floor skips %s with a reason: %v", w.Name, err)
+					continue
+				}
+				require.NoError(t, err, "%s/%s/%d", w.Name, a, threads)
+				checkSane(t, cfg, w, res)
+			}
+		}
+	}
+}
+
+func checkSane(t *testing.T, cfg Config, w Workload, res Result) {
+	t.Helper()
+	name := res.Workload + "/" + res.Alloc
+	assert.Equal(t, cfg.Threads, len(res.Workers), name)
+	assert.GreaterOrEqual(t, res.Ops(), cfg.Ops, "%s: every op requested ran", name)
+	switch w.Name {
+	case "mutex":
+	case "mixed":
+		// Blocks handed to the queue wait there, so a few fewer frees.
+		assert.LessOrEqual(t, res.Frees(), res.Ops(), name)
+		assert.GreaterOrEqual(t, float64(res.Frees()), 0.9*float64(res.Ops()), name)
+	default:
+		assert.Equal(t, res.Ops(), res.Frees()-extraFrees(w, cfg.Threads), "%s: every block allocated in the window was freed in it", name)
+	}
+	assert.Positive(t, res.Window, name)
+	tids := map[int]bool{}
+	for _, wk := range res.Workers {
+		assert.Positive(t, wk.TID, name)
+		tids[wk.TID] = true
+		assert.Empty(t, wk.Err, name)
+		assert.LessOrEqual(t, wk.Wall, res.Window, "%s: a thread's part lies inside the window", name)
+		if wk.SchedstatKnown {
+			// Slack for the clocks' different granularity.
+			assert.LessOrEqual(t, float64(wk.OnCPU), float64(wk.Wall)*1.05+2e6, "%s: on-CPU time within wall time", name)
+		}
+	}
+	assert.Len(t, tids, cfg.Threads, "%s: each worker ran on its own thread", name)
+	if w.Name != "mutex" {
+		assert.Positive(t, res.PeakLive, "%s: live bytes were counted", name)
+	}
+	require.Positive(t, res.Latency.Samples, name)
+	assert.LessOrEqual(t, res.Latency.P50, res.Latency.P99, name)
+	assert.LessOrEqual(t, res.Latency.P99, res.Latency.P999, name)
+	units := map[string]float64{}
+	for _, m := range res.Metrics() {
+		assert.False(t, math.IsNaN(m.Value) || math.IsInf(m.Value, 0) || m.Value < 0, "%s: %s = %v", name, m.Unit, m.Value)
+		units[m.Unit] = m.Value
+	}
+	for _, u := range []string{"ns/op", "cpu-ns/op", "sys-ns/op", "vcsw/op", "minflt/op", "p50-ns", "p99-ns", "p999-ns"} {
+		assert.Contains(t, units, u, name)
+	}
+	if res.MemoryKnown {
+		assert.Contains(t, units, "peak-rss-bytes", name)
+		// The kernel's RSS counters are summed per CPU and may lag by a
+		// few pages, so the peak can read a little under the baseline.
+		assert.GreaterOrEqual(t, float64(res.PeakRSS), float64(res.BaseRSS)-float64(1<<20), name)
+	}
+	// CPU time cannot exceed what the threads could have used.
+	assert.LessOrEqual(t, units["cpu-ns/op"], units["ns/op"]*float64(cfg.Threads)*1.1+1, "%s: cpu-ns/op within threads × ns/op", name)
+}
+
+// extraFrees is the number of frees a workload makes in its window of
+// blocks allocated before it: cache-scratch's handed-over first blocks.
+func extraFrees(w Workload, threads int) uint64 {
+	if w.Name == "cache-scratch" {
+		return uint64(threads)
+	}
+	return 0
+}
+
+func TestBrokenAllocatorIsCaught(t *testing.T) {
+	for _, w := range []string{"churn", "larson", "xmalloc", "threadtest", "realloc", "large", "mixed", "cache-thrash"} {
+		for _, reuse := range []bool{false, true} {
+			if reuse && w == "cache-thrash" {
+				continue // it frees each block before the next malloc: nothing to overlap
+			}
+			f, err := newFaultyAllocator(reuse, 97)
+			require.NoError(t, err)
+			_, err = run(Config{Workload: w, Alloc: f.Name(), Threads: 2, Ops: 5000}, f)
+			require.Error(t, err, "%s on %s must fail", w, f.Name())
+			msg := err.Error()
+			assert.Contains(t, msg, "workload "+w, msg)
+			assert.Contains(t, msg, "allocator "+f.Name(), msg)
+			assert.Contains(t, msg, "thread ", msg)
+			if reuse {
+				assert.Regexp(t, "lost its pattern|did not keep the contents", msg)
+			} else {
+				assert.Contains(t, msg, "returned NULL", msg)
+			}
+		}
+	}
+}
+
+func TestSampling(t *testing.T) {
+	capacity, mask := sampling(0, 1000)
+	assert.EqualValues(t, DefaultSamples, capacity)
+	assert.EqualValues(t, minSampleEvery-1, mask, "never denser than one op in %d", minSampleEvery)
+
+	capacity, mask = sampling(100, 1_000_000)
+	assert.EqualValues(t, 100, capacity)
+	assert.LessOrEqual(t, uint64(1_000_000)/(mask+1), uint64(100), "samples fit the cap")
+	assert.Zero(t, (mask+1)&mask, "spacing is a power of two")
+
+	capacity, mask = sampling(-1, 1000)
+	assert.Zero(t, capacity)
+	assert.Equal(t, ^uint64(0), mask)
+
+	res, err := Run(Config{Workload: "churn", Alloc: "libc", Threads: 1, Ops: 10000, Samples: -1})
+	require.NoError(t, err)
+	assert.Zero(t, res.Latency.Samples, "sampling off records nothing")
+}
+
+func TestQuantiles(t *testing.T) {
+	var s []float64
+	for i := 1; i <= 1000; i++ {
+		s = append(s, float64(i))
+	}
+	q := quantiles(s)
+	assert.Equal(t, 1000, q.Samples)
+	assert.Equal(t, 500.0, q.P50)
+	assert.Equal(t, 990.0, q.P99)
+	assert.Equal(t, 999.0, q.P999)
+	assert.Equal(t, Latency{}, quantiles(nil))
+}
+
+type recorder struct {
+	begun, ended int
+	tids         []int
+}
+
+func (r *recorder) Begin(tids []int) error { r.begun++; r.tids = tids; return nil }
+func (r *recorder) End() error             { r.ended++; return nil }
+
+func TestObserverSeesTheWorkers(t *testing.T) {
+	rec := &recorder{}
+	res, err := Run(Config{Workload: "churn", Alloc: "libc", Threads: 3, Ops: 3000, Observer: rec})
+	require.NoError(t, err)
+	assert.Equal(t, 1, rec.begun)
+	assert.Equal(t, 1, rec.ended)
+	require.Len(t, rec.tids, 3)
+	for i, wk := range res.Workers {
+		assert.Equal(t, wk.TID, rec.tids[i])
+	}
+}
