@@ -5,7 +5,6 @@ package alloc
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -186,15 +185,4 @@ func (i Info) ConfigValue() string {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
-}
-
-// Sorted returns infos in table order.
-func Sorted(infos []Info) []Info {
-	rank := map[string]int{}
-	for i, n := range Names() {
-		rank[n] = i
-	}
-	out := append([]Info(nil), infos...)
-	sort.SliceStable(out, func(a, b int) bool { return rank[out[a].Name] < rank[out[b].Name] })
-	return out
 }

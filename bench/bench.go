@@ -65,14 +65,15 @@ func Report(b *testing.B, res workloads.Result) {
 	}
 }
 
-// Required reports whether RequireEnv names the allocator.
+// Required reports whether RequireEnv names the allocator. "all" names
+// every allocator this build can load (see CheckRequired).
 func Required(name string) bool {
 	v := strings.TrimSpace(os.Getenv(RequireEnv))
 	if v == "" {
 		return false
 	}
 	if v == "all" {
-		return true
+		return !cgoalloc.Libc().Static || linkedIn(name)
 	}
 	for _, f := range strings.Split(v, ",") {
 		if strings.TrimSpace(f) == name {

@@ -41,5 +41,7 @@ int ab_load_jemalloc(ab_allocator *a, ab_load_info *info, const char *soname);
 int ab_load_mimalloc(ab_allocator *a, ab_load_info *info, const char *soname);
 int ab_load_tcmalloc(ab_allocator *a, ab_load_info *info, const char *soname);
 void ab_trim(const ab_allocator *a);
+/* ab_nop does nothing: the cost of a cgo call, measured. */
+void ab_nop(void);
 
 #endif

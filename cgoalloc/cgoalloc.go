@@ -174,3 +174,6 @@ func loadHint(spec alloc.Spec, errs []string) string {
 	}
 	return ""
 }
+
+// nop makes one empty cgo call, for the benchmark of the call's cost.
+func nop() { C.ab_nop() }

@@ -1,0 +1,123 @@
+package bench
+
+import (
+	"bytes"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/allocbench/allocbench/alloc"
+	"github.com/allocbench/allocbench/cgoalloc"
+)
+
+func TestDefaultThreads(t *testing.T) {
+	ts := DefaultThreads()
+	n := runtime.NumCPU()
+	assert.Contains(t, ts, 1)
+	assert.Contains(t, ts, 2)
+	assert.Contains(t, ts, n)
+	assert.Contains(t, ts, 2*n)
+	for i := 1; i < len(ts); i++ {
+		assert.Less(t, ts[i-1], ts[i], "increasing, no duplicates")
+	}
+}
+
+func TestParseThreads(t *testing.T) {
+	ts, err := ParseThreads("8, 1,2,8")
+	require.NoError(t, err)
+	assert.Equal(t, []int{1, 2, 8}, ts)
+
+	for in, want := range map[string]string{
+		"":       "empty thread list",
+		"0":      "thread count 0 is out of range (valid: 1..4096)",
+		"4097":   "thread count 4097 is out of range",
+		"-2":     "thread count -2",
+		"two":    `thread count "two" is not a whole number`,
+		"1,,2":   `thread count "" is not a whole number`,
+		"1.5":    `thread count "1.5"`,
+		"1;2":    `thread count "1;2"`,
+		"999999": "thread count 999999",
+	} {
+		_, err := ParseThreads(in)
+		if assert.Error(t, err, "%q", in) {
+			assert.Contains(t, err.Error(), want, "%q", in)
+		}
+	}
+}
+
+func TestRequired(t *testing.T) {
+	t.Setenv(RequireEnv, "")
+	assert.False(t, Required("libc"))
+	t.Setenv(RequireEnv, "all")
+	assert.True(t, Required("tcmalloc"))
+	t.Setenv(RequireEnv, "libc, mimalloc")
+	assert.True(t, Required("mimalloc"))
+	assert.False(t, Required("jemalloc"))
+}
+
+func TestCheckRequired(t *testing.T) {
+	t.Setenv(RequireEnv, "libc,floor")
+	assert.NoError(t, CheckRequired(), "libc and floor are always there")
+
+	t.Setenv(RequireEnv, "libc,hoard")
+	err := CheckRequired()
+	if assert.Error(t, err) {
+		assert.Contains(t, err.Error(), `unknown allocator "hoard"`)
+	}
+
+	if cgoalloc.Libc().Static {
+		t.Setenv(RequireEnv, "jemalloc")
+		err := CheckRequired()
+		if assert.Error(t, err, "a static build cannot load jemalloc") {
+			assert.Contains(t, err.Error(), "jemalloc")
+		}
+		t.Setenv(RequireEnv, "all")
+		assert.NoError(t, CheckRequired(), "in a static build, all means the allocators linked in")
+	}
+}
+
+// The configuration lines must be read back by benchfmt, the reader
+// benchstat uses, with every key we print.
+func TestConfigLinesReadByBenchfmt(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, WriteConfig(&buf, alloc.Names()))
+	buf.WriteString("BenchmarkWorkloads/workload=churn/alloc=libc/threads=1-2 100 12.5 ns/op 3.5 p99-ns\n")
+
+	r := benchfmt.NewReader(&buf, "config")
+	var res *benchfmt.Result
+	for r.Scan() {
+		if rec, ok := r.Result().(*benchfmt.Result); ok {
+			res = rec.Clone()
+		} else if se, ok := r.Result().(*benchfmt.SyntaxError); ok {
+			t.Errorf("benchfmt: %v", se)
+		}
+	}
+	require.NoError(t, r.Err())
+	require.NotNil(t, res, "the benchmark line is read")
+
+	libc := cgoalloc.Libc()
+	assert.Equal(t, libc.Name, res.GetConfig("libc"))
+	assert.Equal(t, libc.Version, res.GetConfig("libc-version"))
+	for _, key := range []string{"kernel", "distro", "cpu-brand", "cpu-cores", "cpu-threads-per-core",
+		"cpu-cache-line", "cpu-l2", "cpu-l3", "gomaxprocs", "cgroup-cpu-quota", "cgroup-memory-limit"} {
+		assert.NotEmpty(t, res.GetConfig(key), key)
+	}
+	for _, name := range alloc.Names() {
+		v := res.GetConfig("alloc-" + name)
+		assert.NotEmpty(t, v, name)
+		if strings.HasPrefix(v, "skipped: ") {
+			assert.Greater(t, len(v), len("skipped: "), "%s says why it was skipped", name)
+		}
+	}
+	name, _ := res.Name.Parts()
+	assert.Equal(t, "Workloads", string(name))
+	units := map[string]float64{}
+	for _, v := range res.Values {
+		units[v.OrigUnit] = v.OrigValue
+	}
+	assert.Equal(t, map[string]float64{"ns/op": 12.5, "p99-ns": 3.5}, units)
+}

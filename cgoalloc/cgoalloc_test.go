@@ -1,0 +1,150 @@
+package cgoalloc
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/allocbench/allocbench/alloc"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv("ALLOCBENCH_OPEN_LIBC_CHILD") != "" {
+		// Child of TestPreloadedMallocIsNotCalledLibc: report what the
+		// libc loader says about this process and exit.
+		if _, err := Open(alloc.Libc); err != nil {
+			fmt.Println("open libc:", err)
+			os.Exit(3)
+		}
+		fmt.Println("open libc: ok")
+		os.Exit(0)
+	}
+	if err := PrepareProcess(); err != nil {
+		panic(err)
+	}
+	os.Exit(m.Run())
+}
+
+func requiredAll() bool { return os.Getenv("ALLOCBENCH_REQUIRE") == "all" }
+
+func TestLibcIdentified(t *testing.T) {
+	l := Libc()
+	require.Contains(t, []string{"glibc", "musl"}, l.Name)
+	assert.NotEqual(t, "unknown", l.Version)
+	assert.Regexp(t, `^\d+\.\d+`, l.Version)
+	assert.FileExists(t, l.Path)
+}
+
+func TestEveryAllocatorIdentifiesItself(t *testing.T) {
+	libc := Libc()
+	for _, name := range alloc.Names() {
+		a, err := Open(name)
+		spec, _ := alloc.Lookup(name)
+		if err != nil {
+			if libc.Static && len(spec.Sonames) > 0 {
+				assert.Contains(t, err.Error(), "statically", name)
+				continue
+			}
+			if requiredAll() {
+				t.Errorf("%s: %v", name, err)
+			} else {
+				t.Logf("skipping %s: %v", name, err)
+			}
+			continue
+		}
+		info := a.Info()
+		assert.Equal(t, name, info.Name)
+		assert.NotEmpty(t, info.Version, name)
+		assert.NotNil(t, a.Table(), name)
+		switch {
+		case name == alloc.Libc:
+			assert.Equal(t, libc.Path, info.ServedBy, "libc's malloc is served by the libc")
+			assert.Contains(t, info.Version, libc.Name)
+		case len(spec.Sonames) > 0:
+			assert.Equal(t, info.Library, info.ServedBy, "%s's entry points come from its own library", name)
+			stem := strings.SplitN(spec.Sonames[0], ".so", 2)[0]
+			assert.True(t, strings.HasPrefix(filepath.Base(info.Library), stem), "%s loaded from %s", name, info.Library)
+		}
+		again, err := Open(name)
+		require.NoError(t, err)
+		assert.Same(t, a, again, "allocators are loaded once")
+	}
+}
+
+func TestVersions(t *testing.T) {
+	for name, pattern := range map[string]string{
+		alloc.Jemalloc: `^\d+\.\d+\.\d+-`,
+		alloc.Mimalloc: `^\d+\.\d+\.\d+$`,
+		alloc.Tcmalloc: `^gperftools \d+\.\d+`,
+	} {
+		a, err := Open(name)
+		if err != nil {
+			if requiredAll() && !Libc().Static {
+				t.Errorf("%s: %v", name, err)
+			}
+			continue
+		}
+		assert.Regexp(t, pattern, a.Info().Version, name)
+	}
+}
+
+func TestOpenUnknown(t *testing.T) {
+	_, err := Open("hoard")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `unknown allocator "hoard"`)
+}
+
+func TestLoadHint(t *testing.T) {
+	spec, _ := alloc.Lookup(alloc.Jemalloc)
+	assert.Contains(t, loadHint(spec, []string{"dlopen: libjemalloc.so.2: cannot allocate memory in static TLS block"}), "PrepareProcess")
+	assert.Contains(t, loadHint(spec, []string{"dlopen: libjemalloc.so.2: cannot open shared object file: No such file or directory"}), "apt-get install libjemalloc2")
+}
+
+// A malloc library preloaded into the process replaces the libc's malloc
+// for every caller; the libc allocator must refuse to carry the libc's name
+// then.
+func TestPreloadedMallocIsNotCalledLibc(t *testing.T) {
+	if Libc().Static {
+		t.Skip("a static binary cannot have a library preloaded")
+	}
+	lib := "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2"
+	if _, err := os.Stat(lib); err != nil {
+		if requiredAll() {
+			t.Fatalf("%s is needed for this test: %v", lib, err)
+		}
+		t.Skipf("%s is not installed", lib)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run", "^$")
+	cmd.Env = append(os.Environ(), "ALLOCBENCH_OPEN_LIBC_CHILD=1", "LD_PRELOAD="+lib)
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err, "the child must refuse: %s", out)
+	assert.Contains(t, string(out), "malloc is served by /usr/lib/x86_64-linux-gnu/libmimalloc.so")
+	assert.Contains(t, string(out), "not by the C library")
+
+	cmd = exec.Command(os.Args[0], "-test.run", "^$")
+	cmd.Env = append(os.Environ(), "ALLOCBENCH_OPEN_LIBC_CHILD=1")
+	out, err = cmd.CombinedOutput()
+	require.NoError(t, err, "without the preload the child opens libc: %s", out)
+}
+
+func TestFloorAllocates(t *testing.T) {
+	a, err := Open(alloc.Floor)
+	require.NoError(t, err)
+	assert.False(t, a.Spec().CrossThreadFree)
+	assert.Equal(t, "harness", a.Info().Version)
+}
+
+// BenchmarkCgoCall measures one empty call into C: the cost the harness
+// pays once per thread per run, and what a kernel would pay per op if it
+// crossed into C for every malloc.
+func BenchmarkCgoCall(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		nop()
+	}
+}
