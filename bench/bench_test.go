@@ -9,13 +9,21 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/cgoalloc"
+	"github.com/allocbench/allocbench/internal/sysinfo"
 	"github.com/allocbench/allocbench/workloads"
 )
 
-var threadsFlag = flag.String("allocbench.threads", "", "comma-separated thread counts for the benchmarks (default: $"+ThreadsEnv+", else 1,2,NumCPU,2×NumCPU)")
+var (
+	threadsFlag = flag.String("allocbench.threads", "", "comma-separated thread counts for the benchmarks (default: $"+ThreadsEnv+", else 1,2,NumCPU,2×NumCPU)")
+	futexFlag   = flag.String("allocbench.futex", "", "futex measurement: auto, tracepoint, sampled or off (default: $"+FutexEnv+", else auto)")
+)
 
-// benchThreads is the thread list the benchmarks run, set in TestMain.
-var benchThreads []int
+// benchThreads and benchFutex are the thread list and futex method the
+// benchmarks use, set in TestMain.
+var (
+	benchThreads []int
+	benchFutex   string
+)
 
 func TestMain(m *testing.M) {
 	if err := cgoalloc.PrepareProcess(); err != nil {
@@ -47,13 +55,23 @@ func setup() error {
 		}
 		benchThreads = ts
 	}
+	method, err := FutexMethod(*futexFlag)
+	if err != nil {
+		return err
+	}
 	if err := CheckRequired(); err != nil {
 		return err
 	}
-	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
-		return WriteConfig(os.Stdout, alloc.Names())
+	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
+		return nil
 	}
-	return nil
+	lines := ConfigLines(alloc.Names())
+	lines = append(lines, FutexConfigLines(method)...)
+	benchFutex = method
+	if used, _, err := workloads.FutexMeterInfo(method); err != nil || used == "unavailable" {
+		benchFutex = workloads.FutexOff
+	}
+	return sysinfo.WriteConfig(os.Stdout, lines)
 }
 
 // BenchmarkWorkloads runs every workload on every allocator at every thread
@@ -65,7 +83,7 @@ func BenchmarkWorkloads(b *testing.B) {
 				b.Run("alloc="+a, func(b *testing.B) {
 					for _, n := range benchThreads {
 						b.Run("threads="+strconv.Itoa(n), func(b *testing.B) {
-							Run(b, workloads.Config{Workload: w.Name, Alloc: a, Threads: n})
+							Run(b, workloads.Config{Workload: w.Name, Alloc: a, Threads: n, Futex: benchFutex})
 						})
 					}
 				})

@@ -77,6 +77,9 @@ type Config struct {
 	Samples int
 	// Observer, if not nil, watches the workers around the window.
 	Observer Observer
+	// Futex selects how the worker threads' futex time is measured (see
+	// FutexMethods); empty measures none.
+	Futex string
 }
 
 // SkipError says that the allocator cannot run the workload (floor and a
@@ -103,6 +106,9 @@ func (cfg Config) Validate() (Workload, Params, error) {
 	}
 	if cfg.Ops == 0 {
 		return w, Params{}, fmt.Errorf("ops must be at least 1")
+	}
+	if err := CheckFutexMethod(cfg.Futex); err != nil {
+		return w, Params{}, err
 	}
 	if cfg.Samples > 1<<24 {
 		return w, Params{}, fmt.Errorf("samples %d per thread is above the limit of %d", cfg.Samples, 1<<24)
@@ -178,6 +184,18 @@ func run(cfg Config, a allocator) (Result, error) {
 		gap_ns:         C.uint64_t(p.Gap.Nanoseconds()),
 	}
 
+	var fo *futexObserver
+	if cfg.Futex != FutexOff {
+		meter, err := openMeter(cfg.Futex)
+		if err != nil {
+			return Result{}, fmt.Errorf("futex method %s: %w", cfg.Futex, err)
+		}
+		futexMu.Lock()
+		defer futexMu.Unlock()
+		fo = &futexObserver{meter: meter, next: cfg.Observer}
+		cfg.Observer = fo
+	}
+
 	// Start from a common floor: give cached memory back, map the harness's
 	// own memory, and only then take the baseline and reset the peak.
 	a.Trim()
@@ -228,6 +246,9 @@ func run(cfg Config, a allocator) (Result, error) {
 	_ = g.Wait()
 
 	res := collect(ctx, w, a.Name(), threads)
+	if fo != nil && obsErr == nil {
+		res.Futex = fo.result()
+	}
 	if memErr == nil {
 		res.PeakRSS = after.PeakRSS
 		// Right after the reset the peak is the resident size; read
@@ -285,6 +306,7 @@ func collect(ctx *C.ab_ctx, w Workload, alloc string, threads int) Result {
 			VoluntarySwitches:   uint64(r.nvcsw),
 			InvoluntarySwitches: uint64(r.nivcsw),
 			MinorFaults:         uint64(r.minflt),
+			Held:                time.Duration(r.held_ns),
 			SchedstatKnown:      r.schedstat_ok != 0,
 		}
 		if r.failed != 0 {

@@ -58,6 +58,7 @@ typedef struct ab_thread_result {
 	uint64_t user_ns, sys_ns;
 	uint64_t nvcsw, nivcsw, minflt;
 	uint64_t oncpu_ns, runq_ns;
+	uint64_t held_ns; /* calibration: time spent holding the lock */
 	int32_t schedstat_ok;
 	uint32_t nsamples;
 	uint32_t *samples; /* latency samples, in ticks */

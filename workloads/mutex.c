@@ -1,11 +1,13 @@
 //go:build cgo
 
 /* mutex: the calibration workload. It allocates nothing: the threads take
- * one shared pthread mutex in turn, hold it for hold_ns of busy work, release
- * it and work gap_ns outside it. With more than one thread the time each one
- * waits for the lock is known from the schedule, so futex measurements can
- * be checked against it. */
+ * one shared pthread mutex in turn, hold it for hold_ns by sleeping (so the
+ * holder needs no CPU while the others wait), release it and work gap_ns
+ * outside it. Each thread times how long it really held the lock; whatever
+ * else of its window was not spent in the gap was spent waiting for the
+ * lock, which is the known answer futex measurements are checked against. */
 #include <pthread.h>
+#include <time.h>
 
 #include "harness.h"
 
@@ -42,6 +44,13 @@ static void busy(uint64_t ns)
 		;
 }
 
+static void hold(uint64_t ns)
+{
+	struct timespec ts = {(time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL)};
+	if (ns)
+		nanosleep(&ts, NULL);
+}
+
 static int mutex_run(ab_worker *w)
 {
 	ab_ctx *c = w->ctx;
@@ -53,7 +62,9 @@ static int mutex_run(ab_worker *w)
 		pthread_mutex_lock(&s->mu);
 		if (sampled)
 			ab_record(w, ab_ticks() - t0);
-		busy(c->p.hold_ns);
+		uint64_t h0 = ab_now_ns();
+		hold(c->p.hold_ns);
+		w->res.held_ns += ab_now_ns() - h0;
 		pthread_mutex_unlock(&s->mu);
 		busy(c->p.gap_ns);
 		if ((i & 63) == 63 && ab_aborted(c)) {

@@ -31,6 +31,8 @@ type Result struct {
 	OffCPUKnown bool
 	Latency     Latency
 	Workers     []Worker
+	// Futex is set when Config.Futex asked for futex time.
+	Futex *Futex
 
 	samples []float64
 }
@@ -45,8 +47,10 @@ type Worker struct {
 	VoluntarySwitches   uint64
 	InvoluntarySwitches uint64
 	MinorFaults         uint64
-	SchedstatKnown      bool
-	Err                 string
+	// Held is the time the thread held the calibration workload's lock.
+	Held           time.Duration
+	SchedstatKnown bool
+	Err            string
 }
 
 // CPU is the thread's CPU time inside its window: the scheduler's exact
@@ -164,6 +168,19 @@ func (r Result) Metrics() []Metric {
 		ms = append(ms, Metric{float64(r.PeakRSS), "peak-rss-bytes"})
 		if v := r.RSSPerLiveByte(); !math.IsNaN(v) {
 			ms = append(ms, Metric{v, "rss-per-live-byte"})
+		}
+	}
+	if r.Futex.Measured() {
+		var wall time.Duration
+		for _, w := range r.Workers {
+			wall += w.Wall
+		}
+		ms = append(ms, Metric{float64(r.Futex.Time.Nanoseconds()) / ops, "futex-ns/op"})
+		if r.Futex.Method == FutexTracepoint {
+			ms = append(ms, Metric{float64(r.Futex.Calls) / ops, "futex-calls/op"})
+		}
+		if wall > 0 {
+			ms = append(ms, Metric{100 * float64(r.Futex.Time) / float64(wall), "futex-pct"})
 		}
 	}
 	if r.Latency.Samples > 0 {

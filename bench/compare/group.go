@@ -3,6 +3,7 @@ package compare
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"golang.org/x/perf/benchfmt"
@@ -25,10 +26,10 @@ const (
 // at least two labels, otherwise the allocators. When the columns do not
 // separate allocators, the rows do.
 const (
-	DefaultRow         = ".name /workload /threads@num"
+	DefaultRow          = ".name /workload /threads@num"
 	DefaultRowWithAlloc = ".name /workload /alloc /threads@num"
-	DefaultColFiles    = LabelKey
-	DefaultColAllocs   = "/alloc"
+	DefaultColFiles     = LabelKey
+	DefaultColAllocs    = "/alloc"
 )
 
 // Options select and arrange what is compared. The zero value uses the
@@ -168,14 +169,14 @@ type cell struct {
 }
 
 type grouping struct {
-	opts               Options
-	rowProj, colProj   *benchproc.Projection
-	rows, cols         []benchproc.Key
-	rowLabels          map[benchproc.Key]string
-	colLabels          map[benchproc.Key]string
-	rowHeader, common  string
-	cells              map[cellKey]*cell
-	metrics            []string
+	opts              Options
+	rowProj, colProj  *benchproc.Projection
+	rows, cols        []benchproc.Key
+	rowLabels         map[benchproc.Key]string
+	colLabels         map[benchproc.Key]string
+	rowHeader, common string
+	cells             map[cellKey]*cell
+	metrics           []string
 }
 
 // group reads the results into cells and picks the metrics.
@@ -288,7 +289,9 @@ func group(files []*File, opts Options) (*grouping, []Warning, error) {
 				continue
 			}
 			if u, ok := findUnit(units, m); ok {
-				g.metrics = append(g.metrics, u)
+				if !containsString(g.metrics, u) {
+					g.metrics = append(g.metrics, u)
+				}
 			} else {
 				warns = append(warns, Warning{Msg: fmt.Sprintf("no result has metric %s", m)})
 			}
@@ -436,9 +439,8 @@ func (g *grouping) mixedUnitWarnings() []Warning {
 		missing string
 	}
 	type report struct {
-		first   resultInfo
-		n       int
-		example resultInfo
+		results []resultInfo // lacking the metrics, in input order
+		example resultInfo   // a result that has them
 	}
 	reports := make(map[group]*report)
 	var order []group
@@ -479,25 +481,39 @@ func (g *grouping) mixedUnitWarnings() []Warning {
 				k := group{ri.file, strings.Join(missing, ", ")}
 				r := reports[k]
 				if r == nil {
-					r = &report{first: ri, example: example}
+					r = &report{example: example}
 					reports[k] = r
 					order = append(order, k)
 				}
-				r.n++
+				r.results = append(r.results, ri)
 			}
 		}
 	}
 	var warns []Warning
 	for _, k := range order {
 		r := reports[k]
-		what := "this result lacks"
-		if r.n > 1 {
-			what = fmt.Sprintf("this and %d more results lack", r.n-1)
+		sort.Slice(r.results, func(i, j int) bool { return r.results[i].line < r.results[j].line })
+		also := ""
+		if n := len(r.results) - 1; n > 0 {
+			var lines []string
+			for i, ri := range r.results[1:] {
+				if i == 5 {
+					lines = append(lines, "…")
+					break
+				}
+				lines = append(lines, strconv.Itoa(ri.line))
+			}
+			if n == 1 {
+				also = ", and so does the result on line " + lines[0]
+			} else {
+				also = fmt.Sprintf(", and so do %d more results (lines %s)", n, strings.Join(lines, ", "))
+			}
 		}
+		first := r.results[0]
 		warns = append(warns, Warning{
-			File: r.first.file, Line: r.first.line,
-			Msg: fmt.Sprintf("%s %s, which other results of the same benchmark have (e.g. %s:%d); those cells are compared without them",
-				what, k.missing, r.example.file, r.example.line),
+			File: first.file, Line: first.line,
+			Msg: fmt.Sprintf("result lacks %s, which other results of the same benchmark have (e.g. %s:%d)%s; compared without it",
+				k.missing, r.example.file, r.example.line, also),
 		})
 	}
 	sort.SliceStable(warns, func(i, j int) bool { return warns[i].File < warns[j].File })

@@ -1,0 +1,301 @@
+package compare
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
+
+// goldenCases are run in every format; each compares its output with
+// testdata/<name>.<text|csv|md>.golden.
+var goldenCases = []struct {
+	name string
+	args []string
+}{
+	// One file: columns are allocators, the first (libc) is the baseline.
+	{"glibc", []string{"testdata/glibc.txt"}},
+	// Two files: columns are the files, rows add the allocator.
+	{"glibc-musl", []string{"testdata/glibc.txt", "testdata/musl.txt"}},
+	// Explicit labels, a filter, a row projection and chosen metrics.
+	{"labels-filter", []string{"-filter", "/workload:churn /alloc:(libc OR floor)", "-row", "/alloc /threads",
+		"-metrics", "ns/op,peak-rss-bytes,sec/op", "old=testdata/glibc.txt", "new=testdata/musl.txt"}},
+	// Six runs each: finite intervals, significant and insignificant
+	// changes, futex metrics and a geomean that is skipped for zeros.
+	{"futex", []string{"-metrics", "ns/op,futex-pct,futex-calls/op,p99-ns", "testdata/futex.txt"}},
+	// futex-pct only in the newer file.
+	{"mixed", []string{"testdata/mixed-old.txt", "testdata/mixed-new.txt"}},
+}
+
+var formats = []struct{ flag, ext string }{
+	{"text", "text"},
+	{"csv", "csv"},
+	{"markdown", "md"},
+}
+
+func TestGolden(t *testing.T) {
+	for _, tc := range goldenCases {
+		for _, f := range formats {
+			t.Run(tc.name+"/"+f.flag, func(t *testing.T) {
+				var stdout, stderr bytes.Buffer
+				err := Run(append([]string{"-format", f.flag}, tc.args...), &stdout, &stderr)
+				require.NoError(t, err, "stderr:\n%s", stderr.String())
+				checkGolden(t, filepath.Join("testdata", tc.name+"."+f.ext+".golden"), stdout.Bytes())
+			})
+		}
+	}
+}
+
+// checkGolden compares got with the golden file; on a mismatch it writes
+// got next to it as .got and shows a line diff. With -update it rewrites
+// the golden file instead.
+func checkGolden(t *testing.T, golden string, got []byte) {
+	t.Helper()
+	gotPath := strings.TrimSuffix(golden, ".golden") + ".got"
+	if *update {
+		require.NoError(t, os.WriteFile(golden, got, 0o644))
+		os.Remove(gotPath)
+		return
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err, "missing golden file; run go test -update")
+	if bytes.Equal(want, got) {
+		os.Remove(gotPath)
+		return
+	}
+	require.NoError(t, os.WriteFile(gotPath, got, 0o644))
+	t.Errorf("output differs from %s (got written to %s; go test -update accepts it):\n%s",
+		golden, gotPath, lineDiff(string(want), string(got)))
+}
+
+// lineDiff returns a minimal line diff of a and b ("-" lines only in a,
+// "+" lines only in b), from a longest common subsequence.
+func lineDiff(a, b string) string {
+	x, y := strings.Split(a, "\n"), strings.Split(b, "\n")
+	lcs := make([][]int, len(x)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(y)+1)
+	}
+	for i := len(x) - 1; i >= 0; i-- {
+		for j := len(y) - 1; j >= 0; j-- {
+			if x[i] == y[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out strings.Builder
+	i, j := 0, 0
+	for i < len(x) || j < len(y) {
+		switch {
+		case i < len(x) && j < len(y) && x[i] == y[j]:
+			i, j = i+1, j+1
+		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
+			fmt.Fprintf(&out, "+%s\n", y[j])
+			j++
+		default:
+			fmt.Fprintf(&out, "-%s\n", x[i])
+			i++
+		}
+	}
+	return out.String()
+}
+
+func runCompare(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var o, e bytes.Buffer
+	err = Run(args, &o, &e)
+	return o.String(), e.String(), err
+}
+
+func TestMalformedLinesWarnAndTheRestIsCompared(t *testing.T) {
+	out, stderr, err := runCompare(t, "-metrics", "ns/op", "testdata/malformed.txt")
+	require.NoError(t, err)
+	for _, w := range []string{
+		"testdata/malformed.txt:4: skipped malformed line: missing units",
+		"testdata/malformed.txt:5: skipped malformed line: parsing iteration count",
+		"testdata/malformed.txt:6: skipped malformed line: parsing measurement",
+		"testdata/malformed.txt:7: skipped malformed line: missing measurements",
+	} {
+		assert.Contains(t, stderr, "warning: "+w)
+	}
+	// Lines 3, 8 (threads=1) and 9, 11, 12 (threads=2) are good.
+	assert.Contains(t, out, "threads=1  16.86 ± ∞")
+	assert.Contains(t, out, "threads=2  11.60 ± ∞")
+	assert.NotContains(t, stderr, "FAIL", "non-benchmark lines are not warnings")
+}
+
+func TestTruncatedUnitIsAMixedUnitWarning(t *testing.T) {
+	// Line 12 ends in "p99-" instead of "p99-ns"; line 9 has no p99-ns.
+	_, stderr, err := runCompare(t, "-metrics", "ns/op,p99-ns", "testdata/malformed.txt")
+	require.NoError(t, err)
+	assert.Contains(t, stderr, "testdata/malformed.txt:9: result lacks p99-ns")
+	assert.Contains(t, stderr, "(e.g. testdata/malformed.txt:11), and so does the result on line 12")
+}
+
+func TestMixedUnitsAcrossFiles(t *testing.T) {
+	out, stderr, err := runCompare(t, "testdata/mixed-old.txt", "testdata/mixed-new.txt")
+	require.NoError(t, err)
+	assert.Contains(t, stderr, "warning: testdata/mixed-old.txt:2: result lacks futex-pct, which other results of the same benchmark have (e.g. testdata/mixed-new.txt:3), and so do 3 more results (lines 3, 4, 5)")
+	assert.Equal(t, 1, strings.Count(stderr, "warning:"), "one warning per file and set of missing metrics:\n%s", stderr)
+	assert.Contains(t, out, "futex-pct")
+	assert.Contains(t, out, "ns/op")
+}
+
+func TestEmptyAndMissingFiles(t *testing.T) {
+	out, stderr, err := runCompare(t, "-metrics", "ns/op", "testdata/empty.txt", "testdata/no-such-file.txt", "testdata/glibc.txt")
+	require.NoError(t, err, "the readable file is still compared")
+	assert.Contains(t, stderr, "warning: testdata/empty.txt: no benchmark results")
+	assert.Contains(t, stderr, "warning: testdata/no-such-file.txt: cannot read: no such file or directory")
+	// Only one file has results, so its allocators are the columns.
+	assert.Contains(t, out, "vs libc")
+}
+
+func TestNothingToCompareIsAnError(t *testing.T) {
+	_, stderr, err := runCompare(t, "testdata/empty.txt", "testdata/no-such-file.txt")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "nothing to compare")
+	assert.Contains(t, stderr, "no benchmark results")
+
+	_, _, err = runCompare(t, "-filter", "/workload:nope", "testdata/glibc.txt")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `no benchmark results match filter "/workload:nope"`)
+
+	_, stderr, err = runCompare(t, "-metrics", "bogus/op", "testdata/glibc.txt")
+	require.Error(t, err)
+	assert.Contains(t, stderr, "no result has metric bogus/op")
+
+	_, _, err = runCompare(t)
+	require.Error(t, err)
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-format", "html", "testdata/glibc.txt"},
+		{"-filter", "(", "testdata/glibc.txt"},
+		{"-row", "@", "testdata/glibc.txt"},
+		{"-alpha", "2", "testdata/glibc.txt"},
+		{"-nope"},
+	} {
+		_, _, err := runCompare(t, args...)
+		assert.Error(t, err, "%q", args)
+	}
+	_, stderr, err := runCompare(t, "-h")
+	assert.NoError(t, err)
+	assert.Contains(t, stderr, "usage: allocbench compare")
+}
+
+func TestPooledResultsWarn(t *testing.T) {
+	// Columns by allocator across two files: each cell mixes glibc and
+	// musl results, which differ in their libc configuration.
+	_, stderr, err := runCompare(t, "-col", "/alloc", "-metrics", "ns/op", "testdata/glibc.txt", "testdata/musl.txt")
+	require.NoError(t, err)
+	assert.Contains(t, stderr, "pools results that differ in")
+	assert.Contains(t, stderr, "libc")
+}
+
+func TestParseSources(t *testing.T) {
+	assert.Equal(t, Source{"glibc", "results/x/glibc.txt"}, ParseSource("glibc=results/x/glibc.txt"))
+	assert.Equal(t, Source{"glibc", "results/x/glibc.txt"}, ParseSource("results/x/glibc.txt"))
+	assert.Equal(t, Source{"run", "dir/a=b/run.txt"}, ParseSource("dir/a=b/run.txt"))
+	assert.Equal(t, Source{"noext", "noext"}, ParseSource("noext"))
+	assert.Equal(t, []Source{{"a/glibc.txt", "a/glibc.txt"}, {"b/glibc.txt", "b/glibc.txt"}, {"x", "c.txt"}, {"x", "d.txt"}},
+		ParseSources([]string{"a/glibc.txt", "b/glibc.txt", "x=c.txt", "x=d.txt"}))
+}
+
+func TestReadFileConfig(t *testing.T) {
+	f, warns := ReadFile(Source{"musl", "testdata/musl.txt"})
+	require.NotNil(t, f)
+	assert.Empty(t, warns)
+	assert.Equal(t, "musl", f.Get("libc"))
+	assert.Equal(t, "1.2.3", f.Get("libc-version"))
+	assert.Contains(t, f.Get("alloc-jemalloc"), "skipped:")
+	assert.Len(t, f.Results, 18)
+	assert.Equal(t, "musl", f.Results[0].GetConfig(LabelKey))
+	assert.Equal(t, "musl", f.Results[0].GetConfig(FileKey))
+}
+
+func TestTablesAPI(t *testing.T) {
+	files, warns := ReadFiles([]Source{{"glibc", "testdata/glibc.txt"}, {"musl", "testdata/musl.txt"}})
+	require.Empty(t, warns)
+	tables, warns, err := Tables(files, Options{Metrics: []string{"sec/op"}})
+	require.NoError(t, err)
+	assert.Empty(t, warns)
+	require.Len(t, tables, 1)
+	tb := tables[0]
+	assert.Equal(t, "ns/op", tb.Metric, "tidied names select the unit as written")
+	assert.Equal(t, []string{"glibc", "musl"}, tb.Cols)
+	assert.Equal(t, "workload/alloc/threads", tb.RowHeader)
+	require.NotEmpty(t, tb.Rows)
+	r := tb.Rows[0]
+	assert.Equal(t, "workload=churn/alloc=libc/threads=1", r.Label)
+	assert.Equal(t, 2, r.Cells[0].N)
+	assert.InDelta(t, (17.01+16.89)/2, r.Cells[0].Center, 1e-9)
+	assert.True(t, math.IsInf(r.Cells[0].Lo, -1), "two samples give no finite interval")
+	assert.True(t, r.Cells[1].HasDelta)
+	assert.False(t, r.Cells[1].Significant)
+	assert.InDelta(t, 1.0/3, r.Cells[1].P, 1e-9)
+	assert.Equal(t, "~ (p=0.333 n=2)", r.Cells[1].DeltaText)
+	assert.Contains(t, tb.Notes, "need >= 6 samples for confidence interval at level 0.95")
+	require.NotNil(t, tb.Geomean)
+	assert.Less(t, tb.GeomeanRows, len(tb.Rows), "rows missing in musl are left out")
+}
+
+func TestSignificance(t *testing.T) {
+	files, _ := ReadFiles([]Source{{"futex", "testdata/futex.txt"}})
+	tables, _, err := Tables(files, Options{Metrics: []string{"ns/op", "futex-pct"}})
+	require.NoError(t, err)
+	require.Len(t, tables, 2)
+	ns := tables[0]
+	assert.Equal(t, []string{"libc", "jemalloc", "floor"}, ns.Cols)
+	assert.Equal(t, []string{"threads=1", "threads=2", "threads=4", "threads=8"}, labels(ns.Rows))
+	// libc vs floor at one thread: same speed.
+	assert.False(t, ns.Rows[0].Cells[2].Significant)
+	assert.Regexp(t, `^~ \(p=0\.\d{3} n=6\)$`, ns.Rows[0].Cells[2].DeltaText)
+	// jemalloc at eight threads: much faster.
+	c := ns.Rows[3].Cells[1]
+	assert.True(t, c.Significant)
+	assert.Less(t, c.Delta, -0.8)
+	assert.Regexp(t, `^-8\d\.\d\d% \(p=0\.002 n=6\)$`, c.DeltaText)
+	assert.False(t, math.IsInf(c.Lo, 0), "six samples give a finite interval")
+	assert.NotNil(t, ns.Geomean)
+	assert.Nil(t, tables[1].Geomean, "no geomean over zero medians")
+}
+
+func TestSummaries(t *testing.T) {
+	files, _ := ReadFiles([]Source{{"glibc", "testdata/glibc.txt"}, {"musl", "testdata/musl.txt"}})
+	sums, warns, err := Summaries(files, Options{Row: "/workload /threads@num", Col: LabelKey + " /alloc", Metrics: []string{"ns/op"}})
+	require.NoError(t, err)
+	assert.Empty(t, warns)
+	var found bool
+	for _, s := range sums {
+		assert.Equal(t, "ns/op", s.Unit)
+		assert.Len(t, s.Values, s.N)
+		if s.Fields["/workload"] == "churn" && s.Fields["/threads"] == "4" && s.Fields[LabelKey] == "musl" && s.Fields["/alloc"] == "libc" {
+			found = true
+			assert.Equal(t, 2, s.N)
+			assert.InDelta(t, (198.2+223.4)/2, s.Center, 1e-9)
+			assert.Equal(t, []float64{198.2, 223.4}, s.Values)
+			assert.Equal(t, "testdata/musl.txt", s.File)
+		}
+	}
+	assert.True(t, found)
+}
+
+func labels(rows []Row) []string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, r.Label)
+	}
+	return out
+}

@@ -1,0 +1,199 @@
+// Package compare turns Go benchmark result files into benchstat-style
+// tables: one table per metric, a row per benchmark (workload and thread
+// count by default) and a column per input file or allocator. Each cell is
+// the median with its confidence interval; every column after the first
+// shows its change against the first, with the p-value of a Mann-Whitney U
+// test. The statistics come from golang.org/x/perf/benchmath.
+package compare
+
+import (
+	"fmt"
+	"math"
+
+	"golang.org/x/perf/benchmath"
+)
+
+// A Table compares one metric across rows and columns.
+type Table struct {
+	Metric string // unit as written in the input, e.g. "ns/op"
+	// RowHeader names the fields that tell rows apart, e.g.
+	// "workload/threads"; Common shows the fields that all rows
+	// share, e.g. "Workloads".
+	RowHeader string
+	Common    string
+	Cols      []string // column labels; Cols[0] is the baseline
+	Rows      []Row
+	// Geomean is the geometric mean of the medians over the rows that
+	// have data in every column, or nil when it is not meaningful
+	// (fewer than two such rows, or a median that is not positive).
+	Geomean *Row
+	// GeomeanRows is the number of rows that Geomean covers.
+	GeomeanRows int
+	Alpha       float64
+	Confidence  float64
+	// Notes are the statistical caveats that apply to some cells, such
+	// as too few samples for a confidence interval.
+	Notes []string
+}
+
+// A Row is one line of a Table.
+type Row struct {
+	Label string
+	Cells []Cell // one per column
+}
+
+// A Cell is the summary of one sample, and for all but the first column
+// its comparison with the first column's sample in the same row.
+type Cell struct {
+	N              int // number of samples; 0 means no data
+	Center, Lo, Hi float64
+	Values         []float64 // the samples, ascending
+
+	// HasDelta reports whether the fields below are set: the column is
+	// not the baseline and both cells have data.
+	HasDelta bool
+	// Delta is the relative change of Center against the baseline
+	// (-0.25 is 25% less).
+	Delta float64
+	// P is the p-value of the Mann-Whitney U test (always 1 in the
+	// geomean row, which has no test).
+	P           float64
+	Significant bool
+	// DeltaText is the change as benchstat shows it: "-42.10% (p=0.000
+	// n=5)", or "~ (p=0.310 n=5)" when the difference is not
+	// significant at Alpha.
+	DeltaText string
+}
+
+// Tables compares files according to opts and returns one Table per
+// metric. Warnings describe input that was ignored or looks suspicious;
+// the error is non-nil only when there is nothing at all to compare.
+func Tables(files []*File, opts Options) ([]*Table, []Warning, error) {
+	g, warns, err := group(files, opts)
+	if err != nil {
+		return nil, warns, err
+	}
+	var tables []*Table
+	for _, unit := range g.metrics {
+		tables = append(tables, g.table(unit))
+	}
+	return tables, warns, nil
+}
+
+func (g *grouping) sample(c *cell, unit string) *benchmath.Sample {
+	vals := append([]float64(nil), c.values[unit]...)
+	return benchmath.NewSample(vals, &benchmath.Thresholds{CompareAlpha: g.opts.Alpha})
+}
+
+func (g *grouping) summary(s *benchmath.Sample) benchmath.Summary {
+	return benchmath.AssumeNothing.Summary(s, g.opts.Confidence)
+}
+
+func (g *grouping) table(unit string) *Table {
+	t := &Table{
+		Metric:     unit,
+		RowHeader:  g.rowHeader,
+		Common:     g.common,
+		Alpha:      g.opts.Alpha,
+		Confidence: g.opts.Confidence,
+	}
+	for _, ck := range g.cols {
+		t.Cols = append(t.Cols, g.colLabels[ck])
+	}
+	notes := make(map[string]bool)
+	note := func(errs []error) {
+		for _, e := range errs {
+			if !notes[e.Error()] {
+				notes[e.Error()] = true
+				t.Notes = append(t.Notes, e.Error())
+			}
+		}
+	}
+	for _, rk := range g.rows {
+		row := Row{Label: g.rowLabels[rk], Cells: make([]Cell, len(g.cols))}
+		var base *benchmath.Sample
+		var baseSum benchmath.Summary
+		any := false
+		for i, ck := range g.cols {
+			c := g.cells[cellKey{rk, ck}]
+			if c == nil || len(c.values[unit]) == 0 {
+				continue
+			}
+			any = true
+			s := g.sample(c, unit)
+			sum := g.summary(s)
+			note(sum.Warnings)
+			cl := Cell{N: len(s.Values), Center: sum.Center, Lo: sum.Lo, Hi: sum.Hi, Values: s.Values}
+			if i == 0 {
+				base, baseSum = s, sum
+			} else if base != nil {
+				cmp := benchmath.AssumeNothing.Compare(base, s)
+				note(cmp.Warnings)
+				cl.HasDelta = true
+				cl.Delta = relDelta(baseSum.Center, sum.Center)
+				cl.P = cmp.P
+				cl.Significant = cmp.P <= cmp.Alpha
+				cl.DeltaText = fmt.Sprintf("%s (%s)", cmp.FormatDelta(baseSum.Center, sum.Center), cmp)
+			}
+			row.Cells[i] = cl
+		}
+		if any {
+			t.Rows = append(t.Rows, row)
+		}
+	}
+	t.Geomean, t.GeomeanRows = geomean(t.Rows, len(t.Cols))
+	return t
+}
+
+func relDelta(old, new float64) float64 {
+	if old == 0 {
+		if new == 0 {
+			return 0
+		}
+		return math.Inf(int(math.Copysign(1, new)))
+	}
+	return new/old - 1
+}
+
+// geomean summarizes the rows that have data in every column.
+func geomean(rows []Row, ncols int) (*Row, int) {
+	logSum := make([]float64, ncols)
+	n := 0
+	for _, r := range rows {
+		complete := true
+		for _, c := range r.Cells {
+			if c.N == 0 {
+				complete = false
+			}
+		}
+		if !complete {
+			continue
+		}
+		for i, c := range r.Cells {
+			if c.Center <= 0 || math.IsInf(c.Center, 0) || math.IsNaN(c.Center) {
+				return nil, 0
+			}
+			logSum[i] += math.Log(c.Center)
+		}
+		n++
+	}
+	if n < 2 {
+		return nil, 0
+	}
+	g := &Row{Label: "geomean", Cells: make([]Cell, ncols)}
+	if n < len(rows) {
+		g.Label = fmt.Sprintf("geomean (%d of %d rows)", n, len(rows))
+	}
+	for i := range g.Cells {
+		c := Cell{N: n, Center: math.Exp(logSum[i] / float64(n))}
+		c.Lo, c.Hi = c.Center, c.Center
+		if i > 0 {
+			c.HasDelta = true
+			c.Delta = relDelta(g.Cells[0].Center, c.Center)
+			c.P = 1
+			c.DeltaText = fmt.Sprintf("%+.2f%%", 100*c.Delta)
+		}
+		g.Cells[i] = c
+	}
+	return g, n
+}

@@ -1,0 +1,53 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/allocbench/allocbench/internal/sysinfo"
+	"github.com/allocbench/allocbench/workloads"
+)
+
+// FutexEnv names the environment variable that picks the futex measurement:
+// auto (the default), tracepoint, sampled or off.
+const FutexEnv = "ALLOCBENCH_FUTEX"
+
+// FutexMethod turns a user's choice (flag value, else FutexEnv, else auto)
+// into a workloads.Config.Futex value.
+func FutexMethod(flagValue string) (string, error) {
+	v := strings.TrimSpace(flagValue)
+	src := "-allocbench.futex"
+	if v == "" {
+		v, src = strings.TrimSpace(os.Getenv(FutexEnv)), FutexEnv
+	}
+	switch v {
+	case "", workloads.FutexAuto:
+		return workloads.FutexAuto, nil
+	case "off":
+		return workloads.FutexOff, nil
+	case workloads.FutexTracepoint, workloads.FutexSampled:
+		return v, nil
+	}
+	return "", fmt.Errorf("%s: unknown futex method %q (valid: auto, tracepoint, sampled, off)", src, v)
+}
+
+// FutexConfigLines says which futex method the run uses, and why when it is
+// not the one asked for or none works.
+func FutexConfigLines(method string) []sysinfo.KV {
+	if method == workloads.FutexOff {
+		return []sysinfo.KV{{Key: "futex-method", Value: "off"}}
+	}
+	used, reason, err := workloads.FutexMeterInfo(method)
+	if err != nil {
+		return []sysinfo.KV{
+			{Key: "futex-method", Value: "unavailable"},
+			{Key: "futex-method-reason", Value: err.Error()},
+		}
+	}
+	lines := []sysinfo.KV{{Key: "futex-method", Value: used}}
+	if reason != "" {
+		lines = append(lines, sysinfo.KV{Key: "futex-method-reason", Value: reason})
+	}
+	return lines
+}

@@ -1,0 +1,165 @@
+package workloads
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/allocbench/allocbench/internal/futex"
+)
+
+// Futex measurement methods for Config.Futex.
+const (
+	// FutexOff measures no futex time.
+	FutexOff = ""
+	// FutexAuto takes the exact method where it can be opened, else the
+	// estimate, else reports why neither works.
+	FutexAuto = "auto"
+	// FutexTracepoint sums, in the kernel, the time each worker thread
+	// spends between entering and leaving the futex syscall (eBPF on the
+	// syscalls:sys_enter_futex/sys_exit_futex tracepoints; needs root or
+	// CAP_BPF and CAP_PERFMON).
+	FutexTracepoint = "tracepoint"
+	// FutexSampled estimates it with no privileges: each worker's blocked
+	// time from schedstat, times the share of samples of
+	// /proc/self/task/<tid>/syscall that found it in futex.
+	FutexSampled = "sampled"
+)
+
+// FutexMethods lists the valid values of Config.Futex.
+var FutexMethods = []string{FutexOff, FutexAuto, FutexTracepoint, FutexSampled}
+
+// CheckFutexMethod checks a Config.Futex value.
+func CheckFutexMethod(m string) error {
+	switch m {
+	case FutexOff, FutexAuto, FutexTracepoint, FutexSampled:
+		return nil
+	}
+	return fmt.Errorf("unknown futex method %q (valid: auto, tracepoint, sampled, or empty for off)", m)
+}
+
+// Futex is what was measured of the worker threads' futex syscalls inside
+// the window.
+type Futex struct {
+	// Method is "tracepoint", "sampled" or "unavailable".
+	Method string
+	// Reason says why a better method was not used, or why nothing was
+	// measured.
+	Reason string
+	// Warnings are problems that did not stop the measurement (a sampler
+	// that fell behind, a thread that exited early).
+	Warnings []string
+	// Time is the futex time summed over the worker threads.
+	Time time.Duration
+	// Calls is the number of futex calls (tracepoint only).
+	Calls   uint64
+	Threads []FutexThread
+}
+
+// FutexThread is one worker thread's futex figures.
+type FutexThread struct {
+	TID   int
+	Time  time.Duration
+	Calls uint64
+}
+
+// Measured reports whether futex time was measured at all.
+func (f *Futex) Measured() bool {
+	return f != nil && (f.Method == FutexTracepoint || f.Method == FutexSampled)
+}
+
+// meters holds one open futex meter per method for the life of the
+// process: opening attaches BPF programs, which is slow to undo. futexMu
+// makes runs that measure futex take turns, as one meter has one window.
+var (
+	futexMu  sync.Mutex
+	metersMu sync.Mutex
+	meters   = map[string]*futexMeter{}
+)
+
+type futexMeter struct {
+	once sync.Once
+	m    *futex.Meter
+	err  error
+}
+
+// FutexMeterInfo opens (once) the meter for method and says which method it
+// really uses and why; Reason is empty when the method asked for is used.
+func FutexMeterInfo(method string) (used, reason string, err error) {
+	m, err := openMeter(method)
+	if err != nil {
+		return "", "", err
+	}
+	return string(m.Method()), m.Reason(), nil
+}
+
+func openMeter(method string) (*futex.Meter, error) {
+	if err := CheckFutexMethod(method); err != nil {
+		return nil, err
+	}
+	if method == FutexOff {
+		return nil, fmt.Errorf("futex measurement is off")
+	}
+	metersMu.Lock()
+	fm := meters[method]
+	if fm == nil {
+		fm = &futexMeter{}
+		meters[method] = fm
+	}
+	metersMu.Unlock()
+	fm.once.Do(func() {
+		opts := futex.Options{}
+		if method != FutexAuto {
+			opts.Method = futex.Method(method)
+		}
+		fm.m, fm.err = futex.Open(opts)
+	})
+	return fm.m, fm.err
+}
+
+// futexObserver measures futex time around the window and passes Begin and
+// End on to the user's observer.
+type futexObserver struct {
+	meter *futex.Meter
+	next  Observer
+}
+
+func (o *futexObserver) Begin(tids []int) error {
+	if err := o.meter.Begin(tids); err != nil {
+		return err
+	}
+	if o.next != nil {
+		return o.next.Begin(tids)
+	}
+	return nil
+}
+
+func (o *futexObserver) End() error {
+	err := o.meter.End()
+	if o.next != nil {
+		if nerr := o.next.End(); err == nil {
+			err = nerr
+		}
+	}
+	return err
+}
+
+func (o *futexObserver) result() *Futex {
+	f := &Futex{
+		Method:   string(o.meter.Method()),
+		Reason:   o.meter.Reason(),
+		Warnings: o.meter.Warnings(),
+	}
+	for _, t := range o.meter.Threads() {
+		f.Threads = append(f.Threads, FutexThread{TID: t.TID, Time: t.Futex, Calls: t.Calls})
+		f.Time += t.Futex
+		f.Calls += t.Calls
+	}
+	if f.Method == string(futex.Unavailable) && f.Reason == "" {
+		f.Reason = "no futex measurement method could be opened"
+	}
+	return f
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
