@@ -30,6 +30,13 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "allocbench:", err)
 	}
 	flag.Parse()
+	if os.Getenv(referenceEnv) != "" {
+		if err := referenceChild(); err != nil {
+			fmt.Fprintln(os.Stderr, "allocbench:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if err := setup(); err != nil {
 		fmt.Fprintln(os.Stderr, "allocbench:", err)
 		os.Exit(2)
