@@ -73,7 +73,7 @@ func Required(name string) bool {
 		return false
 	}
 	if v == "all" {
-		return !cgoalloc.Libc().Static || linkedIn(name)
+		return cgoalloc.Buildable(name)
 	}
 	for _, f := range strings.Split(v, ",") {
 		if strings.TrimSpace(f) == name {
@@ -85,8 +85,8 @@ func Required(name string) bool {
 
 // CheckRequired returns an error naming every allocator that RequireEnv asks
 // for but this process cannot use. "all" means every allocator this build
-// can load: a static binary cannot load shared libraries, so there "all"
-// means the allocators linked in.
+// can have (cgoalloc.Buildable): a static binary cannot load shared
+// libraries, so there "all" means the allocators linked in.
 func CheckRequired() error {
 	v := strings.TrimSpace(os.Getenv(RequireEnv))
 	if v == "" {
@@ -101,7 +101,7 @@ func CheckRequired() error {
 		if info.Available() {
 			continue
 		}
-		if v == "all" && cgoalloc.Libc().Static && !linkedIn(info.Name) {
+		if v == "all" && !cgoalloc.Buildable(info.Name) {
 			continue
 		}
 		missing = append(missing, fmt.Sprintf("%s (%s)", info.Name, info.Skipped))
@@ -110,9 +110,4 @@ func CheckRequired() error {
 		return fmt.Errorf("%s=%s, but these allocators cannot be used: %s", RequireEnv, v, strings.Join(missing, "; "))
 	}
 	return nil
-}
-
-func linkedIn(name string) bool {
-	spec, err := alloc.Lookup(name)
-	return err == nil && len(spec.Sonames) == 0
 }

@@ -54,6 +54,10 @@ func (a *Allocator) Trim() {
 	C.ab_trim(a.table)
 }
 
+// staticLoaders fill the entry-point table of allocators linked into the
+// binary; files built with the allocbench_static tag register them.
+var staticLoaders = map[string]func(*C.ab_allocator, *C.ab_load_info) C.int{}
+
 type loaded struct {
 	once sync.Once
 	a    *Allocator
@@ -110,9 +114,14 @@ func load(spec alloc.Spec) (*Allocator, error) {
 	case alloc.Floor:
 		rc = C.ab_load_floor(table, &info)
 	default:
+		if load := staticLoaders[spec.Name]; load != nil {
+			// Linked into this binary under the allocbench_static tag.
+			rc = load(table, &info)
+			break
+		}
 		if libc.Static {
 			C.free(unsafe.Pointer(table))
-			return nil, fmt.Errorf("%s: this binary is linked statically against %s and cannot load %s (dynamic loading is not supported)",
+			return nil, fmt.Errorf("%s: this binary is linked statically against %s and cannot load %s (dynamic loading is not supported; build with -tags allocbench_static to link it in)",
 				spec.Name, libc.Name, strings.Join(spec.Sonames, " or "))
 		}
 		var errs []string
@@ -177,3 +186,15 @@ func loadHint(spec alloc.Spec, errs []string) string {
 
 // nop makes one empty cgo call, for the benchmark of the call's cost.
 func nop() { C.ab_nop() }
+
+// Buildable reports whether this build of the program can have the
+// allocator at all: the libc's and floor always, the others when they are
+// linked in (allocbench_static) or the binary can open shared libraries.
+// Whether their libraries are installed is Open's question.
+func Buildable(name string) bool {
+	spec, err := alloc.Lookup(name)
+	if err != nil {
+		return false
+	}
+	return len(spec.Sonames) == 0 || staticLoaders[name] != nil || !Libc().Static
+}

@@ -51,3 +51,6 @@ func Libc() LibcInfo { return LibcInfo{Name: "none", Version: "no cgo"} }
 
 // PrepareProcess has nothing to do without cgo.
 func PrepareProcess() error { return nil }
+
+// Buildable is false for every allocator without cgo.
+func Buildable(name string) bool { return false }

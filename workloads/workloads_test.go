@@ -141,8 +141,7 @@ func available(t *testing.T) []string {
 func required(name string) bool {
 	v := os.Getenv("ALLOCBENCH_REQUIRE")
 	if v == "all" {
-		spec, _ := alloc.Lookup(name)
-		return !(cgoalloc.Libc().Static && len(spec.Sonames) > 0)
+		return cgoalloc.Buildable(name)
 	}
 	for _, f := range strings.Split(v, ",") {
 		if strings.TrimSpace(f) == name {
