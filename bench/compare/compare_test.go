@@ -100,12 +100,12 @@ func lineDiff(a, b string) string {
 		switch {
 		case i < len(x) && j < len(y) && x[i] == y[j]:
 			i, j = i+1, j+1
-		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
-			fmt.Fprintf(&out, "+%s\n", y[j])
-			j++
-		default:
+		case i < len(x) && (j == len(y) || lcs[i+1][j] >= lcs[i][j+1]):
 			fmt.Fprintf(&out, "-%s\n", x[i])
 			i++
+		default:
+			fmt.Fprintf(&out, "+%s\n", y[j])
+			j++
 		}
 	}
 	return out.String()

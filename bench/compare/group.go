@@ -105,15 +105,15 @@ type Summary struct {
 	// Fields holds the value of every projected field of the row and
 	// column, keyed by the field name as written in the projection
 	// (e.g. "/threads", LabelKey).
-	Fields             map[string]string
-	Unit               string
-	N                  int
-	Center, Lo, Hi     float64
-	Values             []float64 // all samples, ascending
-	Confidence         float64   // achieved confidence level of Lo, Hi
-	File               string    // input of the first result in the cell
-	Line               int
-	StatisticalWarning []string // e.g. too few samples for an interval
+	Fields         map[string]string
+	Unit           string
+	N              int
+	Center, Lo, Hi float64
+	Values         []float64 // all samples, ascending
+	Confidence     float64   // achieved confidence level of Lo, Hi
+	File           string    // input of the first result in the cell
+	Line           int
+	Notes          []string // statistical caveats, e.g. too few samples for an interval
 }
 
 // Summaries returns the median and confidence interval for every
@@ -146,7 +146,7 @@ func Summaries(files []*File, opts Options) ([]Summary, []Warning, error) {
 					Center: sum.Center, Lo: sum.Lo, Hi: sum.Hi,
 					Values: s.Values, Confidence: sum.Confidence,
 					File: c.results[0].file, Line: c.results[0].line,
-					StatisticalWarning: errStrings(sum.Warnings),
+					Notes: errStrings(sum.Warnings),
 				})
 			}
 		}

@@ -1,0 +1,337 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/allocbench/allocbench/bench/compare"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/report.png from the sample files (needs chromium)")
+
+// node is a parsed element of the page.
+type node struct {
+	Name     string
+	Attr     map[string]string
+	Children []*node
+	Text     strings.Builder
+}
+
+// parsePage parses the whole page with encoding/xml, which also proves that
+// every element is closed and properly nested.
+func parsePage(t *testing.T, page []byte) *node {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(page))
+	d.Strict = true
+	root := &node{Name: "#document"}
+	stack := []*node{root}
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err, "page is not well-formed")
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			n := &node{Name: tok.Name.Local, Attr: make(map[string]string)}
+			for _, a := range tok.Attr {
+				n.Attr[a.Name.Local] = a.Value
+			}
+			top := stack[len(stack)-1]
+			top.Children = append(top.Children, n)
+			stack = append(stack, n)
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			for _, n := range stack {
+				n.Text.Write(tok)
+			}
+		}
+	}
+	require.Len(t, stack, 1, "unclosed elements")
+	return root
+}
+
+// all returns the elements under n (n included) that match.
+func (n *node) all(match func(*node) bool) []*node {
+	var out []*node
+	if match(n) {
+		out = append(out, n)
+	}
+	for _, c := range n.Children {
+		out = append(out, c.all(match)...)
+	}
+	return out
+}
+
+func named(name string) func(*node) bool { return func(n *node) bool { return n.Name == name } }
+
+func (n *node) byID(id string) *node {
+	found := n.all(func(x *node) bool { return x.Attr["id"] == id })
+	if len(found) == 0 {
+		return nil
+	}
+	return found[0]
+}
+
+func readInput(t *testing.T, args ...string) Input {
+	t.Helper()
+	files, warns := compare.ReadFiles(compare.ParseSources(args))
+	return Input{
+		Title:     "Test report",
+		Generated: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Files:     files,
+		Warnings:  warns,
+	}
+}
+
+func render(t *testing.T, in Input) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, Write(&buf, in))
+	return buf.Bytes()
+}
+
+var sampleClaims = []Claim{
+	{ID: "C1", Claim: "jemalloc beats glibc malloc on churn at 4 threads", Published: "2x", Measured: "1.6x", Holds: "yes", Cell: "churn/threads=4 jemalloc vs libc"},
+	{ID: "C2", Claim: "musl's mallocng scales <linearly> & well", Published: "n/a", Measured: "0.2x at 4 threads", Holds: "no", Cell: "musl churn/threads=4"},
+	{ID: "C3", Claim: "tcmalloc on musl", Holds: "n/a", Cell: "—"},
+}
+
+// expectedPlots lists the plots the samples must produce: every metric
+// present in a file, for each workload in it.
+func expectedPlots() []string {
+	var ids []string
+	for _, wl := range []string{"churn", "larson", "xmalloc"} {
+		for _, m := range []string{"throughput", "p99", "rss"} {
+			for _, l := range []string{"glibc", "musl"} {
+				ids = append(ids, fmt.Sprintf("plot-%s-%s-%s", wl, m, l))
+			}
+		}
+	}
+	return ids
+}
+
+func TestSamplePage(t *testing.T) {
+	in := readInput(t, "testdata/glibc.txt", "testdata/musl.txt")
+	require.Empty(t, in.Warnings)
+	in.Claims = sampleClaims
+	page := render(t, in)
+	doc := parsePage(t, page)
+
+	titles := doc.all(named("title"))
+	require.NotEmpty(t, titles)
+	assert.Equal(t, "Test report", titles[0].Text.String())
+	assert.Contains(t, string(page), "Generated 2026-01-02 03:04:05 UTC")
+
+	t.Run("config headers", func(t *testing.T) {
+		for label, want := range map[string][]string{
+			"glibc": {"libc", "glibc", "libc-version", "2.36", "distro", "Debian GNU/Linux 12 (bookworm)", "kernel", "cpu-brand", "AMD EPYC",
+				"cgroup-cpu-quota", "cgroup-memory-limit", "alloc-jemalloc", "5.3.0-0-g54eaed1", "alloc-tcmalloc", "gperftools 2.10"},
+			"musl": {"libc", "musl", "libc-version", "1.2.3", "alloc-jemalloc", "skipped: jemalloc: this binary is linked statically"},
+		} {
+			card := doc.byID("file-" + label)
+			require.NotNil(t, card, label)
+			text := card.Text.String()
+			for _, w := range want {
+				assert.Contains(t, text, w, label)
+			}
+		}
+		skipped := doc.byID("file-musl").all(func(n *node) bool { return n.Name == "tr" && n.Attr["class"] == "skipped" })
+		assert.Len(t, skipped, 3, "jemalloc, mimalloc and tcmalloc are skipped on musl")
+	})
+
+	t.Run("plots", func(t *testing.T) {
+		for _, id := range expectedPlots() {
+			svg := doc.byID(id)
+			if !assert.NotNil(t, svg, "missing plot %s", id) {
+				continue
+			}
+			assert.Equal(t, "svg", svg.Name)
+			assert.NotEmpty(t, svg.Attr["viewBox"])
+			assert.NotEmpty(t, svg.all(named("path")), "%s has no paths", id)
+			var texts []string
+			for _, n := range svg.all(named("text")) {
+				texts = append(texts, n.Text.String())
+			}
+			joined := strings.Join(texts, "|")
+			assert.Contains(t, joined, "threads (log scale)", id)
+			assert.Contains(t, joined, "libc", "%s: legend", id)
+			assert.NotEmpty(t, svg.all(named("title")), "%s: accessible title", id)
+		}
+		glibc := doc.byID("plot-churn-throughput-glibc")
+		require.NotNil(t, glibc)
+		for _, a := range []string{"libc", "jemalloc", "mimalloc", "tcmalloc", "floor"} {
+			assert.Contains(t, glibc.Text.String(), a, "legend entry")
+		}
+		assert.Contains(t, glibc.Text.String(), "Mops/s")
+		assert.Nil(t, doc.byID("plot-churn-futex-glibc"), "no futex plots without futex-pct")
+		assert.Len(t, doc.all(named("svg")), len(expectedPlots()))
+	})
+
+	t.Run("claims", func(t *testing.T) {
+		claims := doc.byID("claims")
+		require.NotNil(t, claims)
+		rows := claims.all(named("tr"))
+		require.Len(t, rows, 1+len(sampleClaims))
+		assert.Contains(t, rows[2].Text.String(), "musl's mallocng scales <linearly> & well", "escaped and read back")
+		cells := claims.all(named("td"))
+		var classes []string
+		for _, c := range cells {
+			if c.Attr["class"] != "" {
+				classes = append(classes, c.Attr["class"])
+			}
+		}
+		assert.Equal(t, []string{"holds-yes", "holds-no", "holds-na"}, classes)
+	})
+
+	t.Run("self-contained", func(t *testing.T) {
+		s := string(page)
+		assert.NotContains(t, s, "<script")
+		assert.NotRegexp(t, `(src|href)="(https?:)?//`, s)
+		assert.NotContains(t, s, "<?xml", "SVG prologues are stripped")
+		assert.NotContains(t, s, "<link")
+	})
+}
+
+func TestSVGFragmentsParseAlone(t *testing.T) {
+	page := render(t, readInput(t, "testdata/glibc.txt", "testdata/musl.txt"))
+	frags := regexp.MustCompile(`(?s)<svg .*?</svg>`).FindAll(page, -1)
+	require.Len(t, frags, len(expectedPlots()))
+	for _, f := range frags {
+		var svg struct {
+			XMLName xml.Name
+			ID      string `xml:"id,attr"`
+			Width   string `xml:"width,attr"`
+			Height  string `xml:"height,attr"`
+			ViewBox string `xml:"viewBox,attr"`
+			Title   string `xml:"title"`
+			G       []struct {
+				Inner []byte `xml:",innerxml"`
+			} `xml:"g"`
+		}
+		require.NoError(t, xml.Unmarshal(f, &svg))
+		assert.Equal(t, "svg", svg.XMLName.Local)
+		assert.Equal(t, "http://www.w3.org/2000/svg", svg.XMLName.Space)
+		assert.Equal(t, "420pt", svg.Width, svg.ID)
+		assert.Equal(t, "250pt", svg.Height, svg.ID)
+		assert.Equal(t, "0 0 420 250", svg.ViewBox, svg.ID)
+		assert.NotEmpty(t, svg.Title, svg.ID)
+		require.NotEmpty(t, svg.G, svg.ID)
+		assert.Contains(t, string(svg.G[0].Inner), "<path", svg.ID)
+		assert.Contains(t, string(svg.G[0].Inner), "Liberation Sans',Arimo,Arial", "font fallbacks")
+	}
+}
+
+func TestFutexPlotsAndEmptyCells(t *testing.T) {
+	in := readInput(t, "testdata/glibc.txt", "testdata/futex.txt")
+	page := render(t, in)
+	doc := parsePage(t, page)
+	futex := doc.byID("plot-larson-futex-futex")
+	require.NotNil(t, futex)
+	assert.Contains(t, futex.Text.String(), "% of time in futex")
+	// Six runs give finite intervals: error bars add short vertical paths.
+	assert.Greater(t, len(futex.all(named("path"))), 20)
+
+	empty := doc.byID("fig-plot-larson-futex-glibc")
+	require.NotNil(t, empty)
+	assert.Equal(t, "figure", empty.Name)
+	assert.Contains(t, empty.Text.String(), "No futex-pct results for larson in glibc.")
+	assert.Nil(t, doc.byID("plot-larson-futex-glibc"))
+	assert.Nil(t, doc.byID("fig-plot-churn-futex-glibc"), "no futex row for churn: no file has it")
+
+	// glibc lacks futex-pct that futex.txt has for the same rows.
+	warn := doc.byID("warnings")
+	require.NotNil(t, warn)
+	assert.Contains(t, warn.Text.String(), "testdata/glibc.txt:56: result lacks futex-pct")
+
+	card := doc.byID("file-futex")
+	require.NotNil(t, card)
+	assert.Contains(t, card.Text.String(), "futex-method")
+	assert.Contains(t, card.Text.String(), "tracepoint")
+	assert.Contains(t, card.Text.String(), "skipped: tcmalloc")
+}
+
+func TestDeterministic(t *testing.T) {
+	in := readInput(t, "testdata/glibc.txt", "testdata/musl.txt")
+	assert.Equal(t, render(t, in), render(t, in))
+}
+
+func TestRun(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "r.html")
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, Run([]string{"-o", out, "-title", "My <run>", "glibc=testdata/glibc.txt", "testdata/malformed.txt", "testdata/missing.txt"}, &stdout, &stderr))
+	assert.Equal(t, out+"\n", stdout.String())
+	for _, w := range []string{
+		"warning: testdata/malformed.txt:4: skipped malformed line: missing units",
+		"warning: testdata/malformed.txt:6: skipped malformed line: parsing iteration count",
+		"warning: testdata/missing.txt: cannot read: no such file or directory",
+	} {
+		assert.Contains(t, stderr.String(), w)
+	}
+	page, err := os.ReadFile(out)
+	require.NoError(t, err)
+	doc := parsePage(t, page)
+	assert.Equal(t, "My <run>", doc.all(named("title"))[0].Text.String())
+	warn := doc.byID("warnings")
+	require.NotNil(t, warn)
+	assert.Contains(t, warn.Text.String(), "testdata/malformed.txt:4: skipped malformed line: missing units")
+	assert.NotNil(t, doc.byID("plot-churn-throughput-malformed"))
+	assert.NotNil(t, doc.byID("file-glibc"))
+	assert.NotNil(t, doc.byID("file-malformed"))
+}
+
+func TestRunErrors(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := Run([]string{"-o", filepath.Join(t.TempDir(), "r.html"), "testdata/missing.txt"}, &stdout, &stderr)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "nothing to compare")
+	assert.Empty(t, stdout.String())
+
+	assert.Error(t, Run(nil, &stdout, &stderr))
+	assert.Error(t, Run([]string{"-bogus"}, &stdout, &stderr))
+	assert.Error(t, Run([]string{"-o", filepath.Join(t.TempDir(), "no", "such", "dir.html"), "testdata/glibc.txt"}, &stdout, &stderr))
+}
+
+func TestWriteWithoutResults(t *testing.T) {
+	err := Write(io.Discard, Input{})
+	require.Error(t, err)
+}
+
+func TestTicks(t *testing.T) {
+	var labels []string
+	for _, tk := range logTicks(3, 250) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	assert.Equal(t, []string{"5", "10", "20", "50", "100", "200"}, labels)
+	labels = nil
+	for _, tk := range logTicks(15, 90000) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	assert.Equal(t, []string{"100", "1k", "10k"}, labels)
+	labels = nil
+	for _, tk := range linearTicks(0, 6.3) {
+		labels = append(labels, tk.Label)
+	}
+	assert.Equal(t, []string{"0", "2", "4", "6"}, labels)
+	labels = nil
+	for _, tk := range linearTicks(0, 2.7) {
+		labels = append(labels, tk.Label)
+	}
+	assert.Equal(t, []string{"0.0", "0.5", "1.0", "1.5", "2.0", "2.5"}, labels)
+}
