@@ -31,6 +31,14 @@ static const ab_kernel *const kernels[AB_KIND_END] = {
 	[AB_MUTEX] = &ab_mutex_kernel,
 };
 
+/* Bytes the harness has mapped for itself and not yet unmapped. */
+static atomic_size_t sys_mapped;
+
+size_t ab_sys_mapped(void)
+{
+	return atomic_load(&sys_mapped);
+}
+
 void *ab_sys_alloc(size_t n)
 {
 	if (n == 0)
@@ -38,13 +46,18 @@ void *ab_sys_alloc(size_t n)
 	/* Populated up front, so the harness's pages are resident before the
 	 * run's baseline is taken and never show up as the allocator's. */
 	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	atomic_fetch_add(&sys_mapped, n);
+	return p;
 }
 
 void ab_sys_free(void *p, size_t n)
 {
-	if (p && n)
+	if (p && n) {
 		munmap(p, n);
+		atomic_fetch_sub(&sys_mapped, n);
+	}
 }
 
 uint64_t ab_now_ns(void)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math/bits"
 	"runtime"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -205,10 +206,9 @@ func run(cfg Config, a allocator) (Result, error) {
 		return Result{}, fmt.Errorf("workload %s, allocator %s: %s", w.Name, a.Name(), C.GoString(&errbuf[0]))
 	}
 	defer C.ab_ctx_free(ctx)
-	memErr := procfs.ResetPeakRSS()
-	before, err := procfs.ReadMemory()
+	base, memErr := processBaseline()
 	if memErr == nil {
-		memErr = err
+		memErr = procfs.ResetPeakRSS()
 	}
 
 	var g errgroup.Group
@@ -251,9 +251,7 @@ func run(cfg Config, a allocator) (Result, error) {
 	}
 	if memErr == nil {
 		res.PeakRSS = after.PeakRSS
-		// Right after the reset the peak is the resident size; read
-		// both from the same counter so that the two compare.
-		res.BaseRSS = before.PeakRSS
+		res.BaseRSS = base + uint64(C.ab_sys_mapped())
 		res.MemoryKnown = true
 	}
 	if err := res.failure(); err != nil {
@@ -263,6 +261,25 @@ func run(cfg Config, a allocator) (Result, error) {
 		return res, fmt.Errorf("workload %s, allocator %s: observer: %w", w.Name, a.Name(), obsErr)
 	}
 	return res, nil
+}
+
+var (
+	baselineOnce sync.Once
+	baselineRSS  uint64
+	baselineErr  error
+)
+
+// processBaseline is the process's resident memory before its first run:
+// the Go runtime, the binary, the loaded libraries, but nothing any
+// workload allocated. Memory an allocator keeps from one run to the next
+// counts as its own, so memory figures are cleanest with one allocator per
+// process, as the main job runs them.
+func processBaseline() (uint64, error) {
+	baselineOnce.Do(func() {
+		m, err := procfs.ReadMemory()
+		baselineRSS, baselineErr = m.RSS, err
+	})
+	return baselineRSS, baselineErr
 }
 
 // sampling picks the sample cap and mask: the sparsest power-of-two spacing,

@@ -126,6 +126,7 @@ struct ab_ctx {
  * it never touches the allocator under test. */
 void *ab_sys_alloc(size_t n);
 void ab_sys_free(void *p, size_t n);
+size_t ab_sys_mapped(void);
 
 ab_ctx *ab_ctx_new(const ab_params *p, const ab_allocator *a, char *err, size_t errlen);
 void ab_ctx_free(ab_ctx *c);

@@ -22,9 +22,10 @@ type Result struct {
 	// PeakLive is the peak number of bytes the workload held live, summed
 	// over the threads (sampled every thousand ops or so).
 	PeakLive int64
-	// BaseRSS is the process's resident memory just before the workers
-	// started, after the allocator gave its cached memory back; PeakRSS is
-	// the process's peak resident memory during the run.
+	// BaseRSS is the resident memory that is not the allocator's: the
+	// process's resident size before its first run, plus what the harness
+	// mapped for this run. PeakRSS is the process's peak resident memory
+	// during the run.
 	BaseRSS, PeakRSS uint64
 	MemoryKnown      bool
 	// OffCPUKnown is false where /proc/thread-self/schedstat is missing.
@@ -114,9 +115,10 @@ func (r Result) OpsPerSec() float64 {
 	return float64(r.Ops()) / r.Window.Seconds()
 }
 
-// RSSPerLiveByte is the growth of resident memory over the run's baseline,
-// divided by the peak number of bytes the workload held live: the memory an
-// allocator needs per byte it hands out, harness and runtime excluded.
+// RSSPerLiveByte is the peak resident memory above BaseRSS, divided by the
+// peak number of bytes the workload held live: the memory an allocator
+// holds per byte it hands out (1.0 would be no overhead at all), harness and
+// runtime excluded.
 func (r Result) RSSPerLiveByte() float64 {
 	if !r.MemoryKnown || r.PeakLive <= 0 {
 		return math.NaN()
