@@ -66,6 +66,9 @@ func TestEveryAllocatorIdentifiesItself(t *testing.T) {
 		case name == alloc.Libc:
 			assert.Equal(t, libc.Path, info.ServedBy, "libc's malloc is served by the libc")
 			assert.Contains(t, info.Version, libc.Name)
+		case strings.HasPrefix(info.Library, "static ("):
+			// Linked in under allocbench_static: served by the executable.
+			assert.Equal(t, libc.Path, info.ServedBy, "%s is linked into the executable", name)
 		case len(spec.Sonames) > 0:
 			assert.Equal(t, info.Library, info.ServedBy, "%s's entry points come from its own library", name)
 			stem := strings.SplitN(spec.Sonames[0], ".so", 2)[0]

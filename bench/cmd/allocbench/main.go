@@ -1,0 +1,22 @@
+// Command allocbench builds every libc × allocator variant of the benchmarks,
+// runs the matrix cell by cell, each in its own process, and ends with a
+// comparison table and the published claims checked against this machine.
+//
+// Usage:
+//
+//	allocbench [flags]                  run the matrix (see -h)
+//	allocbench compare [label=]file...  compare result files
+//	allocbench report [label=]file...   write an HTML report
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "allocbench:", err)
+		os.Exit(exitCode(err))
+	}
+}

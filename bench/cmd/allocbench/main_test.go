@@ -1,0 +1,292 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const fakeEnv = "ALLOCBENCH_FAKE_CELL"
+
+// TestMain lets the test binary stand in for a variant's benchmark binary:
+// with fakeEnv set it prints made-up results for the cell it is asked for,
+// or crashes, or hangs, as the test arranged.
+func TestMain(m *testing.M) {
+	if os.Getenv(fakeEnv) != "" {
+		fakeCell()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+var cellPattern = regexp.MustCompile(`workload=([^$]+)\$/\^alloc=([^$]+)\$/\^threads=(\d+)\$`)
+
+func fakeCell() {
+	var pattern string
+	count := 1
+	for i, a := range os.Args {
+		if a == "-test.bench" && i+1 < len(os.Args) {
+			pattern = os.Args[i+1]
+		}
+		if a == "-test.count" && i+1 < len(os.Args) {
+			fmt.Sscan(os.Args[i+1], &count)
+		}
+	}
+	m := cellPattern.FindStringSubmatch(pattern)
+	if m == nil {
+		fmt.Fprintln(os.Stderr, "fake cell: bad pattern", pattern)
+		os.Exit(2)
+	}
+	workload, alloc, threads := m[1], m[2], m[3]
+	variant := os.Getenv("ALLOCBENCH_VARIANT")
+	behave := os.Getenv(fakeEnv)
+	switch {
+	case strings.Contains(behave, "crash:"+workload+"/"+alloc):
+		fmt.Println("libc: fake")
+		fmt.Fprintln(os.Stderr, "fake cell: about to crash")
+		syscall.Kill(os.Getpid(), syscall.SIGSEGV)
+		time.Sleep(time.Second)
+	case strings.Contains(behave, "hang:"+workload+"/"+alloc):
+		time.Sleep(time.Hour)
+	case strings.Contains(behave, "skip:"+workload+"/"+alloc):
+		fmt.Printf("=== RUN   BenchmarkWorkloads\n--- SKIP: BenchmarkWorkloads/workload=%s/alloc=%s/threads=%s\n    bench.go:40: %s: not installed here\n", workload, alloc, threads, alloc)
+		return
+	}
+	fmt.Printf("libc: %s\nfutex-method: tracepoint\n", variant)
+	// Made-up figures: musl's malloc 4x slower than glibc's, mimalloc 2x
+	// faster than glibc's; a little spread between runs.
+	ns := 20.0
+	switch {
+	case variant == "musl" && alloc == "libc":
+		ns = 80
+	case alloc == "mimalloc":
+		ns = 10
+	case alloc == "jemalloc":
+		ns = 12
+	}
+	futex := 0.0
+	if variant == "musl" && alloc == "libc" {
+		futex = 30
+	}
+	for i := 0; i < count; i++ {
+		v := ns * (1 + 0.01*float64(i))
+		fmt.Printf("BenchmarkWorkloads/workload=%s/alloc=%s/threads=%s-2 \t 1000000\t %.2f ns/op\t %.2f futex-ns/op\t %.2f futex-pct\t %.1f p99-ns\t %.2f rss-per-live-byte\n",
+			workload, alloc, threads, v, futex, futex/ns*10, v*3, 1.5)
+	}
+	fmt.Println("PASS")
+}
+
+func runCLI(t *testing.T, ctx context.Context, args ...string) (string, string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	opts, err := parseFlags(args, &stderr)
+	if err != nil {
+		return stdout.String(), stderr.String(), usageError{err}
+	}
+	err = runJob(ctx, opts, &stdout, &stderr)
+	return stdout.String(), stderr.String(), err
+}
+
+func fakeArgs(dir string, extra ...string) []string {
+	self := os.Args[0]
+	return append([]string{"-binaries", "glibc=" + self + ",musl=" + self, "-o", dir, "-progress", "off",
+		"-count", "3", "-threads", "1,2"}, extra...)
+}
+
+func resultDir(t *testing.T, root string) string {
+	t.Helper()
+	entries, err := os.ReadDir(root)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	return filepath.Join(root, entries[0].Name())
+}
+
+// A crashing and a hanging cell lose only themselves: every other cell
+// finishes and is in the result files, and the failures are named.
+func TestCrashAndHangLoseOnlyTheirCells(t *testing.T) {
+	t.Setenv(fakeEnv, "crash:larson/jemalloc hang:xmalloc/mimalloc")
+	root := t.TempDir()
+	stdout, stderr, err := runCLI(t, context.Background(), fakeArgs(root,
+		"-workloads", "churn,larson,xmalloc", "-allocs", "libc,jemalloc,mimalloc", "-variants", "glibc", "-timeout", "1s")...)
+	require.Error(t, err)
+	var cf cellsFailedError
+	require.True(t, errors.As(err, &cf), "%v", err)
+	assert.Equal(t, 4, cf.failed, "two crashes and two hangs (threads 1 and 2)")
+	assert.Equal(t, 3, exitCode(err))
+
+	assert.Contains(t, stderr, "FAIL glibc workload=larson alloc=jemalloc threads=1: crashed: SIGSEGV: segmentation violation")
+	assert.Contains(t, stderr, "fake cell: about to crash", "the failure shows the tail of the cell's output")
+	assert.Contains(t, stderr, "FAIL glibc workload=xmalloc alloc=mimalloc threads=2: no result within 1s: killed")
+	assert.Contains(t, stdout, "failed: glibc workload=larson alloc=jemalloc threads=2")
+
+	data, err := os.ReadFile(filepath.Join(resultDir(t, root), "glibc.txt"))
+	require.NoError(t, err)
+	lines := string(data)
+	for _, w := range []string{"churn", "larson", "xmalloc"} {
+		for _, a := range []string{"libc", "jemalloc", "mimalloc"} {
+			for _, n := range []string{"1", "2"} {
+				name := fmt.Sprintf("BenchmarkWorkloads/workload=%s/alloc=%s/threads=%s-2", w, a, n)
+				want := 3
+				if (w == "larson" && a == "jemalloc") || (w == "xmalloc" && a == "mimalloc") {
+					want = 0
+				}
+				assert.Equal(t, want, strings.Count(lines, name+" "), name)
+			}
+		}
+	}
+	assert.Equal(t, 1, strings.Count(lines, "libc: glibc\n"), "configuration lines once per file")
+	assert.Contains(t, lines, "# failed glibc workload=larson alloc=jemalloc threads=1: crashed")
+}
+
+// The end of a run: the summary table and the claims, from the files.
+func TestSummaryAndClaims(t *testing.T) {
+	t.Setenv(fakeEnv, "skip:churn/tcmalloc")
+	root := t.TempDir()
+	stdout, stderr, err := runCLI(t, context.Background(), fakeArgs(root,
+		"-workloads", "churn,larson", "-allocs", "libc,jemalloc,mimalloc,tcmalloc,floor", "-count", "6")...)
+	require.NoError(t, err, "%s\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "note: musl/tcmalloc: not built for the musl variant")
+	assert.Contains(t, stdout, "note: floor skips larson: they free blocks across threads")
+	assert.Contains(t, stdout, "skipped glibc workload=churn alloc=tcmalloc threads=1: tcmalloc: not installed here")
+	assert.Regexp(t, `threads=2  speed\s+1\.00x`, stdout)
+	assert.Regexp(t, `musl/libc`, stdout)
+	// musl's malloc is 4x slower in the made-up figures, mimalloc 2x faster.
+	assert.Regexp(t, `musl-mt\s.*musl slower by 4\.0x at most \(threads=2\)\s+yes`, stdout)
+	assert.Regexp(t, `mi-mt\s.*up to 2\.0x \(threads=2\)\s+yes`, stdout)
+	assert.Regexp(t, `musl-futex\s.*musl 30 futex-ns/op, glibc none\s+yes`, stdout)
+	assert.Regexp(t, `st-small\s.*4\.0x single-threaded vs 4\.0x at threads=2\s+no`, stdout)
+	assert.Regexp(t, `musl-fix\s.*at least 200% of glibc's throughput`, stdout)
+	assert.Contains(t, stdout, "musl-mt: churn threads=2: musl/libc 82 ns/op vs glibc/libc 20.5 ns/op", "medians of the six runs")
+	assert.Regexp(t, `report: .*report\.html`, stdout)
+	dir := resultDir(t, root)
+	for _, f := range []string{"glibc.txt", "musl.txt", "report.html"} {
+		assert.FileExists(t, filepath.Join(dir, f))
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(html), "musl-mt", "the report carries the claims table")
+}
+
+// Ctrl-C keeps every finished cell.
+func TestInterruptKeepsFinishedCells(t *testing.T) {
+	t.Setenv(fakeEnv, "hang:larson/libc")
+	root := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		time.Sleep(1500 * time.Millisecond)
+		cancel()
+	}()
+	_, stderr, err := runCLI(t, ctx, fakeArgs(root, "-workloads", "churn,larson", "-allocs", "libc", "-variants", "glibc", "-timeout", "1m")...)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, stderr, "interrupted")
+	data, err := os.ReadFile(filepath.Join(resultDir(t, root), "glibc.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, 6, strings.Count(string(data), "workload=churn/alloc=libc"), "both churn cells, three runs each")
+	assert.NotContains(t, string(data), "failed", "the interrupted cell is not counted as a failure")
+}
+
+func TestBadInput(t *testing.T) {
+	cases := map[string][]string{
+		`unknown workload "chrun"`:                   {"-workloads", "chrun"},
+		`unknown allocator "ptmalloc"`:               {"-allocs", "libc,ptmalloc"},
+		"thread count 0 is out of range":             {"-threads", "0,2"},
+		`thread count "x" is not a whole number`:     {"-threads", "x"},
+		`unknown variant "alpine"`:                   {"-variants", "alpine"},
+		"-count -1 is out of range":                  {"-count", "-1"},
+		`-benchtime "fast" is neither`:               {"-benchtime", "fast"},
+		`-futex: unknown method "strace"`:            {"-futex", "strace"},
+		"-timeout -1s must be positive":              {"-timeout", "-1s"},
+		`-progress: unknown value "maybe"`:           {"-progress", "maybe"},
+		`-binaries: "glibc" is not variant=path`:     {"-binaries", "glibc"},
+		`unexpected argument "extra"`:                {"extra"},
+		"flag provided but not defined: -bogus":      {"-bogus"},
+		`invalid value "many" for flag -count`:       {"-count", "many"},
+		"-benchtime \"0x\" is neither":               {"-benchtime", "0x"},
+		"-variants set to nothing":                   {"-variants", ""},
+		"-workloads set to nothing":                  {"-workloads", ""},
+		`thread count 5000 is out of range (valid: `: {"-threads", "5000"},
+	}
+	for want, args := range cases {
+		_, stderr, err := runCLI(t, context.Background(), args...)
+		if assert.Error(t, err, "%v", args) {
+			assert.Contains(t, err.Error()+stderr, want, "%v", args)
+			assert.Equal(t, 2, exitCode(err), "%v", args)
+		}
+	}
+	// -count 0 means the profile's default, not zero runs.
+	o, err := parseFlags([]string{"-count", "0"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, defaultCount, o.count)
+}
+
+func TestResultsDirectoryNotWritable(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "a-file")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	_, _, err := runCLI(t, context.Background(), fakeArgs(file, "-workloads", "churn")...)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "results directory")
+	assert.Contains(t, err.Error(), file)
+}
+
+// A full disk stops the run with an error that says the earlier cells are
+// kept.
+func TestWriteErrorIsReported(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "glibc.txt")
+	r, err := createResultFile(path)
+	require.NoError(t, err)
+	require.NoError(t, r.add(outcome{config: []string{"libc: glibc"}, results: []string{"BenchmarkX 1 1 ns/op"}}))
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip("/dev/full is not available")
+	}
+	r.f.Close()
+	r.f = full
+	err = r.add(outcome{results: []string{"BenchmarkY 1 1 ns/op"}})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, syscall.ENOSPC)
+	data, _ := os.ReadFile(path)
+	assert.Equal(t, "libc: glibc\nBenchmarkX 1 1 ns/op\n", string(data), "what was written before stays")
+}
+
+func TestPlan(t *testing.T) {
+	o, err := parseFlags([]string{"-workloads", "churn,xmalloc", "-threads", "1", "-allocs", "all"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	variants := []variant{{name: "glibc", libc: "glibc", allocs: variantAllocs["glibc"]}, {name: "musl", libc: "musl", allocs: variantAllocs["musl"]}}
+	cells, notes := plan(o, variants)
+	var names []string
+	for _, c := range cells {
+		names = append(names, c.variant+"/"+c.workload+"/"+c.alloc)
+	}
+	assert.Contains(t, names, "glibc/churn/floor")
+	assert.NotContains(t, names, "glibc/xmalloc/floor", "floor cannot take remote frees")
+	assert.NotContains(t, names, "musl/churn/tcmalloc")
+	assert.Contains(t, names, "musl/xmalloc/mimalloc")
+	assert.Len(t, cells, 5+4+4+3)
+	assert.Contains(t, notes, "musl/tcmalloc: not built for the musl variant")
+}
+
+func TestProfiles(t *testing.T) {
+	o, err := parseFlags(nil, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, defaultCount, o.count)
+	assert.Len(t, o.workloads, 9, "the default runs every workload")
+	q, err := parseFlags([]string{"-quick"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, quickCount, q.count)
+	assert.Equal(t, strings.Split(quickWorkloads, ","), q.workloads)
+	q, err = parseFlags([]string{"-quick", "-count", "7", "-workloads", "mixed"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, 7, q.count, "flags narrow or widen a profile")
+	assert.Equal(t, []string{"mixed"}, q.workloads)
+}

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/allocbench/allocbench/alloc"
+	"github.com/allocbench/allocbench/bench"
+	"github.com/allocbench/allocbench/workloads"
+)
+
+// usageError marks bad command-line input (exit status 2).
+type usageError struct{ error }
+
+// cellsFailedError says the run finished but some cells failed (exit
+// status 3).
+type cellsFailedError struct{ failed int }
+
+func (e cellsFailedError) Error() string {
+	return fmt.Sprintf("%d cell(s) failed; see above", e.failed)
+}
+
+func exitCode(err error) int {
+	var u usageError
+	var c cellsFailedError
+	switch {
+	case errors.As(err, &u):
+		return 2
+	case errors.As(err, &c):
+		return 3
+	}
+	return 1
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "compare":
+			return runCompare(args[1:], stdout, stderr)
+		case "report":
+			return runReport(args[1:], stdout, stderr)
+		}
+	}
+	opts, err := parseFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{err}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runJob(ctx, opts, stdout, stderr)
+}
+
+// options is what the user asked the main job to do, checked.
+type options struct {
+	variants  []string
+	workloads []string
+	allocs    []string
+	threads   []int
+	count     int
+	benchtime string
+	futex     string
+	timeout   time.Duration
+	results   string
+	noInstall bool
+	progress  string
+	quick     bool
+	// binaries, when set, replaces building: variant name → test binary.
+	binaries map[string]string
+}
+
+var allVariants = []string{"glibc", "musl"}
+
+// The profiles. The default finishes in under ten minutes on two cores;
+// -quick in under two.
+const (
+	defaultCount     = 5
+	defaultBenchtime = "60ms"
+	quickCount       = 3
+	quickBenchtime   = "20ms"
+	quickWorkloads   = "churn,larson,xmalloc"
+)
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	fs := flag.NewFlagSet("allocbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		quick      = fs.Bool("quick", false, "the quick profile: "+quickWorkloads+", count "+fmt.Sprint(quickCount)+", benchtime "+quickBenchtime)
+		count      = fs.Int("count", 0, fmt.Sprintf("runs per cell (default %d, quick %d)", defaultCount, quickCount))
+		benchtime  = fs.String("benchtime", "", "go test -benchtime per run (default "+defaultBenchtime+", quick "+quickBenchtime+")")
+		wl         = fs.String("workloads", "", "comma-separated workloads, or all (default all, quick "+quickWorkloads+")")
+		allocs     = fs.String("allocs", "all", "comma-separated allocators, or all ("+strings.Join(alloc.Names(), ", ")+")")
+		threads    = fs.String("threads", "", "comma-separated thread counts (default 1,2,NumCPU,2×NumCPU)")
+		variants   = fs.String("variants", strings.Join(allVariants, ","), "comma-separated variants: glibc (system toolchain, dynamic), musl (musl-gcc, static)")
+		futex      = fs.String("futex", "auto", "futex measurement: auto, tracepoint, sampled, off")
+		timeout    = fs.Duration("timeout", 3*time.Minute, "time limit for one cell")
+		results    = fs.String("o", "results", "directory for results/<timestamp>/<variant>.txt")
+		noInstall  = fs.Bool("no-install", false, "do not install missing packages; print the command instead")
+		progress   = fs.String("progress", "auto", "progress display: auto (on a terminal, not in CI), on, off")
+		binariesFl = fs.String("binaries", "", "use prebuilt test binaries instead of building: variant=path,...")
+	)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: allocbench [flags]\n       allocbench compare [flags] [label=]file...\n       allocbench report [flags] [label=]file...\n\nflags of the main job:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return options{}, err
+	}
+	var emptied []string
+	fs.Visit(func(f *flag.Flag) {
+		if f.Value.String() == "" && f.Name != "binaries" {
+			emptied = append(emptied, "-"+f.Name)
+		}
+	})
+	if len(emptied) > 0 {
+		return options{}, fmt.Errorf("%s set to nothing; leave it out for the default", strings.Join(emptied, ", "))
+	}
+	if fs.NArg() > 0 {
+		return options{}, fmt.Errorf("unexpected argument %q (subcommands: compare, report)", fs.Arg(0))
+	}
+	o := options{quick: *quick, allocs: nil, futex: *futex, timeout: *timeout, results: *results, noInstall: *noInstall, progress: *progress}
+
+	o.count = defaultCount
+	o.benchtime = defaultBenchtime
+	wlist := "all"
+	if *quick {
+		o.count, o.benchtime, wlist = quickCount, quickBenchtime, quickWorkloads
+	}
+	if *count != 0 {
+		o.count = *count
+	}
+	if o.count < 1 || o.count > 1000 {
+		return o, fmt.Errorf("-count %d is out of range (valid: 1..1000)", o.count)
+	}
+	if *benchtime != "" {
+		o.benchtime = *benchtime
+	}
+	if err := checkBenchtime(o.benchtime); err != nil {
+		return o, err
+	}
+	if *wl != "" {
+		wlist = *wl
+	}
+	ws, err := workloads.ParseList(wlist)
+	if err != nil {
+		return o, fmt.Errorf("-workloads: %w", err)
+	}
+	for _, w := range ws {
+		o.workloads = append(o.workloads, w.Name)
+	}
+	if o.allocs, err = alloc.ParseList(*allocs); err != nil {
+		return o, fmt.Errorf("-allocs: %w", err)
+	}
+	o.threads = bench.DefaultThreads()
+	if *threads != "" {
+		if o.threads, err = bench.ParseThreads(*threads); err != nil {
+			return o, fmt.Errorf("-threads: %w", err)
+		}
+	}
+	if o.variants, err = parseVariants(*variants); err != nil {
+		return o, err
+	}
+	switch o.futex {
+	case "auto", "tracepoint", "sampled", "off":
+	default:
+		return o, fmt.Errorf("-futex: unknown method %q (valid: auto, tracepoint, sampled, off)", o.futex)
+	}
+	if o.timeout <= 0 {
+		return o, fmt.Errorf("-timeout %v must be positive", o.timeout)
+	}
+	switch o.progress {
+	case "auto", "on", "off":
+	default:
+		return o, fmt.Errorf("-progress: unknown value %q (valid: auto, on, off)", o.progress)
+	}
+	if *binariesFl != "" {
+		o.binaries = map[string]string{}
+		for _, kv := range strings.Split(*binariesFl, ",") {
+			name, path, ok := strings.Cut(kv, "=")
+			if !ok || !contains(allVariants, name) || path == "" {
+				return o, fmt.Errorf("-binaries: %q is not variant=path (variants: %s)", kv, strings.Join(allVariants, ", "))
+			}
+			o.binaries[name] = path
+		}
+	}
+	return o, nil
+}
+
+func parseVariants(s string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if !contains(allVariants, f) {
+			return nil, fmt.Errorf("-variants: unknown variant %q (valid: %s)", f, strings.Join(allVariants, ", "))
+		}
+		if !contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// checkBenchtime accepts what go test's -benchtime accepts: a duration or
+// a count like 100x.
+func checkBenchtime(s string) error {
+	if strings.HasSuffix(s, "x") {
+		var n int
+		if _, err := fmt.Sscanf(s, "%dx", &n); err == nil && n > 0 && fmt.Sprintf("%dx", n) == s {
+			return nil
+		}
+	} else if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return nil
+	}
+	return fmt.Errorf("-benchtime %q is neither a positive duration (300ms) nor a count (1000x)", s)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+)
+
+const modulePath = "github.com/allocbench/allocbench"
+
+// moduleRoot finds the allocbench checkout the command runs in.
+func moduleRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Path}} {{.Dir}}").Output()
+	if err != nil {
+		return "", fmt.Errorf("go list -m: %v (run allocbench from its checkout, with go on the PATH)", err)
+	}
+	path, dir, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
+	if path != modulePath {
+		return "", fmt.Errorf("the current module is %s, not %s: run allocbench from its checkout", path, modulePath)
+	}
+	return dir, nil
+}
+
+// buildVariants builds one test binary of ./bench per variant, in parallel,
+// into dir/.bin. A musl build whose allocator libraries cannot be built
+// still runs musl's malloc and floor; the notes say what is missing and why.
+func buildVariants(ctx context.Context, o options, dir string, log io.Writer) ([]variant, []string, error) {
+	var variants []variant
+	for _, v := range o.variants {
+		variants = append(variants, variant{name: v, libc: v, allocs: variantAllocs[v]})
+	}
+	if o.binaries != nil {
+		for i, v := range variants {
+			p, ok := o.binaries[v.name]
+			if !ok {
+				return nil, nil, fmt.Errorf("-binaries names no binary for variant %s", v.name)
+			}
+			if _, err := os.Stat(p); err != nil {
+				return nil, nil, fmt.Errorf("-binaries: %w", err)
+			}
+			variants[i].argv = []string{p}
+		}
+		return variants, nil, nil
+	}
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	binDir := filepath.Join(dir, ".bin")
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		return nil, nil, err
+	}
+	var (
+		mu    sync.Mutex
+		notes []string
+	)
+	note := func(s string) { mu.Lock(); notes = append(notes, s); mu.Unlock() }
+	g, gctx := errgroup.WithContext(ctx)
+	for i, v := range variants {
+		out := filepath.Join(binDir, v.name+".test")
+		variants[i].argv = []string{out}
+		switch v.name {
+		case "glibc":
+			g.Go(func() error {
+				reqs := []requirement{needGCC}
+				for _, a := range o.allocs {
+					switch a {
+					case "jemalloc":
+						reqs = append(reqs, needJemalloc)
+					case "mimalloc":
+						reqs = append(reqs, needMimalloc)
+					case "tcmalloc":
+						reqs = append(reqs, needTcmalloc)
+					}
+				}
+				if err := ensure(gctx, reqs, o.noInstall, log); err != nil {
+					return fmt.Errorf("glibc variant: %w", err)
+				}
+				return goTestBuild(gctx, root, out, nil, nil, "")
+			})
+		case "musl":
+			g.Go(func() error {
+				if err := ensure(gctx, []requirement{needMusl}, o.noInstall, log); err != nil {
+					return fmt.Errorf("musl variant: %w", err)
+				}
+				ldflags := "-linkmode external -extldflags -static"
+				env := []string{"CC=musl-gcc"}
+				var tags []string
+				if wantsMuslLibs(o.allocs) {
+					cgoLDFlags, sources, err := buildMuslLibs(gctx, o.noInstall, log)
+					if err != nil {
+						note(fmt.Sprintf("musl: jemalloc and mimalloc could not be built for musl, so only musl's malloc and floor run there: %v", err))
+					} else {
+						env = append(env, "CGO_LDFLAGS="+cgoLDFlags)
+						tags = []string{"allocbench_static"}
+						ldflags += " -X " + quoteX(modulePath+"/cgoalloc.staticSources="+sources)
+					}
+				}
+				return goTestBuild(gctx, root, out, env, tags, ldflags)
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	return variants, notes, nil
+}
+
+func wantsMuslLibs(allocs []string) bool {
+	return contains(allocs, "jemalloc") || contains(allocs, "mimalloc")
+}
+
+// quoteX quotes a -X argument whose value holds spaces, as go's -ldflags
+// parser wants it: the whole name=value in single quotes.
+func quoteX(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "") + "'"
+}
+
+func goTestBuild(ctx context.Context, root, out string, env, tags []string, ldflags string) error {
+	args := []string{"test", "-c", "-o", out}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	if ldflags != "" {
+		args = append(args, "-ldflags", ldflags)
+	}
+	args = append(args, "./bench")
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	cmd.Env = append(append(os.Environ(), "CGO_ENABLED=1"), env...)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s go %s: %v\n%s", strings.Join(env, " "), strings.Join(args, " "), err, tail(string(msg), 2000))
+	}
+	return nil
+}

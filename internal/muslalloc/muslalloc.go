@@ -1,0 +1,394 @@
+// Package muslalloc builds the musl allocator libraries: jemalloc and
+// mimalloc compiled with musl-gcc from Debian's own source packages, as
+// static libraries with prefixed entry points (je_malloc, mi_malloc) that
+// leave musl's malloc the process's malloc. A static musl build of allocbench
+// links them in with the allocbench_static build tag, since a static binary
+// cannot open the system's shared libraries:
+//
+//	libs, err := muslalloc.Build(ctx, muslalloc.Options{Log: os.Stderr})
+//	// then, from the module root:
+//	// CC=musl-gcc CGO_LDFLAGS=<libs.CGOLDFLAGS()> go test -tags allocbench_static \
+//	//   -ldflags "<libs.LDFlags()>" ./bench
+//
+// The versions built are those of the glibc build's libraries: the source
+// versions of the installed libjemalloc2 and libmimalloc2.0, or of their
+// candidates when they are not installed. The sources come through apt-get
+// from the machine's own Debian mirror, with a private source list and
+// package index in the cache directory; the system's APT configuration is
+// not touched. Results are cached by source versions, musl version and
+// recipe, and a cache entry appears whole or not at all.
+package muslalloc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+const (
+	// BuildTag links the libraries into package cgoalloc.
+	BuildTag = "allocbench_static"
+	// SourcesVar is the variable that takes Libs.Sources with -X.
+	SourcesVar = "github.com/allocbench/allocbench/cgoalloc.staticSources"
+	// RecipeVersion changes whenever the way the libraries are built does,
+	// so that a cache entry built the old way is not used.
+	RecipeVersion = 1
+
+	manifestName = "allocbench-musl.json"
+)
+
+// Options control Build.
+type Options struct {
+	// CacheDir holds the built libraries and the private package index;
+	// default $XDG_CACHE_HOME/allocbench/musl or ~/.cache/allocbench/musl.
+	CacheDir string
+	// Log, when set, receives one line per step of the build.
+	Log io.Writer
+	// NoInstall forbids installing missing tools (musl-tools, dpkg-dev,
+	// ...); Build then fails with the command that installs them.
+	NoInstall bool
+}
+
+// Libs are built allocator libraries.
+type Libs struct {
+	// Dir holds libjemalloc.a and libmimalloc.a.
+	Dir string
+	// Jemalloc and Mimalloc are the Debian source package versions built,
+	// e.g. "5.3.0-1" and "2.0.9+ds-2".
+	Jemalloc, Mimalloc string
+	// Musl is the version of musl they were built against: the Debian
+	// version of musl-dev ("1.2.3-1"), or the version musl's loader reports.
+	Musl string
+	// CC is the compiler that built them, and must build the program that
+	// links them: "musl-gcc".
+	CC string
+}
+
+// Sources says where the libraries came from, for SourcesVar:
+// "jemalloc 5.3.0-1 and mimalloc 2.0.9+ds-2, Debian sources built with
+// musl-gcc 1.2.3".
+func (l Libs) Sources() string {
+	return fmt.Sprintf("jemalloc %s and mimalloc %s, Debian sources built with %s %s",
+		l.Jemalloc, l.Mimalloc, l.CC, upstreamVersion(l.Musl))
+}
+
+// CGOLDFLAGS is the CGO_LDFLAGS value that finds the libraries: "-L" + Dir,
+// quoted where Dir needs it.
+func (l Libs) CGOLDFLAGS() string {
+	flag := "-L" + l.Dir
+	if strings.ContainsAny(flag, " \t\n'\"\\") {
+		if strings.ContainsRune(flag, '\'') {
+			return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(flag) + `"`
+		}
+		return "'" + flag + "'"
+	}
+	return flag
+}
+
+// LDFlags is the go build -ldflags value for a static musl binary that
+// names the libraries' sources.
+func (l Libs) LDFlags() string {
+	return "-linkmode external -extldflags -static -X '" + SourcesVar + "=" + l.Sources() + "'"
+}
+
+// BuildFlags are the go build/test flags: the build tag and LDFlags.
+func (l Libs) BuildFlags() []string {
+	return []string{"-tags", BuildTag, "-ldflags", l.LDFlags()}
+}
+
+// Env is the environment to add for go build/test: the compiler, cgo and
+// CGO_LDFLAGS.
+func (l Libs) Env() []string {
+	return []string{"CC=" + l.CC, "CGO_ENABLED=1", "CGO_LDFLAGS=" + l.CGOLDFLAGS()}
+}
+
+// DefaultCacheDir is $XDG_CACHE_HOME/allocbench/musl, or
+// ~/.cache/allocbench/musl.
+func DefaultCacheDir() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache directory (set Options.CacheDir): %w", err)
+	}
+	return filepath.Join(dir, "allocbench", "musl"), nil
+}
+
+// Build returns the libraries for the current source and musl versions,
+// from the cache or built now (about a minute on two cores).
+func Build(ctx context.Context, opts Options) (Libs, error) {
+	b, err := newBuilder(opts)
+	if err != nil {
+		return Libs{}, err
+	}
+	return b.build(ctx)
+}
+
+type builder struct {
+	opts      Options
+	log       io.Writer
+	euid      int
+	lookPath  func(string) (string, error)
+	exec      func(context.Context, step) ([]byte, error)
+	etcApt    string // /etc/apt
+	osRelease string // /etc/os-release
+	arch      string // GOARCH
+	buildLog  io.Writer
+}
+
+func newBuilder(opts Options) (*builder, error) {
+	if opts.CacheDir == "" {
+		dir, err := DefaultCacheDir()
+		if err != nil {
+			return nil, err
+		}
+		opts.CacheDir = dir
+	}
+	abs, err := filepath.Abs(opts.CacheDir)
+	if err != nil {
+		return nil, err
+	}
+	opts.CacheDir = abs
+	log := opts.Log
+	if log == nil {
+		log = io.Discard
+	}
+	return &builder{
+		opts:      opts,
+		log:       log,
+		euid:      os.Geteuid(),
+		lookPath:  exec.LookPath,
+		exec:      execStep,
+		etcApt:    "/etc/apt",
+		osRelease: "/etc/os-release",
+		arch:      runtime.GOARCH,
+	}, nil
+}
+
+func (b *builder) logf(format string, args ...any) {
+	fmt.Fprintf(b.log, "muslalloc: "+format+"\n", args...)
+}
+
+// run runs a step and turns a failure into a StepError.
+func (b *builder) run(ctx context.Context, s step) ([]byte, error) {
+	out, err := b.exec(ctx, s)
+	if b.buildLog != nil {
+		fmt.Fprintf(b.buildLog, "$ %s\n%s\n", quoteArgs(s.argv), out)
+	}
+	if err != nil {
+		return out, &StepError{What: s.what, Command: quoteArgs(s.argv), Err: err, Tail: tail(out, 25, 4000), fetch: s.fetch}
+	}
+	return out, nil
+}
+
+// cacheKey is what a cache entry depends on.
+type cacheKey struct {
+	Jemalloc, Mimalloc, Musl, CC, Arch string
+	Recipe                             int
+}
+
+func (k cacheKey) String() string {
+	return fmt.Sprintf("jemalloc %s, mimalloc %s, musl %s, %s, %s, recipe %d",
+		k.Jemalloc, k.Mimalloc, k.Musl, k.CC, k.Arch, k.Recipe)
+}
+
+// dirName names the cache entry: readable, and distinct for distinct keys
+// (versions never contain '_'; an epoch's ':' becomes '%').
+func (k cacheKey) dirName() string {
+	clean := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			switch {
+			case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune(".+~-", r):
+				return r
+			case r == ':':
+				return '%'
+			}
+			return '='
+		}, s)
+	}
+	return fmt.Sprintf("jemalloc-%s_mimalloc-%s_musl-%s_%s_%s_r%d",
+		clean(k.Jemalloc), clean(k.Mimalloc), clean(k.Musl), clean(k.CC), clean(k.Arch), k.Recipe)
+}
+
+func (k cacheKey) libs(dir string) Libs {
+	return Libs{Dir: dir, Jemalloc: k.Jemalloc, Mimalloc: k.Mimalloc, Musl: k.Musl, CC: k.CC}
+}
+
+// manifest is written last into a cache entry.
+type manifest struct {
+	Key     string           `json:"key"`
+	Sources string           `json:"sources"`
+	Files   map[string]int64 `json:"files"`
+	Built   time.Time        `json:"built"`
+	Seconds float64          `json:"seconds"`
+	Recipe  map[string]any   `json:"recipe"`
+}
+
+var libFiles = []string{"libjemalloc.a", "libmimalloc.a"}
+
+// cached returns the cache entry for k when it is complete.
+func (b *builder) cached(k cacheKey) (Libs, bool) {
+	dir := filepath.Join(b.opts.CacheDir, k.dirName())
+	data, err := os.ReadFile(filepath.Join(dir, manifestName))
+	if err != nil {
+		return Libs{}, false
+	}
+	var m manifest
+	if json.Unmarshal(data, &m) != nil || m.Key != k.String() {
+		return Libs{}, false
+	}
+	for _, f := range libFiles {
+		st, err := os.Stat(filepath.Join(dir, f))
+		if err != nil || st.Size() != m.Files[f] || st.Size() == 0 {
+			return Libs{}, false
+		}
+	}
+	return k.libs(dir), true
+}
+
+// lock takes the cache directory's lock, so that two builds do not work on
+// the same entry or the private package index at once.
+func (b *builder) lock(ctx context.Context) (func(), error) {
+	path := filepath.Join(b.opts.CacheDir, ".lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	said := false
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("locking %s: %w", path, err)
+		}
+		if !said {
+			b.logf("waiting for another build to finish (%s)", path)
+			said = true
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func (b *builder) build(ctx context.Context) (Libs, error) {
+	if _, err := b.lookPath("apt-get"); err != nil {
+		return Libs{}, errors.New("building the musl allocator libraries needs apt-get and dpkg (Debian or Ubuntu) to fetch Debian's source packages")
+	}
+	cc := "musl-gcc"
+	jeSrc, je := b.localVersion(ctx, jemallocPkg)
+	miSrc, mi := b.localVersion(ctx, mimallocPkg)
+	musl := b.muslVersion(ctx)
+	key := func() cacheKey {
+		return cacheKey{Jemalloc: je, Mimalloc: mi, Musl: musl, CC: cc, Arch: b.arch, Recipe: RecipeVersion}
+	}
+	if je != "" && mi != "" && musl != "" {
+		if libs, ok := b.cached(key()); ok {
+			b.logf("using %s (cached)", libs.Dir)
+			return libs, nil
+		}
+	}
+
+	if err := os.MkdirAll(b.opts.CacheDir, 0o755); err != nil {
+		return Libs{}, err
+	}
+	unlock, err := b.lock(ctx)
+	if err != nil {
+		return Libs{}, err
+	}
+	defer unlock()
+	if je != "" && mi != "" && musl != "" {
+		if libs, ok := b.cached(key()); ok { // built while we waited
+			b.logf("using %s (cached)", libs.Dir)
+			return libs, nil
+		}
+	}
+	b.removeStale()
+
+	if err := b.ensureTools(ctx, baseTools); err != nil {
+		return Libs{}, err
+	}
+	if musl == "" {
+		if musl = b.muslVersion(ctx); musl == "" {
+			return Libs{}, errors.New("cannot tell the version of musl that musl-gcc builds against (no musl-dev package and no ld-musl loader)")
+		}
+	}
+
+	apt, err := b.privateApt(ctx)
+	if err != nil {
+		return Libs{}, err
+	}
+	if je == "" {
+		if jeSrc, je, err = b.archiveVersion(ctx, apt, jemallocPkg); err != nil {
+			return Libs{}, err
+		}
+	}
+	if mi == "" {
+		if miSrc, mi, err = b.archiveVersion(ctx, apt, mimallocPkg); err != nil {
+			return Libs{}, err
+		}
+	}
+	k := key()
+	if libs, ok := b.cached(k); ok {
+		b.logf("using %s (cached)", libs.Dir)
+		return libs, nil
+	}
+	return b.buildEntry(ctx, apt, k, jeSrc, miSrc)
+}
+
+// removeStale deletes the work directories of builds that were killed; the
+// caller holds the lock, so no build is using them.
+func (b *builder) removeStale() {
+	stale, _ := filepath.Glob(filepath.Join(b.opts.CacheDir, ".build-*"))
+	for _, d := range stale {
+		os.RemoveAll(d)
+	}
+}
+
+// localVersion is the source package and version of the installed binary
+// package, or of its candidate in the system's package index; "" when
+// neither is known.
+func (b *builder) localVersion(ctx context.Context, p pkg) (source, version string) {
+	out, err := b.exec(ctx, step{argv: []string{"dpkg-query", "-W", "-f", dpkgQueryFormat, p.Binary}})
+	if src, v, ok := parseDpkgQuery(string(out)); ok && err == nil && checkVersion(p.Binary, v) == nil {
+		b.logf("%s %s: source of the installed %s", src, v, p.Binary)
+		return src, v
+	}
+	out, err = b.exec(ctx, step{argv: []string{"apt-cache", "policy", p.Binary}})
+	if c := parsePolicyCandidate(string(out)); err == nil && c != "" && checkVersion(p.Binary, c) == nil {
+		v := sourceVersion(c)
+		b.logf("%s %s: source of %s's candidate %s (not installed)", p.Source, v, p.Binary, c)
+		return p.Source, v
+	}
+	return p.Source, ""
+}
+
+// muslVersion is the Debian version of musl-dev, or the version musl's
+// dynamic loader reports; "" when neither is found.
+func (b *builder) muslVersion(ctx context.Context) string {
+	out, err := b.exec(ctx, step{argv: []string{"dpkg-query", "-W", "-f", `${db:Status-Status} ${Version}\n`, "musl-dev"}})
+	if f := strings.Fields(string(out)); err == nil && len(f) == 2 && f[0] == "installed" && checkVersion("musl-dev", f[1]) == nil {
+		return f[1]
+	}
+	loaders, _ := filepath.Glob("/lib/ld-musl-*.so.1")
+	for _, l := range loaders {
+		out, _ := b.exec(ctx, step{argv: []string{l}})
+		if m := muslVersionLine.FindSubmatch(out); m != nil && checkVersion("musl", string(m[1])) == nil {
+			return string(m[1])
+		}
+	}
+	return ""
+}

@@ -1,0 +1,393 @@
+package muslalloc
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var testLibs = Libs{Dir: "/c/x", Jemalloc: "5.3.0-1", Mimalloc: "2.0.9+ds-2", Musl: "1.2.3-1", CC: "musl-gcc"}
+
+func TestLibsFlags(t *testing.T) {
+	l := testLibs
+	assert.Equal(t, "jemalloc 5.3.0-1 and mimalloc 2.0.9+ds-2, Debian sources built with musl-gcc 1.2.3", l.Sources())
+	assert.Equal(t, "-L/c/x", l.CGOLDFLAGS())
+	assert.Equal(t, "-linkmode external -extldflags -static -X 'github.com/allocbench/allocbench/cgoalloc.staticSources=jemalloc 5.3.0-1 and mimalloc 2.0.9+ds-2, Debian sources built with musl-gcc 1.2.3'", l.LDFlags())
+	assert.Equal(t, []string{"-tags", "allocbench_static", "-ldflags", l.LDFlags()}, l.BuildFlags())
+	assert.Equal(t, []string{"CC=musl-gcc", "CGO_ENABLED=1", "CGO_LDFLAGS=-L/c/x"}, l.Env())
+
+	l.Dir = "/home/a b/.cache"
+	assert.Equal(t, "'-L/home/a b/.cache'", l.CGOLDFLAGS())
+	l.Dir = "/home/it's/.cache"
+	assert.Equal(t, `"-L/home/it's/.cache"`, l.CGOLDFLAGS())
+	l.Musl = "1.2.4" // from musl's loader: no Debian revision
+	assert.True(t, strings.HasSuffix(l.Sources(), "musl-gcc 1.2.4"))
+}
+
+func TestDefaultCacheDir(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", "/x/cache")
+	d, err := DefaultCacheDir()
+	require.NoError(t, err)
+	assert.Equal(t, "/x/cache/allocbench/musl", d)
+	t.Setenv("XDG_CACHE_HOME", "")
+	t.Setenv("HOME", "/home/u")
+	d, err = DefaultCacheDir()
+	require.NoError(t, err)
+	assert.Equal(t, "/home/u/.cache/allocbench/musl", d)
+}
+
+func TestCacheKey(t *testing.T) {
+	k := cacheKey{Jemalloc: "5.3.0-1", Mimalloc: "2.0.9+ds-2", Musl: "1.2.3-1", CC: "musl-gcc", Arch: "amd64", Recipe: 1}
+	assert.Equal(t, "jemalloc 5.3.0-1, mimalloc 2.0.9+ds-2, musl 1.2.3-1, musl-gcc, amd64, recipe 1", k.String())
+	assert.Equal(t, "jemalloc-5.3.0-1_mimalloc-2.0.9+ds-2_musl-1.2.3-1_musl-gcc_amd64_r1", k.dirName())
+
+	names := map[string]cacheKey{}
+	for _, v := range []cacheKey{
+		k,
+		{Jemalloc: "5.3.0-2", Mimalloc: "2.0.9+ds-2", Musl: "1.2.3-1", CC: "musl-gcc", Arch: "amd64", Recipe: 1},
+		{Jemalloc: "5.3.0-1", Mimalloc: "2.0.9+ds-3", Musl: "1.2.3-1", CC: "musl-gcc", Arch: "amd64", Recipe: 1},
+		{Jemalloc: "5.3.0-1", Mimalloc: "2.0.9+ds-2", Musl: "1.2.4-1", CC: "musl-gcc", Arch: "amd64", Recipe: 1},
+		{Jemalloc: "5.3.0-1", Mimalloc: "2.0.9+ds-2", Musl: "1.2.3-1", CC: "musl-gcc", Arch: "arm64", Recipe: 1},
+		{Jemalloc: "5.3.0-1", Mimalloc: "2.0.9+ds-2", Musl: "1.2.3-1", CC: "musl-gcc", Arch: "amd64", Recipe: 2},
+		{Jemalloc: "1:5.3.0-1", Mimalloc: "2.0.9+ds-2", Musl: "1.2.3-1", CC: "musl-gcc", Arch: "amd64", Recipe: 1},
+	} {
+		n := v.dirName()
+		assert.NotContains(t, n, "/")
+		assert.NotContains(t, n, ":")
+		_, dup := names[n]
+		assert.False(t, dup, "%s names two keys", n)
+		names[n] = v
+	}
+	assert.Contains(t, names, "jemalloc-1%5.3.0-1_mimalloc-2.0.9+ds-2_musl-1.2.3-1_musl-gcc_amd64_r1")
+}
+
+// fakeSystem stands in for the machine: which commands exist, what they
+// print, and which ran.
+type fakeSystem struct {
+	paths map[string]bool
+	out   map[string]string // first word(s) of a command line -> output
+	fail  map[string]string // command line prefix -> output of a failure
+	ran   []string
+	onRun func(line string)
+}
+
+func (f *fakeSystem) lookPath(name string) (string, error) {
+	if f.paths[name] {
+		return "/usr/bin/" + name, nil
+	}
+	return "", &exec.Error{Name: name, Err: exec.ErrNotFound}
+}
+
+func (f *fakeSystem) exec(_ context.Context, s step) ([]byte, error) {
+	line := strings.Join(s.argv, " ")
+	f.ran = append(f.ran, line)
+	if f.onRun != nil {
+		f.onRun(line)
+	}
+	for prefix, out := range f.fail {
+		if strings.HasPrefix(line, prefix) {
+			delete(f.fail, prefix) // fail once
+			return []byte(out), errors.New("exit status 100")
+		}
+	}
+	for prefix, out := range f.out {
+		if strings.HasPrefix(line, prefix) {
+			return []byte(out), nil
+		}
+	}
+	return nil, errors.New("exit status 1")
+}
+
+func testBuilder(t *testing.T, f *fakeSystem, opts Options) (*builder, *bytes.Buffer) {
+	var log bytes.Buffer
+	if opts.CacheDir == "" {
+		opts.CacheDir = t.TempDir()
+	}
+	opts.Log = &log
+	b, err := newBuilder(opts)
+	require.NoError(t, err)
+	b.lookPath = f.lookPath
+	b.exec = f.exec
+	b.arch = "amd64"
+	return b, &log
+}
+
+func allTools() map[string]bool {
+	m := map[string]bool{"apt-get": true, "autoconf": true}
+	for _, t := range baseTools {
+		m[t.Cmd] = true
+	}
+	return m
+}
+
+// writeEntry makes a complete cache entry for k.
+func writeEntry(t *testing.T, cache string, k cacheKey) string {
+	dir := filepath.Join(cache, k.dirName())
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	files := map[string]int64{}
+	for _, f := range libFiles {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte("!<arch>\n"+f), 0o644))
+		files[f] = int64(len("!<arch>\n" + f))
+	}
+	data, err := json.Marshal(manifest{Key: k.String(), Files: files})
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, manifestName), data, 0o644))
+	return dir
+}
+
+var installedOut = map[string]string{
+	"dpkg-query -W -f ${db:Status-Status} ${source:Package} ${source:Version}\\n libjemalloc2":   "installed jemalloc 5.3.0-1\n",
+	"dpkg-query -W -f ${db:Status-Status} ${source:Package} ${source:Version}\\n libmimalloc2.0": "installed mimalloc 2.0.9+ds-2\n",
+	"dpkg-query -W -f ${db:Status-Status} ${Version}\\n musl-dev":                                "installed 1.2.3-1\n",
+}
+
+func TestBuildReturnsCachedEntryAtOnce(t *testing.T) {
+	f := &fakeSystem{paths: allTools(), out: installedOut}
+	b, log := testBuilder(t, f, Options{})
+	k := cacheKey{Jemalloc: "5.3.0-1", Mimalloc: "2.0.9+ds-2", Musl: "1.2.3-1", CC: "musl-gcc", Arch: "amd64", Recipe: RecipeVersion}
+	dir := writeEntry(t, b.opts.CacheDir, k)
+
+	libs, err := b.build(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, k.libs(dir), libs)
+	assert.Contains(t, log.String(), "(cached)")
+	for _, line := range f.ran {
+		assert.True(t, strings.HasPrefix(line, "dpkg-query "), "a cached build only asks dpkg: ran %q", line)
+	}
+	_, err = os.Stat(filepath.Join(b.opts.CacheDir, ".lock"))
+	assert.True(t, os.IsNotExist(err), "a cached build takes no lock")
+}
+
+func TestCachedRejectsIncompleteEntries(t *testing.T) {
+	f := &fakeSystem{}
+	b, _ := testBuilder(t, f, Options{})
+	k := cacheKey{Jemalloc: "5.3.0-1", Mimalloc: "2.0.9+ds-2", Musl: "1.2.3-1", CC: "musl-gcc", Arch: "amd64", Recipe: RecipeVersion}
+
+	_, ok := b.cached(k)
+	assert.False(t, ok, "no entry")
+
+	dir := writeEntry(t, b.opts.CacheDir, k)
+	_, ok = b.cached(k)
+	assert.True(t, ok)
+
+	other := k
+	other.Recipe++
+	_, ok = b.cached(other)
+	assert.False(t, ok, "another key")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "libmimalloc.a"), []byte("short"), 0o644))
+	_, ok = b.cached(k)
+	assert.False(t, ok, "a file that is not the one built")
+
+	writeEntry(t, b.opts.CacheDir, k)
+	require.NoError(t, os.Remove(filepath.Join(dir, manifestName)))
+	_, ok = b.cached(k)
+	assert.False(t, ok, "no manifest: never finished")
+
+	writeEntry(t, b.opts.CacheDir, k)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, manifestName), []byte("{"), 0o644))
+	_, ok = b.cached(k)
+	assert.False(t, ok, "a damaged manifest")
+}
+
+func TestLocalVersionFallsBackToCandidate(t *testing.T) {
+	f := &fakeSystem{paths: allTools(), out: map[string]string{
+		"apt-cache policy libjemalloc2": "libjemalloc2:\n  Installed: (none)\n  Candidate: 5.3.0-1+b2\n",
+	}}
+	b, log := testBuilder(t, f, Options{})
+	src, v := b.localVersion(context.Background(), jemallocPkg)
+	assert.Equal(t, "jemalloc", src)
+	assert.Equal(t, "5.3.0-1", v, "the binNMU's source version")
+	assert.Contains(t, log.String(), "candidate 5.3.0-1+b2")
+
+	src, v = b.localVersion(context.Background(), mimallocPkg)
+	assert.Equal(t, "mimalloc", src)
+	assert.Equal(t, "", v, "neither installed nor known")
+}
+
+func TestBuildNeedsApt(t *testing.T) {
+	paths := allTools()
+	delete(paths, "apt-get")
+	f := &fakeSystem{paths: paths, out: installedOut}
+	b, _ := testBuilder(t, f, Options{})
+	_, err := b.build(context.Background())
+	assert.ErrorContains(t, err, "needs apt-get")
+}
+
+func TestInstallCommand(t *testing.T) {
+	missing := []tool{baseTools[1], baseTools[3], baseTools[4], baseTools[5]} // musl-gcc ar nm dpkg-source
+	text, argv := installCommand(pmApt, missing)
+	assert.Equal(t, "apt-get install -y --no-install-recommends musl-tools binutils dpkg-dev", text)
+	assert.Equal(t, strings.Fields(text), argv)
+	text, _ = installCommand(pmApk, []tool{baseTools[2], autoconfTool})
+	assert.Equal(t, "apk add --no-cache make autoconf", text)
+	text, _ = installCommand(pmApk, []tool{baseTools[1]})
+	assert.Equal(t, "", text, "Alpine has no musl-gcc package")
+	text, _ = installCommand("", missing)
+	assert.Equal(t, "", text)
+	assert.Equal(t, "musl-gcc (package musl-tools), ar (package binutils)", toolNames(missing[:2], pmApt))
+}
+
+func TestEnsureToolsWithoutInstalling(t *testing.T) {
+	paths := allTools()
+	delete(paths, "musl-gcc")
+	delete(paths, "dpkg-source")
+	f := &fakeSystem{paths: paths}
+
+	b, _ := testBuilder(t, f, Options{NoInstall: true})
+	b.euid = 0
+	err := b.ensureTools(context.Background(), baseTools)
+	require.Error(t, err)
+	assert.Equal(t, "missing musl-gcc (package musl-tools), dpkg-source (package dpkg-dev); install them with: apt-get install -y --no-install-recommends musl-tools dpkg-dev", err.Error())
+
+	b, _ = testBuilder(t, f, Options{})
+	b.euid = 1000
+	err = b.ensureTools(context.Background(), baseTools)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "install them as root with: apt-get install -y --no-install-recommends musl-tools dpkg-dev")
+	assert.Empty(t, f.ran, "nothing is installed")
+}
+
+func TestEnsureToolsInstallsAsRoot(t *testing.T) {
+	paths := allTools()
+	delete(paths, "musl-gcc")
+	delete(paths, "dpkg-source")
+	f := &fakeSystem{
+		paths: paths,
+		out:   map[string]string{"apt-get ": "ok"},
+		// A fresh container: the first install finds no package lists.
+		fail: map[string]string{"apt-get install": "E: Unable to locate package musl-tools"},
+	}
+	f.onRun = func(line string) {
+		if strings.HasPrefix(line, "apt-get install") && len(f.fail) == 0 {
+			paths["musl-gcc"], paths["dpkg-source"] = true, true
+		}
+	}
+	b, log := testBuilder(t, f, Options{})
+	b.euid = 0
+	require.NoError(t, b.ensureTools(context.Background(), baseTools))
+	assert.Equal(t, []string{
+		"apt-get install -y --no-install-recommends musl-tools dpkg-dev",
+		"apt-get update",
+		"apt-get install -y --no-install-recommends musl-tools dpkg-dev",
+	}, f.ran)
+	assert.Contains(t, log.String(), "muslalloc: installing musl-tools dpkg-dev (apt-get install -y --no-install-recommends musl-tools dpkg-dev)\n")
+
+	// Installed, yet still missing: say so.
+	delete(paths, "musl-gcc")
+	f.ran, f.onRun = nil, nil
+	err := b.ensureTools(context.Background(), baseTools)
+	assert.ErrorContains(t, err, "still missing")
+}
+
+func TestEnsureToolsReportsFailedInstall(t *testing.T) {
+	paths := allTools()
+	delete(paths, "make")
+	f := &fakeSystem{paths: paths, fail: map[string]string{"apt-get install": "E: Could not get lock /var/lib/dpkg/lock-frontend"}}
+	b, _ := testBuilder(t, f, Options{})
+	b.euid = 0
+	err := b.ensureTools(context.Background(), baseTools)
+	var se *StepError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "installing build tools", se.What)
+	assert.Contains(t, err.Error(), "apt-get install -y --no-install-recommends make: exit status 100\n\tE: Could not get lock")
+	assert.False(t, errors.Is(err, ErrFetch))
+}
+
+func TestCheckSymbols(t *testing.T) {
+	good := `/c/libjemalloc.a[jemalloc.o]:
+je_malloc T 6060 a
+je_free T 6070 a
+je_realloc T 6080 a
+je_mallctl T 6090 a
+_ZSt15get_new_handlerv W 3db0 3
+je_tsd_tls V 0 8
+
+/c/libjemalloc.a[arena.o]:
+je_arena_init T 60b0 cd
+`
+	assert.NoError(t, checkSymbols(good, "libjemalloc.a", jemallocSymbols))
+
+	err := checkSymbols(good+"malloc T 1 1\nfree W 2 2\n_Znwm T 3 3\n", "libjemalloc.a", jemallocSymbols)
+	require.Error(t, err)
+	assert.Equal(t, "libjemalloc.a defines _Znwm, free, malloc: linked in, it would replace musl's malloc", err.Error())
+
+	err = checkSymbols(good, "libmimalloc.a", mimallocSymbols)
+	assert.EqualError(t, err, "libmimalloc.a lacks mi_malloc, mi_free, mi_realloc, mi_version, mi_collect")
+
+	// An archive under a path with a space, and undefined references,
+	// are not definitions.
+	assert.NoError(t, checkSymbols("/a b/lib.a[x.o]:\nmalloc U\nje_malloc T 0 1\n", "lib.a", []string{"je_malloc"}))
+}
+
+func TestStepErrors(t *testing.T) {
+	f := &fakeSystem{fail: map[string]string{"apt-get": strings.Repeat("Get: something\n", 40) + "E: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease"}}
+	b, _ := testBuilder(t, f, Options{})
+	_, err := b.run(context.Background(), step{what: "updating the private source index", argv: []string{"apt-get", "-o", "Dir::Cache=/a b", "update"}, fetch: true})
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, ErrFetch))
+	msg := err.Error()
+	assert.True(t, strings.HasPrefix(msg, "updating the private source index: apt-get -o 'Dir::Cache=/a b' update: exit status 100\n"), msg)
+	assert.True(t, strings.HasSuffix(msg, "\tE: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease"), msg)
+	assert.LessOrEqual(t, strings.Count(msg, "\n"), 26, "only the tail of the output")
+
+	_, err = b.run(context.Background(), step{what: "compiling jemalloc", argv: []string{"make"}})
+	require.Error(t, err)
+	assert.False(t, errors.Is(err, ErrFetch))
+}
+
+func TestTailAndQuote(t *testing.T) {
+	assert.Equal(t, "", tail(nil, 3, 100))
+	assert.Equal(t, "\tc\n\td", tail([]byte("a\nb\nc\nd\n"), 2, 100))
+	assert.Equal(t, "\t...xyz", tail([]byte("abcdefxyz"), 2, 3))
+	assert.Equal(t, `a 'b c' 'it'\''s' '' x=y:z`, quoteArgs([]string{"a", "b c", "it's", "", "x=y:z"}))
+	assert.Equal(t, "dpkg-query -W -f '${Version}'", quoteArgs([]string{"dpkg-query", "-W", "-f", "${Version}"}))
+}
+
+func TestJemallocConfigure(t *testing.T) {
+	amd64 := strings.Join(jemallocConfigure("amd64"), " ")
+	assert.Contains(t, amd64, "--with-jemalloc-prefix=je_")
+	assert.Contains(t, amd64, "--with-lg-page=12")
+	assert.Contains(t, amd64, "--enable-prof")
+	arm := strings.Join(jemallocConfigure("arm64"), " ")
+	assert.Contains(t, arm, "--with-lg-page=16")
+	assert.NotContains(t, arm, "--enable-prof")
+	assert.NotContains(t, fmt.Sprint(mimallocCFlags), "OVERRIDE")
+}
+
+func TestLockAndStaleWork(t *testing.T) {
+	f := &fakeSystem{}
+	b, log := testBuilder(t, f, Options{})
+	stale := filepath.Join(b.opts.CacheDir, ".build-1234")
+	require.NoError(t, os.MkdirAll(filepath.Join(stale, "out"), 0o755))
+
+	unlock, err := b.lock(context.Background())
+	require.NoError(t, err)
+	b.removeStale()
+	assert.NoDirExists(t, stale, "a killed build's work directory goes")
+
+	// A second builder waits for the lock, and gives up with its context.
+	b2, log2 := testBuilder(t, f, Options{CacheDir: b.opts.CacheDir})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err = b2.lock(ctx)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, log2.String(), "waiting for another build")
+	unlock()
+
+	unlock, err = b2.lock(context.Background())
+	require.NoError(t, err)
+	unlock()
+	assert.Empty(t, log.String())
+}

@@ -1,0 +1,96 @@
+package muslalloc
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestParseDpkgQuery(t *testing.T) {
+	src, v, ok := parseDpkgQuery("installed jemalloc 5.3.0-1\n")
+	assert.True(t, ok)
+	assert.Equal(t, "jemalloc", src)
+	assert.Equal(t, "5.3.0-1", v)
+
+	_, _, ok = parseDpkgQuery("config-files jemalloc 5.3.0-1\n")
+	assert.False(t, ok, "removed, only its configuration left")
+	_, _, ok = parseDpkgQuery("not-installed libjemalloc2 \n")
+	assert.False(t, ok)
+	_, _, ok = parseDpkgQuery("dpkg-query: no packages found matching libjemalloc2\n")
+	assert.False(t, ok)
+}
+
+func TestParsePolicyCandidate(t *testing.T) {
+	assert.Equal(t, "5.3.0-1", parsePolicyCandidate(`libjemalloc2:
+  Installed: (none)
+  Candidate: 5.3.0-1
+  Version table:
+     5.3.0-1 500
+        500 http://deb.debian.org/debian bookworm/main amd64 Packages
+`))
+	assert.Equal(t, "", parsePolicyCandidate("libjemalloc2:\n  Installed: (none)\n  Candidate: (none)\n"))
+	assert.Equal(t, "", parsePolicyCandidate("N: Unable to locate package libjemalloc2\n"))
+}
+
+func TestSourceAndUpstreamVersions(t *testing.T) {
+	assert.Equal(t, "5.3.0-1", sourceVersion("5.3.0-1+b1"), "a binNMU")
+	assert.Equal(t, "5.3.0-1", sourceVersion("5.3.0-1"))
+	assert.Equal(t, "2.0.9+ds-2", sourceVersion("2.0.9+ds-2"))
+	assert.Equal(t, "2.0.9+ds", upstreamVersion("2.0.9+ds-2"))
+	assert.Equal(t, "5.3.0", upstreamVersion("5.3.0-1"))
+	assert.Equal(t, "1.2.3", upstreamVersion("1.2.3"), "no revision: a native version, or musl's own")
+	assert.Equal(t, "2.0", upstreamVersion("1:2.0-1"))
+	assert.Equal(t, "2.0-1", stripEpoch("1:2.0-1"))
+	assert.Equal(t, "2.0-1", stripEpoch("2.0-1"))
+
+	for _, ok := range []string{"5.3.0-1", "2.0.9+ds-2", "1:2.0~rc1-1", "1.2.3"} {
+		assert.NoError(t, checkVersion("x", ok), ok)
+	}
+	for _, bad := range []string{"", "(none)", "5.3.0 -1", "v5", "5;rm -rf /", "a:1"} {
+		assert.Error(t, checkVersion("x", bad), bad)
+	}
+}
+
+func TestParseShowsrcVersions(t *testing.T) {
+	const out = `Package: jemalloc
+Binary: libjemalloc-dev, libjemalloc2
+Version: 5.3.0-1
+Maintainer: Faidon Liambotis <paravoid@debian.org>
+Files:
+ b1f4aa4fcbf9e0d4b3c8f7e2d2f7c1ab 1977 jemalloc_5.3.0-1.dsc
+
+Package: jemalloc
+Version: 5.3.0-3~bpo12+1
+
+Package: jemalloc-other
+Version: 9.9-1
+`
+	assert.Equal(t, []string{"5.3.0-1", "5.3.0-3~bpo12+1"}, parseShowsrcVersions(out, "jemalloc"))
+	assert.Equal(t, "5.3.0-3~bpo12+1", newestVersion(parseShowsrcVersions(out, "jemalloc")))
+	assert.Equal(t, "", newestVersion(nil))
+}
+
+func TestCompareVersions(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{
+		{"5.3.0-1", "5.3.0-1", 0},
+		{"5.3.0-1", "5.3.0-2", -1},
+		{"5.3.0-10", "5.3.0-9", 1},
+		{"5.3.0-1", "5.2.1-1", 1},
+		{"1:1.0-1", "9.0-1", 1},
+		{"1.0~rc1-1", "1.0-1", -1},
+		{"1.0-1~bpo12+1", "1.0-1", -1},
+		{"1.0-1+b1", "1.0-1", 1},
+		{"2.0.9+ds-2", "2.0.9-2", 1},
+		{"1.0a-1", "1.0-1", 1},
+		{"1.0a-1", "1.0+-1", -1}, // letters sort before other characters
+		{"1.01-1", "1.1-1", 0},
+		{"1.0", "1.0-0", 0},
+		{"1.0~~", "1.0~", -1},
+	} {
+		assert.Equal(t, c.want, compareVersions(c.a, c.b), "%s vs %s", c.a, c.b)
+		assert.Equal(t, -c.want, compareVersions(c.b, c.a), "%s vs %s", c.b, c.a)
+	}
+}
