@@ -17,6 +17,10 @@ import (
 
 var configLine = regexp.MustCompile(`^[a-z][^\s:]*: `)
 
+// resultLine is a benchmark result: name, iterations, at least one value.
+// (With -test.v, go test also prints a benchmark's name alone first.)
+var resultLine = regexp.MustCompile(`^Benchmark\S+\s+\d+\s+\S+ \S`)
+
 // crashLine finds the Go runtime's or the C library's word on a crash: a
 // signal the Go runtime caught (a C kernel's segfault arrives that way), a
 // fatal error, a panic.
@@ -58,7 +62,7 @@ func runCell(ctx context.Context, argv []string, c cell, o options) outcome {
 		line := sc.Text()
 		trimmed := strings.TrimSpace(line)
 		switch {
-		case strings.HasPrefix(line, "Benchmark"):
+		case resultLine.MatchString(line):
 			out.results = append(out.results, line)
 		case configLine.MatchString(line):
 			out.config = append(out.config, line)

@@ -107,7 +107,7 @@ var claims = []claim{
 			best, cell, ok := extremeRatio(m, o, maxThreads(o), func(wl string, n int) (float64, string, bool) {
 				g, gok := m.median(key{r.glibc, wl, "libc", n}, "ns/op")
 				mi, mok := m.median(key{r.glibc, wl, "mimalloc", n}, "ns/op")
-				return g / mi, fmt.Sprintf("%s threads=%d: %s/mimalloc %.3g ns/op vs %[3]s/libc %.3g ns/op", wl, n, r.glibc, mi, g), gok && mok && mi > 0
+				return g / mi, fmt.Sprintf("%s threads=%d: %s/mimalloc %.3g ns/op vs %s/libc %.3g ns/op", wl, n, r.glibc, mi, r.glibc, g), gok && mok && mi > 0
 			}, math.Max)
 			if !ok {
 				return notMeasured("needs libc and mimalloc on a glibc variant")
@@ -147,7 +147,7 @@ var claims = []claim{
 			worst, cell, ok := extremeRatio(m, o, maxThreads(o), func(wl string, n int) (float64, string, bool) {
 				g, gok := m.median(key{r.glibc, wl, "libc", n}, "ns/op")
 				je, jok := m.median(key{r.glibc, wl, "jemalloc", n}, "ns/op")
-				return je / g, fmt.Sprintf("%s threads=%d: %s/libc %.3g ns/op vs %[3]s/jemalloc %.3g ns/op", wl, n, r.glibc, g, je), gok && jok && g > 0
+				return je / g, fmt.Sprintf("%s threads=%d: %s/libc %.3g ns/op vs %s/jemalloc %.3g ns/op", wl, n, r.glibc, g, r.glibc, je), gok && jok && g > 0
 			}, math.Min)
 			if !ok {
 				return notMeasured("needs libc and jemalloc on a glibc variant")

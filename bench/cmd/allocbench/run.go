@@ -85,9 +85,9 @@ var allVariants = []string{"glibc", "musl"}
 // -quick in under two.
 const (
 	defaultCount     = 5
-	defaultBenchtime = "60ms"
-	quickCount       = 3
-	quickBenchtime   = "20ms"
+	defaultBenchtime = "40ms"
+	quickCount       = 4
+	quickBenchtime   = "10ms"
 	quickWorkloads   = "churn,larson,xmalloc"
 )
 
