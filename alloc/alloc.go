@@ -66,7 +66,8 @@ var specs = []Spec{
 	{
 		Name:            Mimalloc,
 		Doc:             "mimalloc, loaded from the system's shared library",
-		Sonames:         []string{"libmimalloc.so.2"},
+		// mimalloc 2 on Debian 12 and Ubuntu 24.04, mimalloc 3 on Debian 13.
+		Sonames:         []string{"libmimalloc.so.2", "libmimalloc.so.3"},
 		Malloc:          "mi_malloc",
 		Free:            "mi_free",
 		Realloc:         "mi_realloc",

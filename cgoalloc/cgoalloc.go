@@ -178,7 +178,7 @@ func loadHint(spec alloc.Spec, errs []string) string {
 		return fmt.Sprintf(" (glibc reserves too little static TLS for it: call cgoalloc.PrepareProcess at program start, which re-executes the program with %s)", tlsTunable)
 	case strings.Contains(all, "No such file") || strings.Contains(all, "cannot open shared object"):
 		if spec.Package != "" {
-			return fmt.Sprintf(" (install the %s package, e.g. apt-get install %s)", spec.Package, spec.Package)
+			return fmt.Sprintf(" (install the %s package, e.g. apt-get install %s, or your distribution's equivalent)", spec.Package, spec.Package)
 		}
 	}
 	return ""

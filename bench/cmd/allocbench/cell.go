@@ -8,12 +8,17 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
+
+// cellSeq numbers the cells' containers.
+var cellSeq atomic.Int64
 
 var configLine = regexp.MustCompile(`^[a-z][^\s:]*: `)
 
@@ -34,18 +39,33 @@ func runCell(ctx context.Context, argv []string, c cell, o options) outcome {
 	out := outcome{cell: c}
 	cctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	args := append(append([]string(nil), argv[1:]...),
+	args := append(append([]string(nil), argv...),
 		"-test.run", "^$",
 		"-test.bench", c.benchPattern(),
 		"-test.count", strconv.Itoa(o.count),
 		"-test.benchtime", o.benchtime,
 		"-test.v")
-	cmd := exec.CommandContext(cctx, argv[0], args...)
+	// A cell run through docker gets a container name, so that a hung one
+	// can be killed: killing the docker command alone leaves its container
+	// running.
+	container := ""
+	if filepath.Base(args[0]) == "docker" && len(args) > 1 && args[1] == "run" {
+		container = fmt.Sprintf("allocbench-%d-%d", os.Getpid(), cellSeq.Add(1))
+		args = append([]string{args[0], "run", "--name", container}, args[2:]...)
+	}
+	cmd := exec.CommandContext(cctx, args[0], args[1:]...)
 	cmd.Env = append(os.Environ(), cellEnv(c, o)...)
 	// The cell gets a process group of its own, so a hung cell is killed
 	// with everything it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.Cancel = func() error {
+		if container != "" {
+			kill, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			_ = exec.CommandContext(kill, "docker", "kill", container).Run()
+		}
+		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
 	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout

@@ -47,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return runCompare(args[1:], stdout, stderr)
 		case "report":
 			return runReport(args[1:], stdout, stderr)
+		case "containers":
+			return runContainers(args[1:], stdout, stderr)
 		}
 	}
 	opts, err := parseFlags(args, stderr)
@@ -94,6 +96,13 @@ const (
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("allocbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	return parseJobFlags(fs, args)
+}
+
+// parseJobFlags adds the flags of a run to fs (the main job's, or the
+// containers subcommand's with its own), parses args and checks them all
+// before anything runs.
+func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 	var (
 		quick      = fs.Bool("quick", false, "the quick profile: "+quickWorkloads+", count "+fmt.Sprint(quickCount)+", benchtime "+quickBenchtime)
 		count      = fs.Int("count", 0, fmt.Sprintf("runs per cell (default %d, quick %d)", defaultCount, quickCount))
@@ -110,7 +119,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		binariesFl = fs.String("binaries", "", "use prebuilt test binaries instead of building: variant=path,...")
 	)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: allocbench [flags]\n       allocbench compare [flags] [label=]file...\n       allocbench report [flags] [label=]file...\n\nflags of the main job:\n")
+		fmt.Fprintf(fs.Output(), "usage: allocbench [flags]\n       allocbench containers [flags]\n       allocbench compare [flags] [label=]file...\n       allocbench report [flags] [label=]file...\n\nflags of %s:\n", fs.Name())
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -126,7 +135,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return options{}, fmt.Errorf("%s set to nothing; leave it out for the default", strings.Join(emptied, ", "))
 	}
 	if fs.NArg() > 0 {
-		return options{}, fmt.Errorf("unexpected argument %q (subcommands: compare, report)", fs.Arg(0))
+		return options{}, fmt.Errorf("unexpected argument %q (subcommands: containers, compare, report)", fs.Arg(0))
 	}
 	o := options{quick: *quick, allocs: nil, futex: *futex, timeout: *timeout, results: *results, noInstall: *noInstall, progress: *progress}
 

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/allocbench/allocbench/bench/containers"
+)
+
+// cellEnvNames are passed into a container by name: docker run -e NAME
+// takes the value from the docker command's own environment, which each
+// cell sets.
+var cellEnvNames = []string{"ALLOCBENCH_VARIANT", "ALLOCBENCH_THREADS", "ALLOCBENCH_FUTEX", "ALLOCBENCH_REQUIRE"}
+
+type containerOptions struct {
+	options
+	images       []string
+	bases        map[string]string
+	local        bool
+	cpus, memory string
+	futexTracing bool
+}
+
+// runContainers is `allocbench containers`: build each distribution's image,
+// run the benchmark cells inside it (one docker run per cell, the test
+// binaries mounted read-only), and compare the containers side by side.
+func runContainers(args []string, stdout, stderr io.Writer) error {
+	co, err := parseContainerFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{err}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runContainerJob(ctx, co, stdout, stderr)
+}
+
+func parseContainerFlags(args []string, stderr io.Writer) (containerOptions, error) {
+	fs := flag.NewFlagSet("allocbench containers", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	images := fs.String("images", "debian12,debian13,musl", "comma-separated distributions: "+strings.Join(containers.Labels(), ", "))
+	bases := fs.String("base", "", "base images to use instead of the defaults, label=image,... (e.g. ubuntu2404=ubuntu:24.04)")
+	local := fs.Bool("local", true, "build Debian bases locally with debootstrap (no registry needed)")
+	cpus := fs.String("cpus", "", "run the containers under this CPU quota (docker run --cpus)")
+	memory := fs.String("memory", "", "run the containers under this memory limit (docker run --memory)")
+	tracing := fs.Bool("futex-tracing", false, "give the containers CAP_SYS_ADMIN so the exact futex method works inside")
+	o, err := parseJobFlags(fs, args)
+	if err != nil {
+		return containerOptions{}, err
+	}
+	co := containerOptions{options: o, local: *local, cpus: *cpus, memory: *memory, futexTracing: *tracing, bases: map[string]string{}}
+	for _, l := range strings.Split(*images, ",") {
+		l = strings.TrimSpace(l)
+		if _, err := containers.Lookup(l); err != nil {
+			return co, fmt.Errorf("-images: %w", err)
+		}
+		if !contains(co.images, l) {
+			co.images = append(co.images, l)
+		}
+	}
+	if *bases != "" {
+		for _, kv := range strings.Split(*bases, ",") {
+			label, image, ok := strings.Cut(kv, "=")
+			if _, err := containers.Lookup(label); !ok || err != nil || image == "" {
+				return co, fmt.Errorf("-base: %q is not label=image (labels: %s)", kv, strings.Join(containers.Labels(), ", "))
+			}
+			co.bases[label] = image
+		}
+	}
+	if co.cpus != "" {
+		if f, err := strconv.ParseFloat(co.cpus, 64); err != nil || f <= 0 {
+			return co, fmt.Errorf("-cpus %q is not a positive number of CPUs (e.g. 1 or 1.5)", co.cpus)
+		}
+	}
+	return co, nil
+}
+
+func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io.Writer) error {
+	if err := containers.CheckDocker(ctx); err != nil {
+		return err
+	}
+	dir, err := resultsDir(co.results, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "allocbench: results in %s\n", dir)
+
+	// The host builds the test binaries once: the glibc one runs in every
+	// glibc distribution against that distribution's own libc and
+	// allocators; the static musl one runs in an empty image.
+	builds := options(co.options)
+	builds.variants = nil
+	for _, l := range co.images {
+		d, _ := containers.Lookup(l)
+		if d.Context == "module" {
+			continue // built inside its image from the sources
+		}
+		if !contains(builds.variants, d.Libc) {
+			builds.variants = append(builds.variants, d.Libc)
+		}
+	}
+	hostBuilt := map[string]variant{}
+	var notes []string
+	if len(builds.variants) > 0 {
+		built, buildNotes, err := buildVariants(ctx, builds, dir, stderr)
+		if err != nil {
+			return err
+		}
+		notes = buildNotes
+		for _, v := range built {
+			hostBuilt[v.libc] = v
+		}
+	}
+
+	var variants []variant
+	for _, l := range co.images {
+		d, _ := containers.Lookup(l)
+		opts := containers.ImageOptions{Base: co.bases[l], LocalBase: co.local, Log: stderr,
+			BaseOptions: containers.BaseOptions{NoInstall: co.noInstall, Log: stderr}}
+		binary := ""
+		if hb, ok := hostBuilt[d.Libc]; ok && d.Context != "module" {
+			binary = hb.argv[0]
+			opts.StaticBinary = binary
+		}
+		if d.Context == "module" {
+			root, err := moduleRoot(ctx)
+			if err != nil {
+				return err
+			}
+			opts.Context = root
+		}
+		fmt.Fprintf(stderr, "allocbench: building image %s\n", d.Image())
+		image, err := containers.BuildImage(ctx, l, opts)
+		if err != nil {
+			return fmt.Errorf("image %s: %w", l, err)
+		}
+		run := containers.RunOptions{CPUs: co.cpus, Memory: co.memory, Env: cellEnvNames, FutexTracing: co.futexTracing}
+		binDir := filepath.Join(dir, ".bin")
+		inside := containers.BinMount + "/" + filepath.Base(binary)
+		if d.Context == "module" {
+			inside = d.Binary
+		}
+		variants = append(variants, variant{
+			name:   l,
+			libc:   d.Libc,
+			allocs: variantAllocs[d.Libc],
+			argv:   append(containers.RunPrefix(image, binDir, run), inside),
+		})
+	}
+	return runMatrix(ctx, co.options, variants, notes, dir, stdout, stderr)
+}

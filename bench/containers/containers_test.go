@@ -1,0 +1,261 @@
+package containers
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCatalogue(t *testing.T) {
+	want := []string{"debian12", "debian13", "ubuntu2404", "alpine321", "rocky9", "musl"}
+	var got []string
+	for _, d := range Distros() {
+		got = append(got, d.Label)
+		assert.Contains(t, []string{"glibc", "musl"}, d.Libc, d.Label)
+		assert.Equal(t, "allocbench/"+d.Label, d.Image())
+	}
+	assert.Equal(t, want, got)
+
+	d, err := Lookup("debian13")
+	require.NoError(t, err)
+	assert.Equal(t, "trixie", d.LocalSuite)
+	assert.Equal(t, "allocbench-base/debian:13", d.LocalBaseImage())
+	d, err = Lookup("debian12")
+	require.NoError(t, err)
+	assert.Equal(t, "bookworm", d.LocalSuite)
+	assert.Equal(t, "allocbench-base/debian:12", d.LocalBaseImage())
+
+	// Distros hands out copies.
+	Distros()[0].Packages[0] = "changed"
+	assert.Equal(t, "libjemalloc2", Distros()[0].Packages[0])
+}
+
+func TestLookupErrorNamesValidLabels(t *testing.T) {
+	_, err := Lookup("debian11")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"debian11"`)
+	for _, l := range []string{"debian12", "debian13", "ubuntu2404", "alpine321", "rocky9", "musl"} {
+		assert.Contains(t, err.Error(), l)
+	}
+	_, err = lookupSuite("noble")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "bookworm")
+	assert.Contains(t, err.Error(), "trixie")
+	d, err := lookupSuite("debian13")
+	require.NoError(t, err)
+	assert.Equal(t, "trixie", d.LocalSuite)
+}
+
+// Every recipe is embedded, takes ARG BASE with the public image as its
+// default and uses it, labels the image with its distribution, and installs
+// the packages the catalogue lists.
+func TestRecipes(t *testing.T) {
+	for _, d := range Distros() {
+		t.Run(d.Label, func(t *testing.T) {
+			b, err := d.RecipeText()
+			require.NoError(t, err)
+			text := string(b)
+			assert.Contains(t, text, `LABEL allocbench.distro="`+d.Label+`"`)
+			assert.Contains(t, text, `allocbench.libc="`+d.Libc+`"`)
+			for _, p := range d.Packages {
+				assert.Regexp(t, `(?m)(^|[\s"])`+regexp.QuoteMeta(p)+`([\s";]|$)`, text, "recipe installs %s", p)
+			}
+			if d.DefaultBase == "scratch" {
+				assert.Contains(t, text, "FROM scratch")
+				return
+			}
+			assert.Regexp(t, `(?m)^ARG BASE=`+regexp.QuoteMeta(d.DefaultBase)+`$`, text)
+			assert.Regexp(t, `(?m)^FROM \$\{BASE\}`, text)
+			// ARG BASE comes before the first FROM, so FROM can use it.
+			assert.Less(t, strings.Index(text, "ARG BASE="), strings.Index(text, "\nFROM "))
+			if d.Libc == "glibc" {
+				// The install step is skipped when the packages are there,
+				// so a local base builds without the network.
+				assert.Regexp(t, `(dpkg -s|rpm -q) .*>/dev/null 2>&1 \|\|`, text)
+			}
+		})
+	}
+	entries, err := recipes.ReadDir("recipes")
+	require.NoError(t, err)
+	assert.Len(t, entries, len(Distros()), "one recipe per distribution, no strays")
+}
+
+func TestRunPrefix(t *testing.T) {
+	got := RunPrefix("allocbench/debian12", "/tmp/b", RunOptions{})
+	assert.Equal(t, []string{"docker", "run", "--rm", "--network", "none", "-v", "/tmp/b:/allocbench:ro", "allocbench/debian12"}, got)
+
+	got = RunPrefix("img", "/bins", RunOptions{CPUs: "2", Memory: "1g", Env: []string{"ALLOCBENCH_REQUIRE=all", "GOMAXPROCS=2"}, Privileged: true})
+	assert.Equal(t, []string{"docker", "run", "--rm", "--network", "none", "-v", "/bins:/allocbench:ro",
+		"--cpus", "2", "--memory", "1g", "-e", "ALLOCBENCH_REQUIRE=all", "-e", "GOMAXPROCS=2", "--privileged", "img"}, got)
+	assert.NotContains(t, RunPrefix("img", "/bins", RunOptions{CPUs: "1"}), "--privileged", "not privileged by default")
+	assert.NotContains(t, RunPrefix("img", "/bins", RunOptions{}), "--cap-add")
+	got = RunPrefix("img", "/bins", RunOptions{FutexTracing: true})
+	assert.Equal(t, []string{"--cap-add", "SYS_ADMIN", "img"}, got[len(got)-3:])
+
+	// A relative directory is made absolute: docker would take it for a
+	// volume name.
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	got = RunPrefix("img", "bins", RunOptions{})
+	assert.Equal(t, filepath.Join(wd, "bins")+":/allocbench:ro", got[6])
+	assert.Equal(t, "img", got[len(got)-1])
+}
+
+const bookwormDeb822 = `Types: deb
+# http://snapshot.debian.org/archive/debian/20250520T000000Z
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+# http://snapshot.debian.org/archive/debian-security/20250520T000000Z
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+`
+
+func TestParseDeb822(t *testing.T) {
+	s := parseDeb822Sources(bookwormDeb822)
+	require.Len(t, s, 2)
+	assert.Equal(t, []string{"http://deb.debian.org/debian"}, s[0].URIs)
+	assert.Equal(t, []string{"bookworm", "bookworm-updates"}, s[0].Suites)
+	assert.Equal(t, []string{"main"}, s[0].Components)
+	assert.True(t, s[0].Enabled)
+	m, ok := pickDebianMirror(s)
+	assert.True(t, ok)
+	assert.Equal(t, "http://deb.debian.org/debian", m)
+
+	// Disabled stanzas, deb-src, third-party suites and the security archive
+	// are passed over; continuation lines and odd key case are read.
+	s = parseDeb822Sources(`types: deb
+uris: https://deb.nodesource.com/node_20.x
+suites: nodistro
+components: main
+
+Types: deb
+URIs: http://disabled.example/debian
+Suites: bookworm
+Enabled: no
+
+Types: deb-src
+URIs: http://src.example/debian
+Suites: bookworm
+
+Types: deb
+URIs: http://security.example/debian-security
+Suites: trixie-security
+
+Types: deb deb-src
+URIs:
+ http://mirror.example/debian/
+Suites: trixie
+`)
+	require.Len(t, s, 5)
+	assert.False(t, s[1].Enabled)
+	m, ok = pickDebianMirror(s)
+	assert.True(t, ok)
+	assert.Equal(t, "http://mirror.example/debian/", m)
+}
+
+func TestParseOneLineSources(t *testing.T) {
+	s := parseSourcesList(`# a comment
+deb https://packages.cloud.google.com/apt cloud-sdk-bookworm main
+deb-src http://src.example/debian bookworm main
+deb http://ftp.example/debian-security bookworm-security main
+deb [ arch=amd64 signed-by=/usr/share/keyrings/x.gpg ] http://old.example/debian bookworm/updates main
+deb [arch=amd64] http://ftp.de.debian.org/debian/ bookworm main contrib # trailing
+deb http://later.example/debian bookworm main
+`)
+	require.Len(t, s, 6)
+	assert.Equal(t, []string{"http://ftp.de.debian.org/debian/"}, s[4].URIs)
+	assert.Equal(t, []string{"main", "contrib"}, s[4].Components)
+	m, ok := pickDebianMirror(s)
+	assert.True(t, ok)
+	assert.Equal(t, "http://ftp.de.debian.org/debian/", m)
+
+	_, ok = pickDebianMirror(parseSourcesList("deb http://archive.ubuntu.com/ubuntu noble main\n"))
+	assert.False(t, ok, "an Ubuntu archive is not a Debian mirror")
+}
+
+func TestMirrorFromDir(t *testing.T) {
+	root := t.TempDir()
+	_, ok := mirrorFrom(root)
+	assert.False(t, ok, "no sources at all")
+
+	d := filepath.Join(root, "sources.list.d")
+	require.NoError(t, os.MkdirAll(d, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(d, "nodesource.sources"), []byte("Types: deb\nURIs: https://deb.nodesource.com/node_20.x\nSuites: nodistro\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(d, "debian.sources"), []byte(bookwormDeb822), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(d, "other.list.disabled"), []byte("deb http://disabled.example/debian bookworm main\n"), 0o644))
+	m, ok := mirrorFrom(root)
+	assert.True(t, ok)
+	assert.Equal(t, "http://deb.debian.org/debian", m)
+
+	// sources.list comes first, as apt reads it.
+	require.NoError(t, os.WriteFile(filepath.Join(root, "sources.list"), []byte("deb http://first.example/debian bookworm main\n"), 0o644))
+	m, _ = mirrorFrom(root)
+	assert.Equal(t, "http://first.example/debian", m)
+
+	old := aptRoot
+	aptRoot = filepath.Join(root, "missing")
+	defer func() { aptRoot = old }()
+	assert.Equal(t, DefaultMirror, HostMirror())
+}
+
+func TestMountsUnder(t *testing.T) {
+	assert.Equal(t, "/a b/c", unescapeMount(`/a\040b/c`))
+	assert.Equal(t, `/plain\`, unescapeMount(`/plain\`))
+	m, err := mountsUnder("/proc")
+	require.NoError(t, err)
+	assert.Contains(t, m, "/proc")
+	m, err = mountsUnder(t.TempDir())
+	require.NoError(t, err)
+	assert.Empty(t, m)
+}
+
+func TestBuildImageArgumentErrors(t *testing.T) {
+	ctx := t.Context()
+	_, err := BuildImage(ctx, "fedora41", ImageOptions{})
+	assert.ErrorContains(t, err, "valid: ")
+	_, err = BuildImage(ctx, "ubuntu2404", ImageOptions{LocalBase: true})
+	assert.ErrorContains(t, err, "no local base")
+	_, err = BuildImage(ctx, "alpine321", ImageOptions{})
+	assert.ErrorContains(t, err, "module's root")
+	_, err = BuildImage(ctx, "musl", ImageOptions{})
+	assert.ErrorContains(t, err, "musl-gcc")
+	err = BuildMuslImage(ctx, filepath.Join(t.TempDir(), "missing"), "")
+	assert.ErrorContains(t, err, "static binary")
+	_, err = BuildLocalBase(ctx, "noble", BaseOptions{})
+	assert.ErrorContains(t, err, "bookworm")
+}
+
+func TestCheckDockerMissingCLI(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	err := CheckDocker(t.Context())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "docker CLI is not on PATH")
+}
+
+// A daemon that does not answer is reported as such, naming DOCKER_HOST.
+func TestCheckDockerNoDaemon(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the docker CLI")
+	}
+	if _, err := exec.LookPath("docker"); err != nil {
+		t.Skip("no docker CLI")
+	}
+	sock := filepath.Join(t.TempDir(), "none.sock")
+	t.Setenv("DOCKER_HOST", "unix://"+sock)
+	err := CheckDocker(t.Context())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "daemon is not answering")
+	assert.Contains(t, err.Error(), "DOCKER_HOST=unix://"+sock)
+}
