@@ -64,8 +64,8 @@ var specs = []Spec{
 		CrossThreadFree: true,
 	},
 	{
-		Name:            Mimalloc,
-		Doc:             "mimalloc, loaded from the system's shared library",
+		Name: Mimalloc,
+		Doc:  "mimalloc, loaded from the system's shared library",
 		// mimalloc 2 on Debian 12 and Ubuntu 24.04, mimalloc 3 on Debian 13.
 		Sonames:         []string{"libmimalloc.so.2", "libmimalloc.so.3"},
 		Malloc:          "mi_malloc",
