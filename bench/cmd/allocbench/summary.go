@@ -194,7 +194,7 @@ func summarize(w io.Writer, dir string, o options, variants []variant) ([]report
 				}},
 				{"futex%", func(k key) string { return fmtMedian(m, k, "futex-pct", "%.1f") }},
 				{"p99-ns", func(k key) string { return fmtMedian(m, k, "p99-ns", "%.3g") }},
-				{"rss/live", func(k key) string { return fmtMedian(m, k, "rss-per-live-byte", "%.2f") }},
+				{"rss/live", func(k key) string { return fmtMedian(m, k, "rss-per-live-byte", "%.3g") }},
 			}
 			for _, r := range rows {
 				fmt.Fprintf(tw, "%s\t", r.label)
