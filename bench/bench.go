@@ -28,7 +28,7 @@ import (
 // RequireEnv names the environment variable that turns a missing allocator
 // into a failure instead of a skip: "all", or a comma-separated list of
 // allocator names. CI sets it so that it cannot pass by skipping.
-const RequireEnv = "ALLOCBENCH_REQUIRE"
+const RequireEnv = cgoalloc.RequireEnv
 
 // Run runs cfg as a benchmark: b.N ops in total, split across cfg.Threads
 // worker threads, reporting the metrics of workloads.Result.Metrics. A
@@ -94,23 +94,9 @@ func Report(b *testing.B, res workloads.Result) {
 	}
 }
 
-// Required reports whether RequireEnv names the allocator. "all" names
-// every allocator this build can load (see CheckRequired).
-func Required(name string) bool {
-	v := strings.TrimSpace(os.Getenv(RequireEnv))
-	if v == "" {
-		return false
-	}
-	if v == "all" {
-		return cgoalloc.Buildable(name)
-	}
-	for _, f := range strings.Split(v, ",") {
-		if strings.TrimSpace(f) == name {
-			return true
-		}
-	}
-	return false
-}
+// Required reports whether RequireEnv names the allocator (see
+// cgoalloc.Required).
+func Required(name string) bool { return cgoalloc.Required(name) }
 
 // CheckRequired returns an error naming every allocator that RequireEnv asks
 // for but this process cannot use. "all" means every allocator this build

@@ -19,6 +19,7 @@ import "C"
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"unsafe"
@@ -197,4 +198,25 @@ func Buildable(name string) bool {
 		return false
 	}
 	return len(spec.Sonames) == 0 || staticLoaders[name] != nil || !Libc().Static
+}
+
+// RequireEnv names the environment variable that turns a missing allocator
+// into a failure instead of a skip: "all", or a comma-separated list of
+// allocator names. CI sets it so that it cannot pass by skipping.
+const RequireEnv = "ALLOCBENCH_REQUIRE"
+
+// Required reports whether RequireEnv names the allocator. "all" names every
+// allocator this build can have (Buildable): a static binary cannot load
+// shared libraries, so there "all" means the allocators linked in.
+func Required(name string) bool {
+	v := strings.TrimSpace(os.Getenv(RequireEnv))
+	if v == "all" {
+		return Buildable(name)
+	}
+	for _, f := range strings.Split(v, ",") {
+		if strings.TrimSpace(f) == name {
+			return true
+		}
+	}
+	return false
 }

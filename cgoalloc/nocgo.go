@@ -54,3 +54,10 @@ func PrepareProcess() error { return nil }
 
 // Buildable is false for every allocator without cgo.
 func Buildable(name string) bool { return false }
+
+// RequireEnv names the environment variable that turns a missing allocator
+// into a failure instead of a skip.
+const RequireEnv = "ALLOCBENCH_REQUIRE"
+
+// Required is false without cgo: nothing can be had.
+func Required(name string) bool { return false }

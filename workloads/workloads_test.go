@@ -5,7 +5,6 @@ package workloads
 import (
 	"math"
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -131,26 +130,13 @@ func available(t *testing.T) []string {
 			names = append(names, info.Name)
 			continue
 		}
-		if required(info.Name) {
+		if cgoalloc.Required(info.Name) {
 			t.Errorf("allocator %s is required but cannot be used: %s", info.Name, info.Skipped)
 		} else {
 			t.Logf("skipping allocator %s: %s", info.Name, info.Skipped)
 		}
 	}
 	return names
-}
-
-func required(name string) bool {
-	v := os.Getenv("ALLOCBENCH_REQUIRE")
-	if v == "all" {
-		return cgoalloc.Buildable(name)
-	}
-	for _, f := range strings.Split(v, ",") {
-		if strings.TrimSpace(f) == name {
-			return true
-		}
-	}
-	return false
 }
 
 // TestEveryWorkloadEveryAllocator runs each workload briefly on each
