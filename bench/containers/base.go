@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/allocbench/allocbench/internal/aptsources"
 )
 
 // DefaultMirror is the Debian mirror used when the host names none.
@@ -271,113 +273,11 @@ func HostMirror() string {
 	return DefaultMirror
 }
 
-// mirrorFrom reads the apt sources under root (an /etc/apt directory).
+// mirrorFrom reads the apt sources under root (an /etc/apt directory). What
+// cannot be read is passed over: any mirror found will do.
 func mirrorFrom(root string) (string, bool) {
-	var sources []aptSource
-	if b, err := os.ReadFile(filepath.Join(root, "sources.list")); err == nil {
-		sources = append(sources, parseSourcesList(string(b))...)
-	}
-	names, _ := filepath.Glob(filepath.Join(root, "sources.list.d", "*"))
-	sort.Strings(names)
-	for _, n := range names {
-		b, err := os.ReadFile(n)
-		if err != nil {
-			continue
-		}
-		switch {
-		case strings.HasSuffix(n, ".list"):
-			sources = append(sources, parseSourcesList(string(b))...)
-		case strings.HasSuffix(n, ".sources"):
-			sources = append(sources, parseDeb822Sources(string(b))...)
-		}
-	}
+	sources, _ := aptsources.Read(root)
 	return pickDebianMirror(sources)
-}
-
-// aptSource is one apt source: a one-line entry or a deb822 stanza.
-type aptSource struct {
-	Types, URIs, Suites, Components []string
-	Enabled                         bool
-}
-
-// parseSourcesList parses the one-line format:
-//
-//	deb [ option=value ... ] uri suite [component ...]
-func parseSourcesList(text string) []aptSource {
-	var out []aptSource
-	for _, line := range strings.Split(text, "\n") {
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
-		f := strings.Fields(line)
-		if len(f) < 3 {
-			continue
-		}
-		typ, rest := f[0], f[1:]
-		if strings.HasPrefix(rest[0], "[") {
-			// Options run to the field that ends with "]".
-			i := 0
-			for i < len(rest) && !strings.HasSuffix(rest[i], "]") {
-				i++
-			}
-			if i >= len(rest) {
-				continue
-			}
-			rest = rest[i+1:]
-		}
-		if len(rest) < 2 {
-			continue
-		}
-		out = append(out, aptSource{Types: []string{typ}, URIs: rest[:1], Suites: rest[1:2], Components: rest[2:], Enabled: true})
-	}
-	return out
-}
-
-// parseDeb822Sources parses the deb822 format of *.sources files: stanzas
-// of "Key: value" fields separated by blank lines.
-func parseDeb822Sources(text string) []aptSource {
-	var out []aptSource
-	fields := map[string]string{}
-	last := ""
-	flush := func() {
-		if len(fields) > 0 {
-			s := aptSource{
-				Types:      strings.Fields(fields["types"]),
-				URIs:       strings.Fields(fields["uris"]),
-				Suites:     strings.Fields(fields["suites"]),
-				Components: strings.Fields(fields["components"]),
-				Enabled:    true,
-			}
-			switch strings.ToLower(strings.TrimSpace(fields["enabled"])) {
-			case "no", "false", "0":
-				s.Enabled = false
-			}
-			out = append(out, s)
-		}
-		fields, last = map[string]string{}, ""
-	}
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimRight(line, "\r")
-		switch {
-		case strings.HasPrefix(line, "#"):
-			continue
-		case strings.TrimSpace(line) == "":
-			flush()
-		case line[0] == ' ' || line[0] == '\t':
-			if last != "" {
-				fields[last] += " " + strings.TrimSpace(line)
-			}
-		default:
-			k, v, ok := strings.Cut(line, ":")
-			if !ok {
-				continue
-			}
-			last = strings.ToLower(strings.TrimSpace(k))
-			fields[last] = strings.TrimSpace(v)
-		}
-	}
-	flush()
-	return out
 }
 
 // debianSuites are the suite names (before any -updates, -backports suffix)
@@ -390,9 +290,9 @@ var debianSuites = map[string]bool{
 
 // pickDebianMirror returns the URI of the first enabled deb source of a
 // Debian suite that is not the security archive.
-func pickDebianMirror(sources []aptSource) (string, bool) {
+func pickDebianMirror(sources []aptsources.Entry) (string, bool) {
 	for _, s := range sources {
-		if !s.Enabled || !contains(s.Types, "deb") {
+		if !s.Enabled || !s.HasType("deb") {
 			continue
 		}
 		for _, uri := range s.URIs {
@@ -420,13 +320,4 @@ func pickDebianMirror(sources []aptSource) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/allocbench/allocbench/internal/aptsources"
 )
 
 func TestCatalogue(t *testing.T) {
@@ -107,82 +109,48 @@ func TestRunPrefix(t *testing.T) {
 	assert.Equal(t, "img", got[len(got)-1])
 }
 
-const bookwormDeb822 = `Types: deb
-# http://snapshot.debian.org/archive/debian/20250520T000000Z
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-# http://snapshot.debian.org/archive/debian-security/20250520T000000Z
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-`
-
-func TestParseDeb822(t *testing.T) {
-	s := parseDeb822Sources(bookwormDeb822)
-	require.Len(t, s, 2)
-	assert.Equal(t, []string{"http://deb.debian.org/debian"}, s[0].URIs)
-	assert.Equal(t, []string{"bookworm", "bookworm-updates"}, s[0].Suites)
-	assert.Equal(t, []string{"main"}, s[0].Components)
-	assert.True(t, s[0].Enabled)
-	m, ok := pickDebianMirror(s)
-	assert.True(t, ok)
-	assert.Equal(t, "http://deb.debian.org/debian", m)
-
-	// Disabled stanzas, deb-src, third-party suites and the security archive
-	// are passed over; continuation lines and odd key case are read.
-	s = parseDeb822Sources(`types: deb
-uris: https://deb.nodesource.com/node_20.x
-suites: nodistro
-components: main
-
-Types: deb
-URIs: http://disabled.example/debian
-Suites: bookworm
-Enabled: no
-
-Types: deb-src
-URIs: http://src.example/debian
-Suites: bookworm
-
-Types: deb
-URIs: http://security.example/debian-security
-Suites: trixie-security
-
-Types: deb deb-src
-URIs:
- http://mirror.example/debian/
-Suites: trixie
-`)
-	require.Len(t, s, 5)
-	assert.False(t, s[1].Enabled)
-	m, ok = pickDebianMirror(s)
-	assert.True(t, ok)
-	assert.Equal(t, "http://mirror.example/debian/", m)
+// src is an apt source of blank-separated types and suites.
+func src(types, uri, suites string) aptsources.Entry {
+	return aptsources.Entry{Types: strings.Fields(types), URIs: []string{uri}, Suites: strings.Fields(suites), Components: []string{"main"}, Enabled: true}
 }
 
-func TestParseOneLineSources(t *testing.T) {
-	s := parseSourcesList(`# a comment
-deb https://packages.cloud.google.com/apt cloud-sdk-bookworm main
-deb-src http://src.example/debian bookworm main
-deb http://ftp.example/debian-security bookworm-security main
-deb [ arch=amd64 signed-by=/usr/share/keyrings/x.gpg ] http://old.example/debian bookworm/updates main
-deb [arch=amd64] http://ftp.de.debian.org/debian/ bookworm main contrib # trailing
-deb http://later.example/debian bookworm main
-`)
-	require.Len(t, s, 6)
-	assert.Equal(t, []string{"http://ftp.de.debian.org/debian/"}, s[4].URIs)
-	assert.Equal(t, []string{"main", "contrib"}, s[4].Components)
-	m, ok := pickDebianMirror(s)
-	assert.True(t, ok)
-	assert.Equal(t, "http://ftp.de.debian.org/debian/", m)
-
-	_, ok = pickDebianMirror(parseSourcesList("deb http://archive.ubuntu.com/ubuntu noble main\n"))
-	assert.False(t, ok, "an Ubuntu archive is not a Debian mirror")
+func TestPickDebianMirror(t *testing.T) {
+	disabled := src("deb", "http://disabled.example/debian", "bookworm")
+	disabled.Enabled = false
+	for _, tc := range []struct {
+		name    string
+		sources []aptsources.Entry
+		want    string // "" for none
+	}{
+		{"none", nil, ""},
+		{"Debian's default", []aptsources.Entry{
+			src("deb", "http://deb.debian.org/debian", "bookworm bookworm-updates"),
+			src("deb", "http://deb.debian.org/debian-security", "bookworm-security"),
+		}, "http://deb.debian.org/debian"},
+		{"disabled, deb-src, third-party suites and security passed over", []aptsources.Entry{
+			src("deb", "https://deb.nodesource.com/node_20.x", "nodistro"),
+			disabled,
+			src("deb-src", "http://src.example/debian", "bookworm"),
+			src("deb", "http://security.example/debian-security", "trixie"),
+			src("deb", "http://security.example/debian", "trixie-security"),
+			src("deb deb-src", "http://mirror.example/debian/", "trixie"),
+			src("deb", "http://later.example/debian", "trixie"),
+		}, "http://mirror.example/debian/"},
+		{"other schemes, old-style suites, third-party archives passed over", []aptsources.Entry{
+			src("deb", "https://packages.cloud.google.com/apt", "cloud-sdk-bookworm"),
+			src("deb", "cdrom:[Debian GNU/Linux 12]/", "bookworm"),
+			src("deb", "http://old.example/debian", "bookworm/updates"),
+			src("deb", "ftp://ftp.de.debian.org/debian/", "bookworm-backports"),
+		}, "ftp://ftp.de.debian.org/debian/"},
+		{"suite aliases", []aptsources.Entry{src("deb", "file:///srv/mirror", "stable")}, "file:///srv/mirror"},
+		{"an Ubuntu archive is not a Debian mirror", []aptsources.Entry{src("deb", "http://archive.ubuntu.com/ubuntu", "noble")}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, ok := pickDebianMirror(tc.sources)
+			assert.Equal(t, tc.want, m)
+			assert.Equal(t, tc.want != "", ok)
+		})
+	}
 }
 
 func TestMirrorFromDir(t *testing.T) {
@@ -193,14 +161,16 @@ func TestMirrorFromDir(t *testing.T) {
 	d := filepath.Join(root, "sources.list.d")
 	require.NoError(t, os.MkdirAll(d, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(d, "nodesource.sources"), []byte("Types: deb\nURIs: https://deb.nodesource.com/node_20.x\nSuites: nodistro\n"), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(d, "debian.sources"), []byte(bookwormDeb822), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(d, "debian.sources"),
+		[]byte("Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie trixie-updates\nComponents: main\n"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(d, "other.list.disabled"), []byte("deb http://disabled.example/debian bookworm main\n"), 0o644))
 	m, ok := mirrorFrom(root)
 	assert.True(t, ok)
 	assert.Equal(t, "http://deb.debian.org/debian", m)
 
-	// sources.list comes first, as apt reads it.
-	require.NoError(t, os.WriteFile(filepath.Join(root, "sources.list"), []byte("deb http://first.example/debian bookworm main\n"), 0o644))
+	// sources.list comes first, as apt reads it; a malformed line in it
+	// does not hide the rest.
+	require.NoError(t, os.WriteFile(filepath.Join(root, "sources.list"), []byte("deb http://broken\ndeb [arch=amd64] http://first.example/debian bookworm main\n"), 0o644))
 	m, _ = mirrorFrom(root)
 	assert.Equal(t, "http://first.example/debian", m)
 

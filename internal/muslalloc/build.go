@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/allocbench/allocbench/internal/aptsources"
 )
 
 // The recipe. Flags follow Debian's own package builds where they matter
@@ -120,7 +122,7 @@ func (a *aptConfig) argv(args ...string) []string {
 
 // privateApt writes the private source list and updates its index.
 func (b *builder) privateApt(ctx context.Context) (*aptConfig, error) {
-	system, err := readSystemSources(b.etcApt)
+	system, err := aptsources.Read(b.etcApt)
 	if err != nil {
 		return nil, fmt.Errorf("reading the system's APT sources: %w", err)
 	}
