@@ -2,7 +2,6 @@ package workloads
 
 import (
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -162,4 +161,3 @@ func (o *futexObserver) result() *Futex {
 	return f
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

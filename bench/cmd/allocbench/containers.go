@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/allocbench/allocbench/bench/containers"
@@ -36,15 +32,7 @@ type containerOptions struct {
 // binaries mounted read-only), and compare the containers side by side.
 func runContainers(args []string, stdout, stderr io.Writer) error {
 	co, err := parseContainerFlags(args, stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err}
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return runContainerJob(ctx, co, stdout, stderr)
+	return start(err, func(ctx context.Context) error { return runContainerJob(ctx, co, stdout, stderr) })
 }
 
 func parseContainerFlags(args []string, stderr io.Writer) (containerOptions, error) {

@@ -52,15 +52,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	opts, err := parseFlags(args, stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	return start(err, func(ctx context.Context) error { return runJob(ctx, opts, stdout, stderr) })
+}
+
+// start runs a job once its flags parsed (-h is no error; a bad flag is a
+// usage error), until it ends or Ctrl-C or SIGTERM cancels it.
+func start(parseErr error, job func(context.Context) error) error {
+	if parseErr != nil {
+		if errors.Is(parseErr, flag.ErrHelp) {
 			return nil
 		}
-		return usageError{err}
+		return usageError{parseErr}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return runJob(ctx, opts, stdout, stderr)
+	return job(ctx)
 }
 
 // options is what the user asked the main job to do, checked.
