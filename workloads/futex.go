@@ -160,4 +160,3 @@ func (o *futexObserver) result() *Futex {
 	}
 	return f
 }
-
