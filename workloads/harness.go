@@ -207,6 +207,7 @@ func collect(ctx *C.ab_ctx, w Workload, alloc string, threads int) Result {
 		PeakLive: int64(C.ab_live_peak(ctx)),
 		Workers:  make([]Worker, threads),
 	}
+	var samples []float64 // latency in ns, all threads
 	start := uint64(C.ab_start_ns(ctx))
 	var end uint64
 	res.OffCPUKnown = true
@@ -245,7 +246,7 @@ func collect(ctx *C.ab_ctx, w Workload, alloc string, threads int) Result {
 			nsPerTick := float64(r.end_ns-r.start_ns) / float64(r.end_ticks-r.start_ticks)
 			ticks := unsafe.Slice((*uint32)(unsafe.Pointer(r.samples)), n)
 			for _, t := range ticks {
-				res.samples = append(res.samples, float64(t)*nsPerTick)
+				samples = append(samples, float64(t)*nsPerTick)
 			}
 		}
 		res.Workers[i] = wk
@@ -253,6 +254,6 @@ func collect(ctx *C.ab_ctx, w Workload, alloc string, threads int) Result {
 	if end > start && start != 0 {
 		res.Window = time.Duration(end - start)
 	}
-	res.Latency = quantiles(res.samples)
+	res.Latency = quantiles(samples)
 	return res
 }

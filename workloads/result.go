@@ -34,8 +34,6 @@ type Result struct {
 	Workers     []Worker
 	// Futex is set when Config.Futex asked for futex time.
 	Futex *Futex
-
-	samples []float64
 }
 
 // Worker is what one worker thread measured over its own part of the window.

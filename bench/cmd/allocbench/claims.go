@@ -40,11 +40,7 @@ var claims = []claim{
 		text:      "musl's default malloc (mallocng) is several times slower than glibc's under multi-threaded allocation",
 		published: "about 4x (Rust HashMap + rayon, Alpine vs glibc); about 7x in a real-world Rust benchmark",
 		check: func(m measurements, o options, r roles) verdict {
-			best, cell, ok := extremeRatio(m, o, maxThreads(o), func(wl string, n int) (float64, string, bool) {
-				g, gok := m.median(key{r.glibc, wl, "libc", n}, "ns/op")
-				u, uok := m.median(key{r.musl, wl, "libc", n}, "ns/op")
-				return u / g, fmt.Sprintf("%s threads=%d: %s/libc %.3g ns/op vs %s/libc %.3g ns/op", wl, n, r.musl, u, r.glibc, g), gok && uok && g > 0
-			}, math.Max)
+			best, cell, ok := maxSlowdown(m, o, column{r.musl, "libc"}, column{r.glibc, "libc"})
 			if !ok {
 				return notMeasured("needs the C library's malloc of a glibc and a musl variant at the same cells")
 			}
@@ -104,11 +100,7 @@ var claims = []claim{
 		text:      "mimalloc gives much higher throughput than glibc malloc under heavy multi-threaded load",
 		published: `"up to 5.3x" (attributed to Microsoft's benchmarks)`,
 		check: func(m measurements, o options, r roles) verdict {
-			best, cell, ok := extremeRatio(m, o, maxThreads(o), func(wl string, n int) (float64, string, bool) {
-				g, gok := m.median(key{r.glibc, wl, "libc", n}, "ns/op")
-				mi, mok := m.median(key{r.glibc, wl, "mimalloc", n}, "ns/op")
-				return g / mi, fmt.Sprintf("%s threads=%d: %s/mimalloc %.3g ns/op vs %s/libc %.3g ns/op", wl, n, r.glibc, mi, r.glibc, g), gok && mok && mi > 0
-			}, math.Max)
+			best, cell, ok := maxSlowdown(m, o, column{r.glibc, "libc"}, column{r.glibc, "mimalloc"})
 			if !ok {
 				return notMeasured("needs libc and mimalloc on a glibc variant")
 			}
@@ -147,11 +139,8 @@ var claims = []claim{
 		text:      "glibc malloc can deliver a small fraction of jemalloc's throughput on a multi-core server",
 		published: `"15 percent on a four-core server" (unsourced)`,
 		check: func(m measurements, o options, r roles) verdict {
-			worst, cell, ok := extremeRatio(m, o, maxThreads(o), func(wl string, n int) (float64, string, bool) {
-				g, gok := m.median(key{r.glibc, wl, "libc", n}, "ns/op")
-				je, jok := m.median(key{r.glibc, wl, "jemalloc", n}, "ns/op")
-				return je / g, fmt.Sprintf("%s threads=%d: %s/libc %.3g ns/op vs %s/jemalloc %.3g ns/op", wl, n, r.glibc, g, r.glibc, je), gok && jok && g > 0
-			}, math.Min)
+			slowdown, cell, ok := maxSlowdown(m, o, column{r.glibc, "libc"}, column{r.glibc, "jemalloc"})
+			worst := 1 / slowdown
 			if !ok {
 				return notMeasured("needs libc and jemalloc on a glibc variant")
 			}
@@ -199,19 +188,27 @@ var claims = []claim{
 // touches two pages of each block.
 var rssWorkloads = []string{"larson", "mixed", "realloc"}
 
-// extremeRatio applies f to every workload at n threads and keeps the
-// extreme (pick is math.Max or math.Min) value and its cell.
-func extremeRatio(m measurements, o options, n int, f func(wl string, n int) (float64, string, bool), pick func(a, b float64) float64) (float64, string, bool) {
+// column is one variant's allocator in the results.
+type column struct{ variant, alloc string }
+
+func (c column) String() string { return c.variant + "/" + c.alloc }
+
+// maxSlowdown is the largest ratio of slow's ns/op to fast's over the
+// workloads at the most threads, and the cell it comes from.
+func maxSlowdown(m measurements, o options, slow, fast column) (float64, string, bool) {
+	n := maxThreads(o)
 	found := false
 	var best float64
 	var cell string
 	for _, wl := range o.workloads {
-		v, c, ok := f(wl, n)
-		if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+		s, sok := m.median(key{slow.variant, wl, slow.alloc, n}, "ns/op")
+		f, fok := m.median(key{fast.variant, wl, fast.alloc, n}, "ns/op")
+		if !sok || !fok || f <= 0 || s <= 0 {
 			continue
 		}
-		if !found || pick(v, best) != best {
-			best, cell, found = v, c, true
+		if v := s / f; !found || v > best {
+			best, found = v, true
+			cell = fmt.Sprintf("%s threads=%d: %s %.3g ns/op vs %s %.3g ns/op", wl, n, slow, s, fast, f)
 		}
 	}
 	return best, cell, found
