@@ -301,8 +301,19 @@ static uint64_t tv_ns(struct timeval tv)
 typedef struct snapshot {
 	struct rusage ru;
 	uint64_t oncpu, runq;
+	uint64_t cpu; /* CLOCK_THREAD_CPUTIME_ID, read next to the window's edges */
 	int sched_ok;
 } snapshot;
+
+/* thread_cpu is the calling thread's exact CPU time. schedstat's on-CPU
+ * figure is only brought up to date at a tick or a context switch, so on a
+ * short window it can be a tick off; this clock is not. */
+static uint64_t thread_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 static void snap(snapshot *s)
 {
@@ -317,11 +328,10 @@ static void account(ab_thread_result *r, const snapshot *b, const snapshot *e)
 	r->nvcsw = (uint64_t)(e->ru.ru_nvcsw - b->ru.ru_nvcsw);
 	r->nivcsw = (uint64_t)(e->ru.ru_nivcsw - b->ru.ru_nivcsw);
 	r->minflt = (uint64_t)(e->ru.ru_minflt - b->ru.ru_minflt);
+	r->oncpu_ns = e->cpu - b->cpu;
 	r->schedstat_ok = b->sched_ok && e->sched_ok;
-	if (r->schedstat_ok) {
-		r->oncpu_ns = e->oncpu - b->oncpu;
+	if (r->schedstat_ok)
 		r->runq_ns = e->runq - b->runq;
-	}
 }
 
 /* ab_worker_main is one worker thread's whole life in a run: set up, wait
@@ -343,11 +353,13 @@ void ab_worker_main(ab_ctx *c, int idx)
 	if (ok && !ab_aborted(c)) {
 		snapshot b, e;
 		snap(&b);
+		b.cpu = thread_cpu();
 		r->start_ticks = ab_ticks();
 		r->start_ns = ab_now_ns();
 		c->k->run(w);
 		r->end_ns = ab_now_ns();
 		r->end_ticks = ab_ticks();
+		e.cpu = thread_cpu();
 		snap(&e);
 		account(r, &b, &e);
 		ab_live_publish(w);

@@ -52,15 +52,10 @@ type Worker struct {
 	Err            string
 }
 
-// CPU is the thread's CPU time inside its window: the scheduler's exact
-// on-CPU time where schedstat is available, else user plus system time from
-// getrusage, which many kernels only sample at each timer tick.
-func (w Worker) CPU() time.Duration {
-	if w.SchedstatKnown {
-		return w.OnCPU
-	}
-	return w.User + w.Sys
-}
+// CPU is the thread's CPU time inside its window, from its thread CPU
+// clock (exact; getrusage's user and system times are sampled at timer
+// ticks, and schedstat's on-CPU time is only brought up to date at ticks).
+func (w Worker) CPU() time.Duration { return w.OnCPU }
 
 // OffCPU is the time the thread was not running on a CPU inside its window:
 // blocked, or runnable and waiting for a CPU.
