@@ -1,15 +1,27 @@
 package workloads
 
-// Churn is the pattern of glibc's bench-malloc-thread. Each thread keeps
-// 1024 live blocks (Slots); each op frees the block in a random slot and
-// allocates a new one there, with sizes from 4 to 32768 bytes drawn with
-// density proportional to 1/size² (most blocks are small, a few are large).
-// Every block is freed by the thread that allocated it. The working set is
-// filled before the window opens.
+// Churn is glibc's benchtests/bench-malloc-thread (glibc 2.26 and later):
+// each thread keeps a working set of 1024 (Slots) blocks, starting empty;
+// each op frees the block in the next slot and allocates one of the next
+// size there. Slots and sizes come from two tables drawn once from glibc's
+// rand() with its default seed: 8000 sizes from 4 to 32768 bytes (MinSize,
+// MaxSize) with density proportional to 1/size², and 4 × Slots slot
+// numbers; every thread walks both tables from the start. Every block is
+// freed by the thread that allocated it. The original writes nothing into
+// the blocks; allocbench writes and checks one byte per block (and the
+// last byte of sampled ones).
+//
+// Deviation: the original stops every thread when a 10-second alarm fires
+// and divides the summed thread times by the iterations; here each thread
+// runs an equal share of b.N ops and the window runs from the first
+// thread's start to the last one's end.
 var Churn = register(Workload{
 	Name:     "churn",
-	Doc:      "random slot free+malloc, 4..32768 B with 1/size² density, 1024 live blocks per thread",
+	Doc:      "glibc bench-malloc-thread: free+malloc over 1024 slots, 4..32768 B with 1/size² density, from fixed tables",
+	Original: "bench-malloc-thread (glibc benchtests, 2.26+: bench-malloc-thread T)",
 	Defaults: Params{MinSize: 4, MaxSize: 32768, Slots: 1024},
 	Uses:     []string{"MinSize", "MaxSize", "Slots"},
 	dist:     distInverseSquare,
+	seed:     1,
+	minBlock: 1,
 })

@@ -160,3 +160,8 @@ func (o *futexObserver) result() *Futex {
 	}
 	return f
 }
+
+// followsThreads reports whether the meter also measures threads that the
+// measured threads start while it is open (workloads with thread
+// generations need that).
+func followsThreads(m *futex.Meter) bool { return false }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@ static const ab_kernel *const kernels[AB_KIND_END] = {
 	[AB_LARGE] = &ab_large_kernel,
 	[AB_MIXED] = &ab_mixed_kernel,
 	[AB_MUTEX] = &ab_mutex_kernel,
+	[AB_HANDOFF] = &ab_handoff_kernel,
 };
 
 /* Bytes the harness has mapped for itself and not yet unmapped. */
@@ -86,29 +88,33 @@ void ab_spin_wait(void)
 	sched_yield();
 }
 
-static void nap(void)
+/* Gates and counters. A gate is an eventfd in semaphore mode: a thread
+ * waiting at it blocks in read(2), which is neither polling nor a futex, so
+ * a worker that waits shows up in no futex figure and takes no CPU from the
+ * others. */
+static int gate_new(void)
 {
-	struct timespec ts = {0, 20000};
-	nanosleep(&ts, NULL);
+	return eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC);
 }
 
-/* Waiting at the barriers: workers that finished early sleep (nanosleep, not
- * a futex) so they neither burn a core others need nor show up as futex
- * time. */
-static void wait_flag(atomic_int *flag)
+static void gate_pass(int fd)
 {
-	for (int i = 0; !atomic_load_explicit(flag, memory_order_acquire); i++) {
-		if (i < 256)
-			cpu_relax();
-		else
-			nap();
-	}
+	uint64_t v;
+	while (read(fd, &v, sizeof v) < 0 && errno == EINTR)
+		;
 }
 
-static void wait_count(atomic_int *count, int n)
+static void gate_open(int fd, uint64_t n)
 {
-	while (atomic_load_explicit(count, memory_order_acquire) < n)
-		nap();
+	while (write(fd, &n, sizeof n) < 0 && errno == EINTR)
+		;
+}
+
+/* arrive counts a thread in; the last of n opens ev for the coordinator. */
+static void arrive(atomic_int *count, int n, int ev)
+{
+	if (atomic_fetch_add(count, 1) + 1 == n)
+		gate_open(ev, 1);
 }
 
 void ab_fail(ab_worker *w, const char *fmt, ...)
@@ -218,13 +224,25 @@ ab_ctx *ab_ctx_new(const ab_params *p, const ab_allocator *a, char *err, size_t 
 	c->p = *p;
 	c->a = *a;
 	c->k = kernels[p->kind];
+	int *fds[] = {&c->gate_setup, &c->gate_go, &c->gate_finish, &c->ev_arrived, &c->ev_ready, &c->ev_done};
+	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+		*fds[i] = -1;
+	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
+		if ((*fds[i] = gate_new()) < 0) {
+			snprintf(err, errlen, "eventfd: %s", strerror(errno));
+			c->p.threads = 0;
+			ab_ctx_free(c);
+			return NULL;
+		}
+	}
 	if (p->min_size && p->max_size)
 		fill_sizes(c);
 	c->workers_bytes = sizeof(ab_worker) * (size_t)p->threads;
 	c->workers = ab_sys_alloc(c->workers_bytes);
 	if (!c->workers) {
 		snprintf(err, errlen, "mmap %zu bytes for workers: %s", c->workers_bytes, strerror(errno));
-		ab_sys_free(c, sizeof *c);
+		c->p.threads = 0;
+		ab_ctx_free(c);
 		return NULL;
 	}
 	uint64_t seed = p->seed;
@@ -236,6 +254,7 @@ ab_ctx *ab_ctx_new(const ab_params *p, const ab_allocator *a, char *err, size_t 
 		w->rng = splitmix(&seed);
 		w->sample_mask = p->sample_mask;
 		w->sample_cap = p->sample_cap;
+		w->rec_mask = 0;
 		if (p->sample_cap)
 			w->res.samples = ab_sys_alloc(sizeof(uint32_t) * p->sample_cap);
 		if ((p->sample_cap && !w->res.samples) ||
@@ -254,16 +273,31 @@ ab_ctx *ab_ctx_new(const ab_params *p, const ab_allocator *a, char *err, size_t 
 	return c;
 }
 
+/* ab_ctx_fill lets the kernel allocate its starting blocks on the calling
+ * (coordinating) thread; the memory baseline is taken before it. */
+int ab_ctx_fill(ab_ctx *c, char *err, size_t errlen)
+{
+	if (c->k->ctx_fill && c->k->ctx_fill(c, err, errlen) != 0) {
+		atomic_store(&c->abort_run, 1);
+		return -1;
+	}
+	return 0;
+}
+
 void ab_ctx_free(ab_ctx *c)
 {
 	if (!c)
 		return;
-	if (c->k && c->k->ctx_free)
+	if (c->k && c->k->ctx_free && c->workers)
 		c->k->ctx_free(c);
-	for (int i = 0; i < c->p.threads; i++) {
+	for (int i = 0; c->workers && i < c->p.threads; i++) {
 		ab_sys_free(c->workers[i].res.samples, sizeof(uint32_t) * c->p.sample_cap);
 		slots_unmap(&c->workers[i]);
 	}
+	int fds[] = {c->gate_setup, c->gate_go, c->gate_finish, c->ev_arrived, c->ev_ready, c->ev_done};
+	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	ab_sys_free(c->workers, c->workers_bytes);
 	ab_sys_free(c, sizeof *c);
 }
@@ -321,22 +355,116 @@ static void snap(snapshot *s)
 	s->sched_ok = read_schedstat(&s->oncpu, &s->runq);
 }
 
+/* account adds what this thread measured between b and e to the worker's
+ * figures: a worker whose share is run by several thread generations sums
+ * them. */
 static void account(ab_thread_result *r, const snapshot *b, const snapshot *e)
 {
-	r->user_ns = tv_ns(e->ru.ru_utime) - tv_ns(b->ru.ru_utime);
-	r->sys_ns = tv_ns(e->ru.ru_stime) - tv_ns(b->ru.ru_stime);
-	r->nvcsw = (uint64_t)(e->ru.ru_nvcsw - b->ru.ru_nvcsw);
-	r->nivcsw = (uint64_t)(e->ru.ru_nivcsw - b->ru.ru_nivcsw);
-	r->minflt = (uint64_t)(e->ru.ru_minflt - b->ru.ru_minflt);
-	r->oncpu_ns = e->cpu - b->cpu;
-	r->schedstat_ok = b->sched_ok && e->sched_ok;
-	if (r->schedstat_ok)
-		r->runq_ns = e->runq - b->runq;
+	r->user_ns += tv_ns(e->ru.ru_utime) - tv_ns(b->ru.ru_utime);
+	r->sys_ns += tv_ns(e->ru.ru_stime) - tv_ns(b->ru.ru_stime);
+	r->nvcsw += (uint64_t)(e->ru.ru_nvcsw - b->ru.ru_nvcsw);
+	r->nivcsw += (uint64_t)(e->ru.ru_nivcsw - b->ru.ru_nivcsw);
+	r->minflt += (uint64_t)(e->ru.ru_minflt - b->ru.ru_minflt);
+	r->oncpu_ns += e->cpu - b->cpu;
+	int ok = b->sched_ok && e->sched_ok;
+	r->schedstat_ok = r->generations == 0 ? ok : r->schedstat_ok && ok;
+	if (ok)
+		r->runq_ns += e->runq - b->runq;
+	r->generations++;
 }
 
-/* ab_worker_main is one worker thread's whole life in a run: set up, wait
- * at the start barrier, run the kernel inside the window, report, wait at
- * the end barrier, tear down. */
+static void snap_begin(snapshot *b)
+{
+	snap(b);
+	b->cpu = thread_cpu();
+}
+
+static void snap_end(snapshot *e)
+{
+	e->cpu = thread_cpu();
+	snap(e);
+}
+
+static void *next_generation(void *arg);
+
+/* generation runs the kernel on the calling thread, from the open gate to
+ * the end of this thread's part of the worker's share. It returns 1 when a
+ * next generation has taken the worker over. */
+static int generation(ab_worker *w, int first)
+{
+	ab_ctx *c = w->ctx;
+	ab_thread_result *r = &w->res;
+	snapshot b, e;
+	snap_begin(&b);
+	if (first) {
+		r->start_ticks = ab_ticks();
+		r->start_ns = ab_now_ns();
+	}
+	int rc = c->k->run(w);
+	/* The thread before this one has long ended: joining it waits for
+	 * nothing, and keeps ended threads from piling up. */
+	if (w->pred_set) {
+		pthread_join((pthread_t)w->pred_thread, NULL);
+		w->pred_set = 0;
+	}
+	if (rc == AB_HAND_ON && !ab_aborted(c)) {
+		snap_end(&e);
+		account(r, &b, &e);
+		/* The next generation is made, and this thread ends, inside the
+		 * window, as in the published protocol. */
+		pthread_t th;
+		int rc2 = pthread_create(&th, NULL, next_generation, w);
+		if (rc2 == 0)
+			return 1;
+		ab_fail(w, "starting the next thread generation: %s", strerror(rc2));
+		r->end_ns = ab_now_ns();
+		r->end_ticks = ab_ticks();
+		ab_live_publish(w);
+		return 0;
+	}
+	r->end_ns = ab_now_ns();
+	r->end_ticks = ab_ticks();
+	snap_end(&e);
+	account(r, &b, &e);
+	ab_live_publish(w);
+	return 0;
+}
+
+/* after_window is a worker's last stretch, on whichever thread ran its last
+ * generation: report, wait for the coordinator, tear down. */
+static void after_window(ab_worker *w)
+{
+	ab_ctx *c = w->ctx;
+	arrive(&c->done, c->p.threads, c->ev_done);
+	gate_pass(c->gate_finish);
+	if (c->k->teardown)
+		c->k->teardown(w);
+	if (w->a.thread_fini)
+		w->a.thread_fini();
+}
+
+static void *next_generation(void *arg)
+{
+	ab_worker *w = arg;
+	/* The thread before this one is joined at the end of this one's
+	 * generation (the first generation is the harness's, not joinable);
+	 * the last generation is joined by the coordinator. */
+	w->pred_thread = w->cur_thread;
+	w->pred_set = w->cur_set;
+	w->cur_thread = (uint64_t)pthread_self();
+	w->cur_set = 1;
+	if (w->a.thread_init)
+		w->a.thread_init();
+	if (generation(w, 0))
+		return NULL;
+	after_window(w);
+	return NULL;
+}
+
+/* ab_worker_main is one worker's life in a run: set up, wait at the start
+ * gate, run the kernel inside the window (handing on to new threads where
+ * the workload has thread generations), report, wait at the finish gate,
+ * tear down. */
 void ab_worker_main(ab_ctx *c, int idx)
 {
 	ab_worker *w = &c->workers[idx];
@@ -344,61 +472,85 @@ void ab_worker_main(ab_ctx *c, int idx)
 	r->tid = my_tid();
 	if (w->a.thread_init)
 		w->a.thread_init();
+	arrive(&c->arrived, c->p.threads, c->ev_arrived);
+	gate_pass(c->gate_setup);
 	int ok = c->k->setup ? c->k->setup(w) == 0 : 1;
 	ab_live_publish(w);
 
-	atomic_fetch_add(&c->ready, 1);
-	wait_flag(&c->go);
+	arrive(&c->ready, c->p.threads, c->ev_ready);
+	gate_pass(c->gate_go);
 
-	if (ok && !ab_aborted(c)) {
-		snapshot b, e;
-		snap(&b);
-		b.cpu = thread_cpu();
-		r->start_ticks = ab_ticks();
-		r->start_ns = ab_now_ns();
-		c->k->run(w);
-		r->end_ns = ab_now_ns();
-		r->end_ticks = ab_ticks();
-		e.cpu = thread_cpu();
-		snap(&e);
-		account(r, &b, &e);
-		ab_live_publish(w);
-	}
+	if (ok && !ab_aborted(c) && generation(w, 1))
+		return; /* a next generation goes on with this worker */
+	after_window(w);
+}
 
-	atomic_fetch_add(&c->done, 1);
-	wait_flag(&c->finish);
+void ab_wait_arrived(ab_ctx *c)
+{
+	gate_pass(c->ev_arrived);
+}
 
-	if (c->k->teardown)
-		c->k->teardown(w);
-	if (w->a.thread_fini)
-		w->a.thread_fini();
+void ab_start_setup(ab_ctx *c)
+{
+	gate_open(c->gate_setup, (uint64_t)c->p.threads);
 }
 
 void ab_wait_ready(ab_ctx *c)
 {
-	wait_count(&c->ready, c->p.threads);
+	gate_pass(c->ev_ready);
 }
 
 void ab_release(ab_ctx *c)
 {
-	c->start_ticks = ab_ticks();
-	c->start_ns = ab_now_ns();
-	atomic_store_explicit(&c->go, 1, memory_order_release);
+	gate_open(c->gate_go, (uint64_t)c->p.threads);
 }
 
 void ab_wait_done(ab_ctx *c)
 {
-	wait_count(&c->done, c->p.threads);
+	gate_pass(c->ev_done);
 }
 
 void ab_finish(ab_ctx *c)
 {
-	atomic_store_explicit(&c->finish, 1, memory_order_release);
+	gate_open(c->gate_finish, (uint64_t)c->p.threads);
+}
+
+/* ab_join_generations waits for the threads that ran the last generation
+ * of a worker's share, once they have passed the finish gate. */
+void ab_join_generations(ab_ctx *c)
+{
+	for (int i = 0; i < c->p.threads; i++) {
+		ab_worker *w = &c->workers[i];
+		if (w->cur_set)
+			pthread_join((pthread_t)w->cur_thread, NULL);
+		w->cur_set = 0;
+	}
 }
 
 ab_thread_result *ab_result(ab_ctx *c, int idx)
 {
 	return &c->workers[idx].res;
+}
+
+void ab_decimate(ab_worker *w)
+{
+	uint32_t *s = w->res.samples, n = w->res.nsamples, k = 0;
+	for (uint32_t i = 0; i < n; i += 2)
+		s[k++] = s[i];
+	w->res.nsamples = k;
+	w->rec_mask = w->rec_mask * 2 + 1;
+}
+
+/* Waiting for another thread's work (an empty or a full queue) is not the
+ * allocator's time: the CPU a worker spends waiting is kept apart. */
+void ab_idle_begin(ab_worker *w)
+{
+	w->res.idle_cpu_ns -= thread_cpu();
+}
+
+void ab_idle_end(ab_worker *w)
+{
+	w->res.idle_cpu_ns += thread_cpu();
 }
 
 typedef struct pthread_arg {
@@ -435,8 +587,12 @@ int ab_run_pthreads(ab_ctx *c, char *err, size_t errlen)
 			snprintf(err, errlen, "pthread_create: %s", strerror(rc));
 			/* Let the started threads run through and end. */
 			atomic_store(&c->abort_run, 1);
-			atomic_fetch_add(&c->ready, n - i);
-			atomic_fetch_add(&c->done, n - i);
+			for (int j = i; j < n; j++) {
+				arrive(&c->arrived, n, c->ev_arrived);
+				arrive(&c->ready, n, c->ev_ready);
+				arrive(&c->done, n, c->ev_done);
+			}
+			ab_start_setup(c);
 			ab_release(c);
 			ab_finish(c);
 			for (int j = 0; j < i; j++)
@@ -445,14 +601,18 @@ int ab_run_pthreads(ab_ctx *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	ab_wait_arrived(c);
+	int rc = ab_ctx_fill(c, err, errlen);
+	ab_start_setup(c);
 	ab_wait_ready(c);
 	ab_release(c);
 	ab_wait_done(c);
 	ab_finish(c);
 	for (int i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
+	ab_join_generations(c);
 	ab_sys_free(mem, bytes);
-	return 0;
+	return rc;
 }
 
 void ab_slots_free(ab_worker *w)
@@ -476,7 +636,4 @@ long long ab_live_peak(ab_ctx *c)
 	return atomic_load(&c->live_peak);
 }
 
-uint64_t ab_start_ns(ab_ctx *c)
-{
-	return c->start_ns;
-}
+

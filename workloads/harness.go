@@ -13,7 +13,7 @@ import "C"
 import (
 	"fmt"
 	"runtime"
-	"sync"
+	"strconv"
 	"time"
 	"unsafe"
 
@@ -35,6 +35,7 @@ var kinds = map[string]C.int32_t{
 	"large":         C.AB_LARGE,
 	"mixed":         C.AB_MIXED,
 	"mutex":         C.AB_MUTEX,
+	"handoff":       C.AB_HANDOFF,
 }
 
 var dists = map[sizeDist]C.int32_t{
@@ -68,23 +69,20 @@ type allocator interface {
 	Trim()
 }
 
-func run(cfg Config, a allocator) (Result, error) {
-	w, p, err := cfg.Validate()
-	if err != nil {
-		return Result{}, err
-	}
-	if w.CrossThread && !a.Spec().CrossThreadFree {
-		return Result{}, &SkipError{Reason: fmt.Sprintf("%s frees blocks across threads, which allocator %s cannot take", w.Name, a.Name())}
-	}
-
+// cParams is what the C kernels get for cfg: the resolved parameters, the
+// per-thread share of the ops, the sampling and the seed.
+func cParams(cfg Config, w Workload, p Params) C.ab_params {
 	threads := cfg.Threads
 	perThread := (cfg.Ops + uint64(threads) - 1) / uint64(threads)
 	sampleCap, sampleMask := sampling(cfg.Samples, perThread)
 	seed := cfg.Seed
 	if seed == 0 {
+		seed = w.seed
+	}
+	if seed == 0 {
 		seed = 0x616c6c6f63626e63
 	}
-	cp := C.ab_params{
+	return C.ab_params{
 		kind:           kinds[w.Name],
 		threads:        C.int32_t(threads),
 		ops_per_thread: C.uint64_t(perThread),
@@ -95,12 +93,52 @@ func run(cfg Config, a allocator) (Result, error) {
 		batch:          C.uint32_t(p.Batch),
 		writes:         C.uint32_t(p.Writes),
 		handoff:        C.uint32_t(p.HandOff),
+		rounds:         C.uint32_t(p.Rounds),
+		backlog:        C.uint32_t(p.Backlog),
 		sample_cap:     C.uint32_t(sampleCap),
 		sample_mask:    C.uint64_t(sampleMask),
 		seed:           C.uint64_t(seed),
 		hold_ns:        C.uint64_t(p.Hold.Nanoseconds()),
 		gap_ns:         C.uint64_t(p.Gap.Nanoseconds()),
 	}
+}
+
+// driverArgs are the arguments of the plain C driver
+// (testdata/cdriver.c) that run cfg as Run would.
+func driverArgs(cfg Config) ([]string, error) {
+	w, p, err := cfg.Validate()
+	if err != nil {
+		return nil, err
+	}
+	cp := cParams(cfg, w, p)
+	return []string{
+		"kind=" + strconv.Itoa(int(cp.kind)),
+		"threads=" + strconv.Itoa(int(cp.threads)),
+		"ops=" + strconv.FormatUint(uint64(cp.ops_per_thread), 10),
+		"seed=" + strconv.FormatUint(uint64(cp.seed), 10),
+		"min=" + strconv.FormatUint(uint64(cp.min_size), 10),
+		"max=" + strconv.FormatUint(uint64(cp.max_size), 10),
+		"dist=" + strconv.Itoa(int(cp.dist)),
+		"slots=" + strconv.Itoa(int(cp.slots)),
+		"batch=" + strconv.Itoa(int(cp.batch)),
+		"writes=" + strconv.Itoa(int(cp.writes)),
+		"handoff=" + strconv.Itoa(int(cp.handoff)),
+		"rounds=" + strconv.Itoa(int(cp.rounds)),
+		"backlog=" + strconv.Itoa(int(cp.backlog)),
+	}, nil
+}
+
+func run(cfg Config, a allocator) (Result, error) {
+	w, p, err := cfg.Validate()
+	if err != nil {
+		return Result{}, err
+	}
+	if w.CrossThread && !a.Spec().CrossThreadFree {
+		return Result{}, &SkipError{Reason: fmt.Sprintf("%s frees blocks across threads, which allocator %s cannot take", w.Name, a.Name())}
+	}
+
+	threads := cfg.Threads
+	cp := cParams(cfg, w, p)
 
 	var fo *futexObserver
 	if cfg.Futex != FutexOff {
@@ -110,12 +148,19 @@ func run(cfg Config, a allocator) (Result, error) {
 		}
 		futexMu.Lock()
 		defer futexMu.Unlock()
-		fo = &futexObserver{meter: meter, next: cfg.Observer}
-		cfg.Observer = fo
+		if w.Generations && !followsThreads(meter) {
+			// The threads that later generations start are unknown to a
+			// method that cannot follow them: measure none rather than
+			// part.
+			fo = nil
+		} else {
+			fo = &futexObserver{meter: meter, next: cfg.Observer}
+			cfg.Observer = fo
+		}
 	}
 
-	// Start from a common floor: give cached memory back, map the harness's
-	// own memory, and only then take the baseline and reset the peak.
+	// Start from a common floor: give cached memory back and map the
+	// harness's own memory before the baseline.
 	a.Trim()
 	var errbuf [256]C.char
 	ctx := C.ab_ctx_new(&cp, (*C.ab_allocator)(a.Table()), &errbuf[0], C.size_t(len(errbuf)))
@@ -123,10 +168,6 @@ func run(cfg Config, a allocator) (Result, error) {
 		return Result{}, fmt.Errorf("workload %s, allocator %s: %s", w.Name, a.Name(), C.GoString(&errbuf[0]))
 	}
 	defer C.ab_ctx_free(ctx)
-	base, memErr := processBaseline()
-	if memErr == nil {
-		memErr = procfs.ResetPeakRSS()
-	}
 
 	var g errgroup.Group
 	for i := 0; i < threads; i++ {
@@ -139,20 +180,36 @@ func run(cfg Config, a allocator) (Result, error) {
 			return nil
 		})
 	}
+	C.ab_wait_arrived(ctx)
+	tids := make([]int, threads)
+	for i := range tids {
+		tids[i] = int(C.ab_result(ctx, C.int(i)).tid)
+	}
+	// The baseline is this run's: taken with the workers started and the
+	// harness's memory mapped, before anything is allocated from the
+	// allocator under test. From here to the end of the window the Go side
+	// allocates nothing of size.
+	memErr := procfs.ResetPeakRSS()
+	baseline, err := procfs.ReadMemory()
+	if memErr == nil {
+		memErr = err
+	}
+	fillErr := ""
+	if C.ab_ctx_fill(ctx, &errbuf[0], C.size_t(len(errbuf))) != 0 {
+		fillErr = C.GoString(&errbuf[0])
+		C.ab_abort(ctx)
+	}
+	C.ab_start_setup(ctx)
 	C.ab_wait_ready(ctx)
 	var obsErr error
-	if cfg.Observer != nil {
-		tids := make([]int, threads)
-		for i := range tids {
-			tids[i] = int(C.ab_result(ctx, C.int(i)).tid)
-		}
+	if cfg.Observer != nil && fillErr == "" {
 		if obsErr = cfg.Observer.Begin(tids); obsErr != nil {
 			C.ab_abort(ctx)
 		}
 	}
 	C.ab_release(ctx)
 	C.ab_wait_done(ctx)
-	if cfg.Observer != nil && obsErr == nil {
+	if cfg.Observer != nil && fillErr == "" && obsErr == nil {
 		obsErr = cfg.Observer.End()
 	}
 	after, err := procfs.ReadMemory()
@@ -161,14 +218,18 @@ func run(cfg Config, a allocator) (Result, error) {
 	}
 	C.ab_finish(ctx)
 	_ = g.Wait()
+	C.ab_join_generations(ctx)
 
 	res := collect(ctx, w, a.Name(), threads)
+	if fillErr != "" {
+		return res, fmt.Errorf("workload %s, allocator %s: %s", w.Name, a.Name(), fillErr)
+	}
 	if fo != nil && obsErr == nil {
 		res.Futex = fo.result()
 	}
 	if memErr == nil {
 		res.PeakRSS = after.PeakRSS
-		res.BaseRSS = base + uint64(C.ab_sys_mapped())
+		res.BaseRSS = baseline.RSS
 		res.MemoryKnown = true
 	}
 	if err := res.failure(); err != nil {
@@ -180,25 +241,6 @@ func run(cfg Config, a allocator) (Result, error) {
 	return res, nil
 }
 
-var (
-	baselineOnce sync.Once
-	baselineRSS  uint64
-	baselineErr  error
-)
-
-// processBaseline is the process's resident memory before its first run:
-// the Go runtime, the binary, the loaded libraries, but nothing any
-// workload allocated. Memory an allocator keeps from one run to the next
-// counts as its own, so memory figures are cleanest with one allocator per
-// process, as the main job runs them.
-func processBaseline() (uint64, error) {
-	baselineOnce.Do(func() {
-		m, err := procfs.ReadMemory()
-		baselineRSS, baselineErr = m.RSS, err
-	})
-	return baselineRSS, baselineErr
-}
-
 func collect(ctx *C.ab_ctx, w Workload, alloc string, threads int) Result {
 	res := Result{
 		Workload: w.Name,
@@ -208,8 +250,7 @@ func collect(ctx *C.ab_ctx, w Workload, alloc string, threads int) Result {
 		Workers:  make([]Worker, threads),
 	}
 	var samples []float64 // latency in ns, all threads
-	start := uint64(C.ab_start_ns(ctx))
-	var end uint64
+	var start, end uint64
 	res.OffCPUKnown = true
 	for i := 0; i < threads; i++ {
 		r := C.ab_result(ctx, C.int(i))
@@ -226,6 +267,10 @@ func collect(ctx *C.ab_ctx, w Workload, alloc string, threads int) Result {
 			InvoluntarySwitches: uint64(r.nivcsw),
 			MinorFaults:         uint64(r.minflt),
 			Held:                time.Duration(r.held_ns),
+			Idle:                time.Duration(r.idle_cpu_ns),
+			MediumFrees:         uint64(r.medium_frees),
+			RemoteFrees:         uint64(r.remote_frees),
+			Generations:         int(r.generations),
 			SchedstatKnown:      r.schedstat_ok != 0,
 		}
 		if r.failed != 0 {
@@ -233,6 +278,11 @@ func collect(ctx *C.ab_ctx, w Workload, alloc string, threads int) Result {
 		}
 		if r.start_ns == 0 {
 			wk.Wall = 0
+		}
+		// The window runs from the first worker's start to the last
+		// one's end.
+		if r.start_ns != 0 && (start == 0 || uint64(r.start_ns) < start) {
+			start = uint64(r.start_ns)
 		}
 		if uint64(r.end_ns) > end {
 			end = uint64(r.end_ns)

@@ -22,6 +22,7 @@ enum ab_kind {
 	AB_LARGE,
 	AB_MIXED,
 	AB_MUTEX,
+	AB_HANDOFF,
 	AB_KIND_END
 };
 
@@ -38,6 +39,8 @@ typedef struct ab_params {
 	uint32_t batch;   /* objects per batch */
 	uint32_t writes;  /* writes per object (cache workloads) */
 	uint32_t handoff; /* ops between hand-offs, or 1-in-N shared objects */
+	uint32_t rounds;  /* larson: a thread generation runs rounds*slots ops */
+	uint32_t backlog; /* xmalloc: most full batches waiting at once */
 	uint32_t sample_cap;
 	uint64_t sample_mask; /* sample op i when (i & mask) == 0 */
 	uint64_t seed;
@@ -59,6 +62,11 @@ typedef struct ab_thread_result {
 	uint64_t nvcsw, nivcsw, minflt;
 	uint64_t oncpu_ns, runq_ns;
 	uint64_t held_ns; /* calibration: time spent holding the lock */
+	uint64_t idle_cpu_ns; /* CPU time spent waiting for another thread's work */
+	uint64_t medium_frees, remote_frees; /* mixed: medium-lived blocks this
+	                                      * thread freed, and of them those
+	                                      * another thread allocated */
+	uint32_t generations;     /* threads that ran this worker's share */
 	int32_t schedstat_ok;
 	uint32_t nsamples;
 	uint32_t *samples; /* latency samples, in ticks */
@@ -69,12 +77,22 @@ typedef struct ab_worker ab_worker;
 
 /* Per-kernel hooks. setup runs before the window (it may allocate, e.g. to
  * fill the working set), run is the window, teardown frees what is left. */
+/* run returns 0 when the worker's share is done, -1 on failure, and
+ * AB_HAND_ON when this thread's generation is over: the harness then starts a
+ * new thread that calls run again to go on with the same worker. */
+#define AB_HAND_ON 1
+
 typedef struct ab_kernel {
 	int (*setup)(ab_worker *w);
 	int (*run)(ab_worker *w);
 	void (*teardown)(ab_worker *w);
-	/* shared state: made before the workers start, freed after they end */
+	/* shared state: made before the workers start, freed after they end.
+	 * ctx_init maps what the kernel needs (before the memory baseline is
+	 * taken); ctx_fill allocates from the allocator on the coordinating
+	 * thread (after it), as a benchmark's main thread does before it
+	 * starts its workers. */
 	int (*ctx_init)(ab_ctx *c);
+	int (*ctx_fill)(ab_ctx *c, char *err, size_t errlen);
 	void (*ctx_free)(ab_ctx *c);
 	/* slots each worker needs in w->slots, w->sizes and w->lat; they are
 	 * mapped before the run so their pages are not counted as the
@@ -93,6 +111,11 @@ struct ab_worker {
 	int64_t live, live_published;
 	uint64_t sample_mask;
 	uint32_t sample_cap;
+	uint64_t rec_count, rec_mask; /* records seen, and keep 1 in rec_mask+1 */
+	/* thread generations: the pthread_t running the worker now and the one
+	 * before it (unset for the harness's own first thread) */
+	uint64_t cur_thread, pred_thread;
+	int32_t cur_set, pred_set;
 	ab_thread_result res;
 	/* kernel state */
 	void **slots;
@@ -110,14 +133,16 @@ struct ab_ctx {
 	ab_worker *workers;
 	size_t workers_bytes;
 	uint32_t sizes[AB_SIZE_TABLE];
+	/* Gates: a thread waiting at one blocks in read(2) on an eventfd, so it
+	 * neither polls nor shows up as futex time. */
+	int gate_setup, gate_go, gate_finish; /* opened by the coordinator */
+	int ev_arrived, ev_ready, ev_done;    /* written by the last worker */
+	_Alignas(AB_CACHE_LINE) atomic_int arrived;
 	_Alignas(AB_CACHE_LINE) atomic_int ready;
-	_Alignas(AB_CACHE_LINE) atomic_int go;
 	_Alignas(AB_CACHE_LINE) atomic_int done;
-	_Alignas(AB_CACHE_LINE) atomic_int finish;
 	_Alignas(AB_CACHE_LINE) atomic_int abort_run;
 	_Alignas(AB_CACHE_LINE) atomic_llong live;
 	atomic_llong live_peak;
-	uint64_t start_ns, start_ticks;
 	void *shared; /* kernel's shared state */
 	size_t shared_bytes;
 };
@@ -129,12 +154,16 @@ void ab_sys_free(void *p, size_t n);
 size_t ab_sys_mapped(void);
 
 ab_ctx *ab_ctx_new(const ab_params *p, const ab_allocator *a, char *err, size_t errlen);
+int ab_ctx_fill(ab_ctx *c, char *err, size_t errlen);
 void ab_ctx_free(ab_ctx *c);
 void ab_worker_main(ab_ctx *c, int idx);
+void ab_wait_arrived(ab_ctx *c);
+void ab_start_setup(ab_ctx *c);
 void ab_wait_ready(ab_ctx *c);
 void ab_release(ab_ctx *c);
 void ab_wait_done(ab_ctx *c);
 void ab_finish(ab_ctx *c);
+void ab_join_generations(ab_ctx *c);
 ab_thread_result *ab_result(ab_ctx *c, int idx);
 int ab_run_pthreads(ab_ctx *c, char *err, size_t errlen);
 void ab_fail(ab_worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -145,7 +174,17 @@ void ab_spin_wait(void);
 /* The kernels. */
 extern const ab_kernel ab_churn_kernel, ab_larson_kernel, ab_xmalloc_kernel,
     ab_cache_scratch_kernel, ab_cache_thrash_kernel, ab_threadtest_kernel,
-    ab_realloc_kernel, ab_large_kernel, ab_mixed_kernel, ab_mutex_kernel;
+    ab_realloc_kernel, ab_large_kernel, ab_mixed_kernel, ab_mutex_kernel, ab_handoff_kernel;
+
+/* AB_BARE builds the kernels with everything the harness adds to an op
+ * compiled out (integrity marks and checks, latency sampling, live-byte
+ * accounting), leaving the op the published benchmark does: the bare
+ * reference that harness/bare is measured against. */
+#ifdef AB_BARE
+#define AB_CHECKS 0
+#else
+#define AB_CHECKS 1
+#endif
 
 /* Inline helpers for the kernels' loops. */
 
@@ -207,15 +246,40 @@ static inline int ab_intact(const void *p, size_t n, uint8_t tag)
 	return b[0] == tag && b[n - 1] == (n > 1 ? (uint8_t)~tag : tag);
 }
 
+/* ab_slot_tag is the cheap mark of the faithful kernels: one byte derived
+ * from the slot that holds the block, no hashing. A block handed out to two
+ * slots at once is caught when the first holder checks it, unless the two
+ * slots' numbers agree in their low byte. */
+static inline uint8_t ab_slot_tag(uint64_t slot)
+{
+	return (uint8_t)slot ^ 0x5BU;
+}
+
+void ab_decimate(ab_worker *w);
+
+/* ab_record keeps a latency sample. When the buffer is full it keeps every
+ * other sample and from then on every other record, so the samples stay
+ * spread evenly over the whole window whatever the number of ops. */
 static inline void ab_record(ab_worker *w, uint64_t ticks)
 {
-	if (w->res.nsamples < w->sample_cap)
-		w->res.samples[w->res.nsamples++] = ticks > UINT32_MAX ? UINT32_MAX : (uint32_t)ticks;
+	if (!AB_CHECKS)
+		return;
+	uint64_t n = w->rec_count++;
+	if (n & w->rec_mask)
+		return;
+	if (w->res.nsamples == w->sample_cap) {
+		if (!w->sample_cap)
+			return;
+		ab_decimate(w);
+		if (n & w->rec_mask)
+			return;
+	}
+	w->res.samples[w->res.nsamples++] = ticks > UINT32_MAX ? UINT32_MAX : (uint32_t)ticks;
 }
 
 static inline int ab_sampled(const ab_worker *w, uint64_t i)
 {
-	return __builtin_expect((i & w->sample_mask) == 0, 0);
+	return AB_CHECKS && __builtin_expect((i & w->sample_mask) == 0, 0);
 }
 
 static inline int ab_aborted(ab_ctx *c)
@@ -240,4 +304,5 @@ void ab_slots_free(ab_worker *w);
 int ab_replace_ops(ab_worker *w, void **slots, uint32_t *sizes, uint32_t n, uint64_t first, uint64_t ops);
 void ab_abort(ab_ctx *c);
 long long ab_live_peak(ab_ctx *c);
-uint64_t ab_start_ns(ab_ctx *c);
+void ab_idle_begin(ab_worker *w);
+void ab_idle_end(ab_worker *w);

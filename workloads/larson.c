@@ -1,22 +1,43 @@
 //go:build cgo
 
-/* larson: a server that hands its work on. Slot arrays of live blocks move
- * between threads through a lock-free queue; a thread replaces random blocks
- * in the array it holds and, every handoff ops, passes the array on and takes
- * the oldest waiting one. Blocks are therefore freed by threads other than
- * the ones that allocated them, as in the server simulation of Larson and
- * Krishnan. There are two arrays per thread, so a thread rarely gets its own
- * back. */
+/* larson: the server simulation of Larson and Krishnan, in the form
+ * mimalloc-bench runs it. Before the run the coordinating thread (the
+ * benchmark's main thread) allocates slots blocks per worker with sizes
+ * drawn uniformly from [min_size, max_size) by lran2, shuffles them, and
+ * replaces random blocks four times over. Each worker then owns one array of
+ * slots blocks and its own lran2 seeded from the main generator. A thread
+ * replaces a random block of its array with a new one of random size,
+ * writing two bytes into it, rounds * slots times; then it starts a new
+ * thread that takes the same array over, and ends. The first blocks are
+ * therefore freed by a thread other than the one that allocated them (the
+ * main thread's, then each predecessor's), and thread creation and exit
+ * happen inside the window.
+ *
+ * Integrity: the first byte written is the slot's tag instead of the
+ * original's 'a', checked before the block is freed. */
+#include <stdio.h>
+
 #include "harness.h"
-#include "queue.h"
+#include "prng.h"
 
 typedef struct larson_shared {
-	ab_queue q;
-	uint32_t narrays, nslots;
-	void **slots;     /* narrays * nslots */
-	uint32_t *sizes;  /* narrays * nslots */
-	size_t slots_bytes, sizes_bytes;
+	uint32_t nblocks;
+	void **blocks;   /* threads * slots, worker i owns [i*slots, (i+1)*slots) */
+	size_t *sizes;
+	size_t blocks_bytes, sizes_bytes;
+	ab_lran2_state rgen;
 } larson_shared;
+
+typedef struct larson_thread {
+	ab_lran2_state rgen;
+	uint64_t done; /* ops of this worker's share run so far */
+} larson_thread;
+
+static size_t larson_size(ab_lran2_state *g, const ab_params *p)
+{
+	long range = (long)(p->max_size - p->min_size);
+	return range == 0 ? p->min_size : p->min_size + (size_t)(ab_lran2(g) % range);
+}
 
 static int larson_ctx_init(ab_ctx *c)
 {
@@ -25,14 +46,63 @@ static int larson_ctx_init(ab_ctx *c)
 		return -1;
 	c->shared = s;
 	c->shared_bytes = sizeof *s;
-	s->narrays = 2 * (uint32_t)c->p.threads;
-	s->nslots = c->p.slots;
-	s->slots_bytes = sizeof(void *) * s->narrays * s->nslots;
-	s->sizes_bytes = sizeof(uint32_t) * s->narrays * s->nslots;
-	s->slots = ab_sys_alloc(s->slots_bytes);
+	s->nblocks = (uint32_t)c->p.threads * c->p.slots;
+	s->blocks_bytes = sizeof(void *) * s->nblocks;
+	s->sizes_bytes = sizeof(size_t) * s->nblocks;
+	s->blocks = ab_sys_alloc(s->blocks_bytes);
 	s->sizes = ab_sys_alloc(s->sizes_bytes);
-	if (!s->slots || !s->sizes || ab_queue_init(&s->q, s->narrays + 1) != 0)
+	if (!s->blocks || !s->sizes)
 		return -1;
+	for (int i = 0; i < c->p.threads; i++)
+		if (!(c->workers[i].priv = ab_sys_alloc(sizeof(larson_thread))))
+			return -1;
+	return 0;
+}
+
+/* larson_ctx_fill is the original's warm-up, on the coordinating thread. */
+static int fill_failed(char *err, size_t errlen, size_t sz)
+{
+	snprintf(err, errlen, "the coordinating thread filling the arrays: malloc(%zu) returned NULL", sz);
+	return -1;
+}
+
+static int larson_ctx_fill(ab_ctx *c, char *err, size_t errlen)
+{
+	larson_shared *s = c->shared;
+	ab_lran2_init(&s->rgen, (long)c->p.seed);
+	uint32_t n = s->nblocks;
+	for (uint32_t i = 0; i < n; i++) {
+		s->sizes[i] = larson_size(&s->rgen, &c->p);
+		if (!(s->blocks[i] = c->a.malloc(s->sizes[i])))
+			return fill_failed(err, errlen, s->sizes[i]);
+	}
+	for (uint32_t i = n; i > 0; i--) {
+		uint32_t v = (uint32_t)(ab_lran2(&s->rgen) % i);
+		void *p = s->blocks[v];
+		size_t sz = s->sizes[v];
+		s->blocks[v] = s->blocks[i - 1];
+		s->sizes[v] = s->sizes[i - 1];
+		s->blocks[i - 1] = p;
+		s->sizes[i - 1] = sz;
+	}
+	for (uint32_t i = 0; i < 4 * n; i++) {
+		uint32_t v = (uint32_t)(ab_lran2(&s->rgen) % n);
+		c->a.free(s->blocks[v]);
+		s->sizes[v] = larson_size(&s->rgen, &c->p);
+		if (!(s->blocks[v] = c->a.malloc(s->sizes[v])))
+			return fill_failed(err, errlen, s->sizes[v]);
+	}
+	for (uint32_t i = 0; i < n && AB_CHECKS; i++)
+		*(uint8_t *)s->blocks[i] = ab_slot_tag(i);
+	/* Each worker is seeded from the main generator, in worker order. */
+	for (int i = 0; i < c->p.threads; i++) {
+		larson_thread *t = c->workers[i].priv;
+		ab_lran2_init(&t->rgen, ab_lran2(&s->rgen));
+		int64_t live = 0;
+		for (uint32_t k = 0; k < c->p.slots; k++)
+			live += (int64_t)s->sizes[(size_t)i * c->p.slots + k];
+		c->workers[i].live = live;
+	}
 	return 0;
 }
 
@@ -41,80 +111,91 @@ static void larson_ctx_free(ab_ctx *c)
 	larson_shared *s = c->shared;
 	if (!s)
 		return;
-	if (s->slots) {
-		/* Every array is back in the queue or never left its filler; the
-		 * blocks still live are freed here, by the thread that ends the
-		 * run. */
-		for (size_t i = 0; i < (size_t)s->narrays * s->nslots; i++)
-			if (s->slots[i])
-				c->a.free(s->slots[i]);
+	if (s->blocks)
+		for (uint32_t i = 0; i < s->nblocks; i++)
+			if (s->blocks[i])
+				c->a.free(s->blocks[i]);
+	for (int i = 0; i < c->p.threads; i++) {
+		ab_sys_free(c->workers[i].priv, sizeof(larson_thread));
+		c->workers[i].priv = NULL;
 	}
-	ab_queue_destroy(&s->q);
-	ab_sys_free(s->slots, s->slots_bytes);
+	ab_sys_free(s->blocks, s->blocks_bytes);
 	ab_sys_free(s->sizes, s->sizes_bytes);
 	ab_sys_free(s, sizeof *s);
 	c->shared = NULL;
 }
 
-static int larson_setup(ab_worker *w)
-{
-	ab_ctx *c = w->ctx;
-	larson_shared *s = c->shared;
-	for (uint32_t a = 2 * (uint32_t)w->idx; a < 2 * (uint32_t)w->idx + 2; a++) {
-		void **slots = s->slots + (size_t)a * s->nslots;
-		uint32_t *sizes = s->sizes + (size_t)a * s->nslots;
-		for (uint32_t i = 0; i < s->nslots; i++) {
-			uint32_t sz = ab_size(c, ab_rand(&w->rng));
-			void *p;
-			AB_CHECKED_MALLOC(w, w->a.malloc, p, sz, i, "filling the slot arrays");
-			slots[i] = p;
-			sizes[i] = sz;
-			w->live += sz;
-		}
-		if (!ab_queue_push(&s->q, NULL, a, 0)) {
-			ab_fail(w, "hand-off queue full at setup");
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int larson_take(ab_worker *w, larson_shared *s, uint64_t *array)
-{
-	void *unused;
-	uint64_t aux;
-	while (!ab_queue_pop(&s->q, &unused, array, &aux)) {
-		if (ab_aborted(w->ctx))
-			return -1;
-		ab_spin_wait();
-	}
-	return 0;
-}
-
+/* larson_run runs one thread generation: rounds * slots replacements, or
+ * what is left of the worker's share. */
 static int larson_run(ab_worker *w)
 {
 	ab_ctx *c = w->ctx;
 	larson_shared *s = c->shared;
-	uint64_t ops = c->p.ops_per_thread, handoff = c->p.handoff, done = 0, a;
-	if (larson_take(w, s, &a) != 0)
-		return -1;
-	while (done < ops && !ab_aborted(c)) {
-		uint64_t n = ops - done < handoff ? ops - done : handoff;
-		if (ab_replace_ops(w, s->slots + a * s->nslots, s->sizes + a * s->nslots, s->nslots, done, n) != 0)
+	larson_thread *t = w->priv;
+	void *(*ma)(size_t) = w->a.malloc;
+	void (*fr)(void *) = w->a.free;
+	const uint32_t asize = c->p.slots, base = (uint32_t)w->idx * asize;
+	void **array = s->blocks + base;
+	size_t *sizes = s->sizes + base;
+	const long range = (long)(c->p.max_size - c->p.min_size);
+	const size_t min_size = c->p.min_size;
+	uint64_t share = c->p.ops_per_thread;
+	uint64_t gen = (uint64_t)c->p.rounds * asize;
+	uint64_t first = t->done, n = share - first < gen ? share - first : gen, i;
+	ab_lran2_state g = t->rgen;
+	for (i = first; i < first + n; i++) {
+		uint32_t v = (uint32_t)(ab_lran2(&g) % asize);
+		unsigned char *old = array[v];
+		if (AB_CHECKS) {
+			if (__builtin_expect(old[0] != ab_slot_tag(base + v), 0)) {
+				ab_fail(w, "block %p of %zu bytes in slot %u lost its pattern", (void *)old, sizes[v], v);
+				break;
+			}
+		}
+		int sampled = ab_sampled(w, i);
+		uint64_t t0 = sampled ? ab_ticks() : 0;
+		fr(old);
+		size_t sz = range == 0 ? min_size : min_size + (size_t)(ab_lran2(&g) % range);
+		unsigned char *p = ma(sz);
+		if (sampled)
+			ab_record(w, ab_ticks() - t0);
+		array[v] = p;
+		sizes[v] = sz;
+		if (AB_CHECKS && __builtin_expect(p == NULL, 0)) {
+			ab_fail(w, "malloc(%zu) returned NULL", sz);
 			break;
-		done += n;
-		ab_queue_push(&s->q, NULL, a, 0);
-		if (done < ops && larson_take(w, s, &a) != 0)
-			return -1;
+		}
+		/* The original writes two bytes: the first, read back, and the
+		 * second. */
+		((volatile unsigned char *)p)[0] = AB_CHECKS ? ab_slot_tag(base + v) : 'a';
+		(void)((volatile unsigned char *)p)[0];
+		((volatile unsigned char *)p)[1] = 'b';
+		if (AB_CHECKS && (i & 1023) == 1023 && ab_aborted(c)) {
+			i++;
+			break;
+		}
 	}
-	if (done < ops)
-		ab_queue_push(&s->q, NULL, a, 0);
-	return w->res.failed ? -1 : 0;
+	t->rgen = g;
+	if (AB_CHECKS) {
+		/* The array always holds asize blocks: its bytes are counted at
+		 * the end of each generation rather than at every op. */
+		int64_t live = 0;
+		for (uint32_t k = 0; k < asize; k++)
+			live += (int64_t)sizes[k];
+		w->live = live;
+		ab_live_publish(w);
+	}
+	w->res.ops += i - first;
+	w->res.frees += i - first;
+	t->done = i;
+	if (w->res.failed)
+		return -1;
+	return t->done < share && !ab_aborted(c) ? AB_HAND_ON : 0;
 }
 
 const ab_kernel ab_larson_kernel = {
-	.setup = larson_setup,
 	.run = larson_run,
 	.ctx_init = larson_ctx_init,
+	.ctx_fill = larson_ctx_fill,
 	.ctx_free = larson_ctx_free,
 };

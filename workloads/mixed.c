@@ -16,8 +16,11 @@
 #define MIXED_LONG 2048u
 #define MIXED_SHORT_SLOT (MIXED_LONG + MIXED_RING)
 
+/* Each thread has an inbox; a handed-on block goes to the next thread's. */
 typedef struct mixed_shared {
-	ab_queue q;
+	ab_queue *inbox;
+	size_t inbox_bytes;
+	int n;
 } mixed_shared;
 
 typedef struct mixed_thread {
@@ -25,7 +28,43 @@ typedef struct mixed_thread {
 	uint32_t ring_sizes[MIXED_RING];
 	uint32_t head;
 	uint32_t evictions;
+	atomic_int finished; /* no more blocks come from this thread */
 } mixed_thread;
+
+/* inbox_cells sizes an inbox for what its sender may pass on while the
+ * receiver is not running (threads take turns on fewer cores): about
+ * 30/64 × 1/handoff of the ops, within bounds. */
+static uint64_t inbox_cells(const ab_params *p)
+{
+	uint64_t n = p->ops_per_thread / 2 / (p->handoff ? p->handoff : 1);
+	if (n < MIXED_RING)
+		n = MIXED_RING;
+	if (n > (1u << 16))
+		n = 1u << 16;
+	return n;
+}
+
+/* drain frees up to max blocks from the thread's inbox. */
+static int drain(ab_worker *w, mixed_shared *s, uint64_t max, uint64_t *frees)
+{
+	for (uint64_t n = 0; n < max; n++) {
+		void *q;
+		uint64_t qsz, qaux;
+		if (!ab_queue_pop(&s->inbox[w->idx], &q, &qsz, &qaux))
+			break;
+		uint32_t sz = (uint32_t)qsz, slot = (uint32_t)qaux;
+		if (__builtin_expect(!ab_intact(q, sz, ab_tag(q, sz, slot)), 0)) {
+			ab_fail(w, "block %p of %u bytes lost its pattern", q, sz);
+			return -1;
+		}
+		w->a.free(q);
+		(*frees)++;
+		w->res.medium_frees++;
+		if ((int)(qaux >> 32) != w->idx)
+			w->res.remote_frees++;
+	}
+	return 0;
+}
 
 static int mixed_ctx_init(ab_ctx *c)
 {
@@ -34,10 +73,17 @@ static int mixed_ctx_init(ab_ctx *c)
 		return -1;
 	c->shared = s;
 	c->shared_bytes = sizeof *s;
-	for (int i = 0; i < c->p.threads; i++)
+	s->inbox_bytes = sizeof(ab_queue) * (size_t)c->p.threads;
+	if (!(s->inbox = ab_sys_alloc(s->inbox_bytes)))
+		return -1;
+	for (int i = 0; i < c->p.threads; i++) {
 		if (!(c->workers[i].priv = ab_sys_alloc(sizeof(mixed_thread))))
 			return -1;
-	return ab_queue_init(&s->q, (uint64_t)MIXED_RING * (uint64_t)c->p.threads);
+		if (ab_queue_init(&s->inbox[i], inbox_cells(&c->p)) != 0)
+			return -1;
+		s->n = i + 1;
+	}
+	return 0;
 }
 
 static void mixed_ctx_free(ab_ctx *c)
@@ -45,13 +91,14 @@ static void mixed_ctx_free(ab_ctx *c)
 	mixed_shared *s = c->shared;
 	if (!s)
 		return;
-	if (s->q.cells) {
+	for (int i = 0; i < s->n; i++) {
 		void *p;
 		uint64_t size, aux;
-		while (ab_queue_pop(&s->q, &p, &size, &aux))
+		while (ab_queue_pop(&s->inbox[i], &p, &size, &aux))
 			c->a.free(p);
+		ab_queue_destroy(&s->inbox[i]);
 	}
-	ab_queue_destroy(&s->q);
+	ab_sys_free(s->inbox, s->inbox_bytes);
 	for (int i = 0; i < c->p.threads; i++) {
 		ab_sys_free(c->workers[i].priv, sizeof(mixed_thread));
 		c->workers[i].priv = NULL;
@@ -129,22 +176,24 @@ static int mixed_run(ab_worker *w)
 			if (++t->head == MIXED_RING)
 				t->head = 0;
 			w->live += (int64_t)sz - (int64_t)osz;
-			if (++t->evictions == handoff && ab_queue_push(&s->q, old, osz, slot)) {
-				t->evictions = 0;
-				void *q;
-				uint64_t qsz, aux;
-				if (ab_queue_pop(&s->q, &q, &qsz, &aux)) {
-					CHECK(q, (uint32_t)qsz, aux);
-					fr(q);
-					frees++;
-				}
-			} else {
-				if (t->evictions >= handoff)
-					t->evictions = 0;
+			ab_queue *next = &s->inbox[(w->idx + 1) % c->p.threads];
+			/* aux carries the slot and, above bit 32, the allocating
+			 * thread. */
+			uint64_t aux = (uint64_t)slot | (uint64_t)w->idx << 32;
+			if (++t->evictions < handoff || !ab_queue_push(next, old, osz, aux)) {
 				fr(old);
 				frees++;
+				w->res.medium_frees++;
 			}
-		} else {
+			if (t->evictions >= handoff) {
+				t->evictions = 0;
+				/* Free what other threads passed on: up to two, so
+				 * that an inbox stays short even when its sender runs
+				 * ahead. */
+				if (drain(w, s, 2, &frees) != 0)
+					goto out;
+			}
+				} else {
 			uint32_t sz = 64 + (uint32_t)(r >> 53);
 			uint32_t k = ab_below(r, MIXED_LONG);
 			void *old = w->slots[k];
@@ -166,6 +215,25 @@ static int mixed_run(ab_worker *w)
 				break;
 			}
 		}
+	}
+	/* What the previous thread passes on is this thread's to free: wait
+	 * until it has passed on its last block, then drain. */
+	atomic_store(&t->finished, 1);
+	if (!w->res.failed) {
+		mixed_thread *sender = c->workers[(w->idx + c->p.threads - 1) % c->p.threads].priv;
+		int idle = 0;
+		while (!atomic_load(&sender->finished) && !ab_aborted(c)) {
+			if (drain(w, s, UINT64_MAX, &frees) != 0)
+				goto out;
+			if (!idle) {
+				ab_idle_begin(w);
+				idle = 1;
+			}
+			ab_spin_wait();
+		}
+		if (idle)
+			ab_idle_end(w);
+		drain(w, s, UINT64_MAX, &frees);
 	}
 out:
 	w->res.ops += i;

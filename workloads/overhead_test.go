@@ -7,63 +7,89 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/cgoalloc"
 )
 
-var (
-	cdriverOnce sync.Once
-	cdriverPath string
-	cdriverErr  error
-)
-
-// buildCDriver compiles testdata/cdriver.c with the kernels, using the
-// compiler cgo uses, into a temporary directory.
-func buildCDriver() (string, error) {
-	cdriverOnce.Do(func() {
-		cc := strings.Fields(os.Getenv("CC"))
-		if len(cc) == 0 {
-			out, err := exec.Command("go", "env", "CC").Output()
-			if err != nil {
-				cdriverErr = fmt.Errorf("go env CC: %w", err)
-				return
-			}
-			cc = strings.Fields(string(out))
-		}
-		dir, err := os.MkdirTemp("", "allocbench-cdriver")
-		if err != nil {
-			cdriverErr = err
-			return
-		}
-		sources, err := filepath.Glob("*.c")
-		if err != nil || len(sources) == 0 {
-			cdriverErr = fmt.Errorf("no kernel sources found: %v", err)
-			return
-		}
-		cdriverPath = filepath.Join(dir, "cdriver")
-		args := append(cc[1:], "-O2", "-pthread", "-I", "../cgoalloc", "-I", ".", "-o", cdriverPath, "testdata/cdriver.c")
-		args = append(args, sources...)
-		args = append(args, "-lm")
-		if cgoalloc.Libc().Static {
-			args = append(args, "-static")
-		}
-		if out, err := exec.Command(cc[0], args...).CombinedOutput(); err != nil {
-			cdriverErr = fmt.Errorf("%s %s: %v\n%s", cc[0], strings.Join(args, " "), err, out)
-		}
-	})
-	return cdriverPath, cdriverErr
+// A driver is the plain C driver (testdata/cdriver.c) built with the
+// compiler cgo uses: the kernels as the harness has them, or bare (AB_BARE:
+// marks, checks, sampling and accounting compiled out).
+type driver struct {
+	once sync.Once
+	path string
+	err  error
 }
 
-func runCDriver(path string, threads int, perThread, seed uint64) (ops, windowNs uint64, err error) {
-	out, err := exec.Command(path, strconv.Itoa(threads), strconv.FormatUint(perThread, 10), strconv.FormatUint(seed, 10)).CombinedOutput()
+var drivers = map[bool]*driver{false: {}, true: {}}
+
+func buildDriver(bare bool) (string, error) {
+	d := drivers[bare]
+	d.once.Do(func() { d.path, d.err = compileDriver(bare) })
+	return d.path, d.err
+}
+
+func compileDriver(bare bool) (string, error) {
+	cc := strings.Fields(os.Getenv("CC"))
+	if len(cc) == 0 {
+		out, err := exec.Command("go", "env", "CC").Output()
+		if err != nil {
+			return "", fmt.Errorf("go env CC: %w", err)
+		}
+		cc = strings.Fields(string(out))
+	}
+	dir, err := os.MkdirTemp("", "allocbench-cdriver")
 	if err != nil {
-		return 0, 0, fmt.Errorf("%s: %v: %s", path, err, out)
+		return "", err
+	}
+	kernels, err := filepath.Glob("*.c")
+	if err != nil || len(kernels) == 0 {
+		return "", fmt.Errorf("no kernel sources found: %v", err)
+	}
+	loaders := []string{"../cgoalloc/dl.c", "../cgoalloc/libc.c", "../cgoalloc/floor.c", "../cgoalloc/trim.c"}
+	path := filepath.Join(dir, "cdriver")
+	args := append(cc[1:], "-O2", "-pthread", "-I", "../cgoalloc", "-I", ".", "-o", path, "testdata/cdriver.c")
+	if bare {
+		args = append(args, "-DAB_BARE")
+	}
+	args = append(append(args, kernels...), loaders...)
+	args = append(args, "-lm", "-ldl")
+	if cgoalloc.Libc().Static {
+		args = append(args, "-static")
+	}
+	if out, err := exec.Command(cc[0], args...).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("%s %s: %v\n%s", cc[0], strings.Join(args, " "), err, out)
+	}
+	return path, nil
+}
+
+// runDriver runs cfg in the C driver at path and returns the ops it ran
+// and its window.
+func runDriver(path string, cfg Config) (ops, windowNs uint64, err error) {
+	args, err := driverArgs(cfg)
+	if err != nil {
+		return 0, 0, err
+	}
+	args = append(args, "alloc="+cfg.Alloc)
+	if cfg.Alloc != alloc.Libc && cfg.Alloc != alloc.Floor {
+		a, err := cgoalloc.Open(cfg.Alloc)
+		if err != nil {
+			return 0, 0, err
+		}
+		args = append(args, "lib="+a.Info().Library)
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Env = os.Environ() // with the static-TLS tunable PrepareProcess set
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s %s: %v: %s", path, strings.Join(args, " "), err, out)
 	}
 	if _, err := fmt.Sscanf(string(out), "ops=%d window_ns=%d", &ops, &windowNs); err != nil {
 		return 0, 0, fmt.Errorf("cdriver printed %q: %v", out, err)
@@ -72,41 +98,60 @@ func runCDriver(path string, threads int, perThread, seed uint64) (ops, windowNs
 }
 
 func TestCDriverRuns(t *testing.T) {
-	path, err := buildCDriver()
-	require.NoError(t, err)
-	ops, window, err := runCDriver(path, 2, 5000, 1)
-	require.NoError(t, err)
-	require.EqualValues(t, 10000, ops)
-	require.Positive(t, window)
+	for _, bare := range []bool{false, true} {
+		path, err := buildDriver(bare)
+		require.NoError(t, err)
+		for _, w := range []string{"churn", "larson", "xmalloc"} {
+			cfg := Config{Workload: w, Alloc: alloc.Libc, Threads: 2, Ops: 20000}
+			ops, window, err := runDriver(path, cfg)
+			require.NoError(t, err, "%s bare=%v", w, bare)
+			assert.EqualValues(t, 20000, ops, "%s bare=%v", w, bare)
+			assert.Positive(t, window)
+		}
+	}
 }
 
-// BenchmarkHarnessOverhead runs churn on the C library's malloc from the Go
-// harness and from a plain C pthread driver, alternately with the same ops
-// and seed, and reports the ratio of their throughputs (go/c-throughput;
-// 1.00 means the Go side costs nothing). Compare runs with benchstat.
+// faithful are the workloads that reproduce a published benchmark.
+var faithful = []string{"churn", "larson", "xmalloc"}
+
+// BenchmarkHarnessOverhead runs each faithful workload on each allocator
+// from the Go harness and from the bare build of the kernels in a plain C
+// driver, alternately with the same ops and seed, and reports
+// harness/bare: the harness's throughput over the bare reference's (1.00
+// means that what allocbench adds to the published benchmark's op — the
+// Go driver, integrity marks and checks, latency sampling, live-byte
+// accounting — costs nothing). Compare runs with benchstat.
 func BenchmarkHarnessOverhead(b *testing.B) {
-	path, err := buildCDriver()
+	path, err := buildDriver(true)
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, threads := range []int{1, 2} {
-		b.Run(fmt.Sprintf("workload=churn/alloc=libc/threads=%d", threads), func(b *testing.B) {
-			perThread := (uint64(b.N) + uint64(threads) - 1) / uint64(threads)
-			seed := uint64(12345)
-			res, err := Run(Config{Workload: "churn", Alloc: "libc", Threads: threads, Ops: perThread * uint64(threads), Seed: seed})
-			if err != nil {
-				b.Fatal(err)
+	for _, w := range faithful {
+		for _, a := range alloc.Names() {
+			for _, threads := range []int{1, runtime.NumCPU()} {
+				b.Run(fmt.Sprintf("workload=%s/alloc=%s/threads=%d", w, a, threads), func(b *testing.B) {
+					if _, err := cgoalloc.Open(a); err != nil {
+						b.Skip(err)
+					}
+					cfg := Config{Workload: w, Alloc: a, Threads: threads, Ops: uint64(b.N), Seed: 12345}
+					res, err := Run(cfg)
+					if IsSkip(err) {
+						b.Skip(err)
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					ops, win, err := runDriver(path, cfg)
+					if err != nil {
+						b.Fatal(err)
+					}
+					bareRate := float64(ops) / (float64(win) / 1e9)
+					b.ReportMetric(res.NsPerOp(), "ns/op")
+					b.ReportMetric(float64(win)/float64(ops), "bare-ns/op")
+					b.ReportMetric(res.OpsPerSec()/bareRate, "harness/bare")
+				})
 			}
-			cops, cwin, err := runCDriver(path, threads, perThread, seed)
-			if err != nil {
-				b.Fatal(err)
-			}
-			goRate := res.OpsPerSec()
-			cRate := float64(cops) / (float64(cwin) / 1e9)
-			b.ReportMetric(res.NsPerOp(), "ns/op")
-			b.ReportMetric(float64(cwin)/float64(cops), "c-ns/op")
-			b.ReportMetric(goRate/cRate, "go/c-throughput")
-		})
+		}
 	}
 }
 

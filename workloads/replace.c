@@ -1,8 +1,8 @@
 //go:build cgo
 
-/* Random replacement in a per-thread working set: the loop of churn and
- * large. Each op frees the block in a random slot and puts a new block of a
- * random size there. The working set is filled before the window opens and
+/* Random replacement in a per-thread working set: the loop of large and
+ * handoff. Each op frees the block in a random slot and puts a new block of
+ * a random size there. The working set is filled before the window opens and
  * freed after it closes, so every op in the window is one malloc and one
  * free. */
 #include "harness.h"
@@ -22,7 +22,7 @@ static int replace_setup(ab_worker *w)
 }
 
 /* ab_replace_ops runs ops replacements over slots[0..n). It is shared with
- * larson, which hands its slot arrays between threads. first is the number
+ * handoff, which passes its slot arrays between threads. first is the number
  * of ops the thread ran before, so sampling stays spread evenly. */
 int ab_replace_ops(ab_worker *w, void **slots, uint32_t *sizes, uint32_t n, uint64_t first, uint64_t ops)
 {
@@ -82,13 +82,6 @@ static uint32_t replace_slots(const ab_params *p)
 {
 	return p->slots;
 }
-
-const ab_kernel ab_churn_kernel = {
-	.setup = replace_setup,
-	.run = replace_run,
-	.teardown = ab_slots_free,
-	.slots = replace_slots,
-};
 
 const ab_kernel ab_large_kernel = {
 	.setup = replace_setup,

@@ -16,16 +16,16 @@ type Result struct {
 	Workload string
 	Alloc    string
 	Threads  int
-	// Window runs from the release of the start barrier to the end of the
-	// last worker's loop.
+	// Window runs from the first worker's start to the last worker's end.
 	Window time.Duration
 	// PeakLive is the peak number of bytes the workload held live, summed
 	// over the threads (sampled every thousand ops or so).
 	PeakLive int64
-	// BaseRSS is the resident memory that is not the allocator's: the
-	// process's resident size before its first run, plus what the harness
-	// mapped for this run. PeakRSS is the process's peak resident memory
-	// during the run.
+	// BaseRSS is the process's resident memory at this run's baseline,
+	// taken with the workers started and the harness's memory mapped,
+	// before anything was allocated from the allocator under test.
+	// PeakRSS is the process's peak resident memory from the baseline to
+	// the end of the window.
 	BaseRSS, PeakRSS uint64
 	MemoryKnown      bool
 	// OffCPUKnown is false where /proc/thread-self/schedstat is missing.
@@ -47,15 +47,30 @@ type Worker struct {
 	InvoluntarySwitches uint64
 	MinorFaults         uint64
 	// Held is the time the thread held the calibration workload's lock.
-	Held           time.Duration
+	Held time.Duration
+	// Idle is the CPU time the thread spent waiting for another thread's
+	// work (an empty or a full queue): not the allocator's.
+	Idle time.Duration
+	// MediumFrees counts the medium-lived blocks the thread freed, and
+	// RemoteFrees those of them that another thread allocated (mixed).
+	MediumFrees, RemoteFrees uint64
+	// Generations is the number of threads that ran this worker's share
+	// (1 unless the workload starts new threads inside the window).
+	Generations    int
 	SchedstatKnown bool
 	Err            string
 }
 
 // CPU is the thread's CPU time inside its window, from its thread CPU
 // clock (exact; getrusage's user and system times are sampled at timer
-// ticks, and schedstat's on-CPU time is only brought up to date at ticks).
-func (w Worker) CPU() time.Duration { return w.OnCPU }
+// ticks, and schedstat's on-CPU time is only brought up to date at ticks),
+// less the time it spent waiting for another thread's work.
+func (w Worker) CPU() time.Duration {
+	if w.Idle > w.OnCPU {
+		return 0
+	}
+	return w.OnCPU - w.Idle
+}
 
 // OffCPU is the time the thread was not running on a CPU inside its window:
 // blocked, or runnable and waiting for a CPU.
@@ -136,15 +151,19 @@ func (r Result) Metrics() []Metric {
 	if ops == 0 {
 		return nil
 	}
-	var cpu, sys, off, runq time.Duration
-	var vcsw, minflt uint64
+	var cpu, sys, off, runq, idle time.Duration
+	var vcsw, ivcsw, minflt, medium, remote uint64
 	for _, w := range r.Workers {
 		cpu += w.CPU()
 		sys += w.Sys
 		off += w.OffCPU()
 		runq += w.RunQueue
+		idle += w.Idle
 		vcsw += w.VoluntarySwitches
+		ivcsw += w.InvoluntarySwitches
 		minflt += w.MinorFaults
+		medium += w.MediumFrees
+		remote += w.RemoteFrees
 	}
 	ms := []Metric{
 		{r.NsPerOp(), "ns/op"},
@@ -156,9 +175,16 @@ func (r Result) Metrics() []Metric {
 			Metric{float64(off.Nanoseconds()) / ops, "offcpu-ns/op"},
 			Metric{float64(runq.Nanoseconds()) / ops, "runq-ns/op"})
 	}
+	if idle > 0 {
+		ms = append(ms, Metric{float64(idle.Nanoseconds()) / ops, "idle-cpu-ns/op"})
+	}
 	ms = append(ms,
 		Metric{float64(vcsw) / ops, "vcsw/op"},
+		Metric{float64(ivcsw) / ops, "ivcsw/op"},
 		Metric{float64(minflt) / ops, "minflt/op"})
+	if medium > 0 {
+		ms = append(ms, Metric{100 * float64(remote) / float64(medium), "remote-free-pct"})
+	}
 	if r.MemoryKnown {
 		ms = append(ms, Metric{float64(r.PeakRSS), "peak-rss-bytes"})
 		if v := r.RSSPerLiveByte(); !math.IsNaN(v) {

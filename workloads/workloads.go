@@ -31,6 +31,14 @@ type Workload struct {
 	// Calibration marks a workload with a known answer that checks the
 	// measurements rather than the allocators; "all" leaves it out.
 	Calibration bool
+	// Generations is true when a worker's share is run by a chain of
+	// threads, each starting the next one inside the window; futex time
+	// then needs a method that follows new threads.
+	Generations bool
+	// Original names the published benchmark the workload reproduces and
+	// the invocation its defaults equal; empty for workloads of this
+	// project's own.
+	Original string
 	// Defaults are the parameters a run uses where Config.Params leaves a
 	// field zero.
 	Defaults Params
@@ -39,6 +47,12 @@ type Workload struct {
 	Uses []string
 
 	dist sizeDist
+	// seed is the seed the original uses; 0 takes the harness's own.
+	seed uint64
+	// minBlock is the smallest block the kernel can write into.
+	minBlock uint64
+	// fixedSize: every block has one size, MinSize = MaxSize.
+	fixedSize bool
 }
 
 type sizeDist int
@@ -65,6 +79,11 @@ type Params struct {
 	// (larson), or one medium-lived block in HandOff is freed by another
 	// thread (mixed).
 	HandOff uint32
+	// Rounds sets how long a thread generation lives: rounds × Slots ops
+	// (larson).
+	Rounds uint32
+	// Backlog is the most full batches that may wait at once (xmalloc).
+	Backlog uint32
 	// Hold and Gap are the times a calibration thread holds the lock and
 	// works outside it.
 	Hold, Gap time.Duration
@@ -78,6 +97,8 @@ const (
 	maxBatch    = 1 << 20
 	maxWrites   = 1 << 24
 	maxHandOff  = 1 << 30
+	maxRounds   = 1 << 20
+	maxBacklog  = 1 << 16
 	maxHoldTime = time.Second
 )
 
@@ -153,9 +174,9 @@ func (w Workload) Resolve(p Params) (Params, error) {
 	set := map[string]bool{
 		"MinSize": p.MinSize != 0, "MaxSize": p.MaxSize != 0, "Slots": p.Slots != 0,
 		"Batch": p.Batch != 0, "Writes": p.Writes != 0, "HandOff": p.HandOff != 0,
-		"Hold": p.Hold != 0, "Gap": p.Gap != 0,
+		"Rounds": p.Rounds != 0, "Backlog": p.Backlog != 0, "Hold": p.Hold != 0, "Gap": p.Gap != 0,
 	}
-	for _, name := range []string{"MinSize", "MaxSize", "Slots", "Batch", "Writes", "HandOff", "Hold", "Gap"} {
+	for _, name := range []string{"MinSize", "MaxSize", "Slots", "Batch", "Writes", "HandOff", "Rounds", "Backlog", "Hold", "Gap"} {
 		if set[name] && !uses[name] {
 			return p, fmt.Errorf("workload %s does not take %s (it takes: %s)", w.Name, name, usesList(w.Uses))
 		}
@@ -179,6 +200,12 @@ func (w Workload) Resolve(p Params) (Params, error) {
 	if p.HandOff != 0 {
 		r.HandOff = p.HandOff
 	}
+	if p.Rounds != 0 {
+		r.Rounds = p.Rounds
+	}
+	if p.Backlog != 0 {
+		r.Backlog = p.Backlog
+	}
 	if p.Hold != 0 {
 		r.Hold = p.Hold
 	}
@@ -196,6 +223,10 @@ func (w Workload) Resolve(p Params) (Params, error) {
 			return r, fmt.Errorf("workload %s: min size %d is above max size %d", w.Name, r.MinSize, r.MaxSize)
 		case r.MaxSize > maxSize:
 			return r, fmt.Errorf("workload %s: max size %d is above the limit of %d bytes", w.Name, r.MaxSize, maxSize)
+		case w.fixedSize && r.MinSize != r.MaxSize:
+			return r, fmt.Errorf("workload %s: min size %d and max size %d differ; it takes one object size (set both)", w.Name, r.MinSize, r.MaxSize)
+		case r.MinSize < w.minBlock:
+			return r, fmt.Errorf("workload %s: min size %d is below %d, the bytes it writes into each block", w.Name, r.MinSize, w.minBlock)
 		}
 	}
 	checks := []struct {
@@ -206,6 +237,8 @@ func (w Workload) Resolve(p Params) (Params, error) {
 		{"Batch", uint64(r.Batch), maxBatch},
 		{"Writes", uint64(r.Writes), maxWrites},
 		{"HandOff", uint64(r.HandOff), maxHandOff},
+		{"Rounds", uint64(r.Rounds), maxRounds},
+		{"Backlog", uint64(r.Backlog), maxBacklog},
 	}
 	for _, c := range checks {
 		if uses[c.name] && (c.v == 0 || c.v > c.limit) {

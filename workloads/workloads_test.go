@@ -300,3 +300,23 @@ func TestObserverSeesTheWorkers(t *testing.T) {
 		assert.Equal(t, wk.TID, rec.tids[i])
 	}
 }
+
+// TestMixedRemoteShare checks that mixed frees the documented share of its
+// medium-lived blocks on another thread (a count, not a time).
+func TestMixedRemoteShare(t *testing.T) {
+	for _, threads := range []int{2, 4} {
+		res, err := Run(Config{Workload: "mixed", Alloc: alloc.Libc, Threads: threads, Ops: 400000})
+		require.NoError(t, err)
+		var medium, remote uint64
+		for _, w := range res.Workers {
+			medium += w.MediumFrees
+			remote += w.RemoteFrees
+		}
+		require.Positive(t, medium)
+		share := float64(remote) / float64(medium)
+		assert.InDelta(t, 1.0/8, share, 0.01, "threads=%d: %d of %d medium-lived frees were remote", threads, remote, medium)
+	}
+	res, err := Run(Config{Workload: "mixed", Alloc: alloc.Libc, Threads: 1, Ops: 100000})
+	require.NoError(t, err)
+	assert.Zero(t, res.Workers[0].RemoteFrees, "one thread frees nothing remotely")
+}

@@ -1,27 +1,39 @@
 //go:build cgo
 
-/* xmalloc: producers allocate, consumers free. Producer threads fill batches
- * of blocks and pass them through a lock-free queue to consumer threads,
- * which check and free every block and return the empty batch through a
- * second queue. Every free is a remote free. With one thread, the thread
- * produces a batch and then consumes it. */
+/* xmalloc: the test of Lever and Boreham (xmalloc-test), as mimalloc-bench
+ * runs it. Producer threads allocate batches of batch objects of min_size
+ * bytes, write min(size, 128) bytes of each (the byte value is the object's
+ * index in its batch, mod 256), and queue the batch; consumer threads take
+ * batches and free every object and the batch itself. The batch is a block
+ * of the allocator too (one pointer per object and a link, as in the
+ * original). At most backlog full batches wait at once; a producer with a
+ * full batch waits for room. The original guards its queue with a mutex and
+ * two condition variables; here the hand-off is a lock-free queue and
+ * waiting spins and yields, so any futex time in a worker is the
+ * allocator's, and the CPU a worker spends waiting for the other side is
+ * kept apart from the allocator's (idle).
+ *
+ * Threads: T/2 producers and T/2 consumers (xmalloc-test -w T/2); with an
+ * odd T one more thread produces a batch and then consumes one in turn (with
+ * one thread, it frees its own batches). An op is one object: its malloc in
+ * a producer and its free in a consumer.
+ *
+ * Integrity: the consumer checks each object's first byte against its
+ * index before freeing it. A sampled op's latency is the object's malloc
+ * plus its free; the malloc's time travels in the object's bytes 4..7. */
+#include <string.h>
+
 #include "harness.h"
 #include "queue.h"
 
-typedef struct xm_batch {
-	uint32_t count;
-	void **ptrs;
-	uint32_t *sizes;
-	uint32_t *lat; /* malloc ticks + 1 for sampled blocks, else 0 */
-} xm_batch;
+#define XM_WRITE_MAX 128
 
 typedef struct xm_shared {
-	ab_queue full, empty;
-	uint32_t nbatches, producers;
-	xm_batch *batches;
-	void *mem;
-	size_t mem_bytes;
-	_Alignas(AB_CACHE_LINE) atomic_int producers_done;
+	ab_queue full;
+	uint64_t batches; /* in the whole run */
+	uint32_t producers, consumers, both;
+	_Alignas(AB_CACHE_LINE) atomic_llong pending;   /* full batches queued */
+	_Alignas(AB_CACHE_LINE) atomic_llong unclaimed; /* batches no consumer took yet */
 } xm_shared;
 
 static int xm_ctx_init(ab_ctx *c)
@@ -31,28 +43,15 @@ static int xm_ctx_init(ab_ctx *c)
 		return -1;
 	c->shared = s;
 	c->shared_bytes = sizeof *s;
-	int t = c->p.threads;
-	s->producers = t == 1 ? 1 : (uint32_t)(t - t / 2);
-	s->nbatches = 4 * (uint32_t)t;
-	uint32_t b = c->p.batch;
-	s->mem_bytes = (sizeof(xm_batch) + (sizeof(void *) + 2 * sizeof(uint32_t)) * b) * s->nbatches;
-	s->mem = ab_sys_alloc(s->mem_bytes);
-	if (!s->mem || ab_queue_init(&s->full, s->nbatches + 1) != 0 ||
-	    ab_queue_init(&s->empty, s->nbatches + 1) != 0)
-		return -1;
-	s->batches = s->mem;
-	char *arena = (char *)(s->batches + s->nbatches);
-	for (uint32_t i = 0; i < s->nbatches; i++) {
-		xm_batch *x = &s->batches[i];
-		x->ptrs = (void **)arena;
-		arena += sizeof(void *) * b;
-		x->sizes = (uint32_t *)arena;
-		arena += sizeof(uint32_t) * b;
-		x->lat = (uint32_t *)arena;
-		arena += sizeof(uint32_t) * b;
-		ab_queue_push(&s->empty, x, 0, 0);
-	}
-	return 0;
+	uint32_t t = (uint32_t)c->p.threads;
+	s->producers = t / 2;
+	s->consumers = t / 2;
+	s->both = t % 2;
+	uint64_t total = c->p.ops_per_thread * t;
+	s->batches = (total + c->p.batch - 1) / c->p.batch;
+	atomic_init(&s->pending, 0);
+	atomic_init(&s->unclaimed, (long long)s->batches);
+	return ab_queue_init(&s->full, (uint64_t)c->p.backlog + t + 1);
 }
 
 static void xm_ctx_free(ab_ctx *c)
@@ -62,141 +61,201 @@ static void xm_ctx_free(ab_ctx *c)
 		return;
 	if (s->full.cells) {
 		void *x;
-		uint64_t size, aux;
-		while (ab_queue_pop(&s->full, &x, &size, &aux)) {
-			xm_batch *b = x;
-			for (uint32_t i = 0; i < b->count; i++)
-				c->a.free(b->ptrs[i]);
+		uint64_t n, aux;
+		while (ab_queue_pop(&s->full, &x, &n, &aux)) {
+			void **b = x;
+			for (uint64_t j = 0; j < n; j++)
+				c->a.free(b[1 + j]);
+			c->a.free(b);
 		}
 	}
 	ab_queue_destroy(&s->full);
-	ab_queue_destroy(&s->empty);
-	ab_sys_free(s->mem, s->mem_bytes);
 	ab_sys_free(s, sizeof *s);
 	c->shared = NULL;
 }
 
-static xm_batch *xm_take(ab_queue *q)
+/* role: 1 produces, 2 consumes, 3 both. Producers come first. */
+static int xm_role(const xm_shared *s, int idx)
 {
-	void *x;
-	uint64_t size, aux;
-	return ab_queue_pop(q, &x, &size, &aux) ? x : NULL;
+	if ((uint32_t)idx < s->producers)
+		return 1;
+	if ((uint32_t)idx < s->producers + s->consumers)
+		return 2;
+	return 3;
 }
 
-/* produce fills one batch with n blocks; op numbers the first for sampling. */
-static int produce(ab_worker *w, xm_batch *b, uint32_t n, uint64_t op)
+/* xm_share is how many batches thread idx makes. */
+static uint64_t xm_share(const xm_shared *s, int idx, int role)
+{
+	if (!(role & 1))
+		return 0;
+	uint64_t makers = s->producers + s->both;
+	uint64_t rank = role == 3 ? s->producers : (uint64_t)idx;
+	return s->batches / makers + (rank < s->batches % makers ? 1 : 0);
+}
+
+static void xm_wait(ab_worker *w, int *idle)
+{
+	if (!*idle) {
+		ab_idle_begin(w);
+		*idle = 1;
+	}
+	ab_spin_wait();
+}
+
+static void xm_wake(ab_worker *w, int *idle)
+{
+	if (*idle) {
+		ab_idle_end(w);
+		*idle = 0;
+	}
+}
+
+/* produce fills and queues one batch of n objects; first numbers its first
+ * object among this thread's ops. Returns -1 on failure. */
+static int produce(ab_worker *w, xm_shared *s, uint32_t n, uint64_t first, int both)
 {
 	ab_ctx *c = w->ctx;
 	void *(*ma)(size_t) = w->a.malloc;
+	size_t sz = c->p.min_size, wr = sz < XM_WRITE_MAX ? sz : XM_WRITE_MAX;
+	void **b = ma(sizeof(void *) * (1 + (size_t)c->p.batch));
+	if (!b) {
+		ab_fail(w, "malloc of a batch returned NULL");
+		return -1;
+	}
+	b[0] = (void *)(uintptr_t)first; /* the link word: numbers for sampling */
 	for (uint32_t j = 0; j < n; j++) {
-		uint32_t sz = ab_size(c, ab_rand(&w->rng));
-		int sampled = ab_sampled(w, op + j);
+		int sampled = ab_sampled(w, first + j);
 		uint64_t t0 = sampled ? ab_ticks() : 0;
-		void *p = ma(sz);
-		b->lat[j] = sampled ? (uint32_t)(ab_ticks() - t0) + 1 : 0;
-		if (!p) {
-			b->count = j;
-			ab_fail(w, "malloc(%u) returned NULL", sz);
+		unsigned char *p = ma(sz);
+		uint64_t t1 = sampled ? ab_ticks() : 0;
+		if (AB_CHECKS && !p) {
+			for (uint32_t k = 0; k < j; k++)
+				w->a.free(b[1 + k]);
+			w->a.free(b);
+			ab_fail(w, "malloc(%zu) returned NULL", sz);
 			return -1;
 		}
-		ab_mark(p, sz, ab_tag(p, sz, j));
-		b->ptrs[j] = p;
-		b->sizes[j] = sz;
-		w->live += sz;
+		memset(p, (int)(j % 256), wr);
+		if (sampled && sz >= 8) {
+			uint32_t lat = (uint32_t)(t1 - t0);
+			memcpy(p + 4, &lat, sizeof lat);
+		}
+		b[1 + j] = p;
 	}
-	b->count = n;
 	w->res.ops += n;
+	if (AB_CHECKS) {
+		w->live += (int64_t)(sz * n);
+		ab_live_publish(w);
+	}
+	/* Wait for room: at most backlog full batches (a thread that also
+	 * consumes does not wait, or it could wait for itself). */
+	int idle = 0;
+	for (;;) {
+		long long q = atomic_load_explicit(&s->pending, memory_order_relaxed);
+		if ((both || q < (long long)c->p.backlog) &&
+		    atomic_compare_exchange_weak(&s->pending, &q, q + 1))
+			break;
+		if (ab_aborted(c)) {
+			xm_wake(w, &idle);
+			return -1;
+		}
+		xm_wait(w, &idle);
+	}
+	xm_wake(w, &idle);
+	while (!ab_queue_push(&s->full, b, n, 0))
+		ab_spin_wait();
 	return 0;
 }
 
-static int consume(ab_worker *w, xm_batch *b)
+static int consume(ab_worker *w, void **b, uint32_t n)
 {
+	ab_ctx *c = w->ctx;
 	void (*fr)(void *) = w->a.free;
-	for (uint32_t j = 0; j < b->count; j++) {
-		void *p = b->ptrs[j];
-		uint32_t sz = b->sizes[j];
-		if (!ab_intact(p, sz, ab_tag(p, sz, j))) {
-			b->count = 0;
-			ab_fail(w, "block %p of %u bytes lost its pattern", p, sz);
+	size_t sz = c->p.min_size;
+	uint64_t first = (uint64_t)(uintptr_t)b[0];
+	for (uint32_t j = 0; j < n; j++) {
+		unsigned char *p = b[1 + j];
+		if (AB_CHECKS && __builtin_expect(p[0] != (unsigned char)(j % 256), 0)) {
+			ab_fail(w, "object %p of %zu bytes lost its pattern", (void *)p, sz);
 			return -1;
 		}
-		uint32_t lat = b->lat[j];
-		uint64_t t0 = lat ? ab_ticks() : 0;
-		fr(p);
-		if (lat)
-			ab_record(w, ab_ticks() - t0 + lat - 1);
-		w->live -= sz;
+		/* The producer's sampling rule, on its numbering. */
+		if (ab_sampled(w, first + j) && sz >= 8) {
+			uint32_t lat;
+			memcpy(&lat, p + 4, sizeof lat);
+			uint64_t t0 = ab_ticks();
+			fr(p);
+			ab_record(w, ab_ticks() - t0 + lat);
+		} else {
+			fr(p);
+		}
 	}
-	w->res.frees += b->count;
-	b->count = 0;
+	fr(b);
+	w->res.frees += n;
+	if (AB_CHECKS) {
+		w->live -= (int64_t)(sz * n);
+		ab_live_publish(w);
+	}
 	return 0;
+}
+
+/* take pops a full batch, if one is queued. */
+static void **take(xm_shared *s, uint32_t *n)
+{
+	void *x;
+	uint64_t count, aux;
+	if (!ab_queue_pop(&s->full, &x, &count, &aux))
+		return NULL;
+	atomic_fetch_sub(&s->pending, 1);
+	*n = (uint32_t)count;
+	return x;
 }
 
 static int xm_run(ab_worker *w)
 {
 	ab_ctx *c = w->ctx;
 	xm_shared *s = c->shared;
-	int producer = (uint32_t)w->idx < s->producers;
-	int consumer = c->p.threads == 1 || !producer;
+	int role = xm_role(s, w->idx);
+	uint64_t share = xm_share(s, w->idx, role), made = 0, op = 0;
 	uint64_t total = c->p.ops_per_thread * (uint64_t)c->p.threads;
-	uint64_t target = 0;
-	if (producer) {
-		target = total / s->producers;
-		if ((uint32_t)w->idx < total % s->producers)
-			target++;
-	}
-	uint64_t made = 0;
-	int rc = 0;
-	if (producer && target == 0)
-		atomic_fetch_add(&s->producers_done, 1);
-	for (;;) {
-		if (ab_aborted(c)) {
-			rc = -1;
-			break;
-		}
+	uint64_t full_batches = total / c->p.batch;
+	int idle = 0;
+	while (!ab_aborted(c)) {
 		int progressed = 0;
-		if (producer && made < target) {
-			xm_batch *b = xm_take(&s->empty);
-			if (b) {
-				uint32_t n = target - made < c->p.batch ? (uint32_t)(target - made) : c->p.batch;
-				rc = produce(w, b, n, made);
-				ab_queue_push(&s->full, b, 0, 0);
-				if (rc != 0)
-					break;
-				made += n;
-				progressed = 1;
-				ab_live_publish(w);
-				if (made == target)
-					atomic_fetch_add(&s->producers_done, 1);
-			}
+		if ((role & 1) && made < share) {
+			/* Batch k of the run is full unless it is the last one. */
+			uint64_t k = made * (s->producers + s->both) + (role == 3 ? s->producers : (uint64_t)w->idx);
+			uint32_t n = k < full_batches ? c->p.batch : (uint32_t)(total - full_batches * c->p.batch);
+			if (n == 0)
+				n = c->p.batch;
+			xm_wake(w, &idle);
+			if (produce(w, s, n, op, role == 3) != 0)
+				return -1;
+			op += n;
+			made++;
+			progressed = 1;
 		}
-		if (consumer) {
-			xm_batch *b = xm_take(&s->full);
+		if (role & 2) {
+			if (atomic_load_explicit(&s->unclaimed, memory_order_relaxed) <= 0)
+				break;
+			uint32_t n;
+			void **b = take(s, &n);
 			if (b) {
-				rc = consume(w, b);
-				ab_queue_push(&s->empty, b, 0, 0);
-				if (rc != 0)
-					break;
-				progressed = 1;
-			} else if (atomic_load(&s->producers_done) == (int)s->producers) {
-				/* Producers are done; drain what they left, then stop. */
-				if (!(b = xm_take(&s->full)))
-					break;
-				rc = consume(w, b);
-				ab_queue_push(&s->empty, b, 0, 0);
-				if (rc != 0)
-					break;
+				atomic_fetch_sub(&s->unclaimed, 1);
+				xm_wake(w, &idle);
+				if (consume(w, b, n) != 0)
+					return -1;
 				progressed = 1;
 			}
-		} else if (made == target) {
+		} else if (made == share) {
 			break;
 		}
 		if (!progressed)
-			ab_spin_wait();
-		ab_live_publish(w);
+			xm_wait(w, &idle);
 	}
-	ab_live_publish(w);
-	return rc;
+	xm_wake(w, &idle);
+	return w->res.failed || ab_aborted(c) ? -1 : 0;
 }
 
 const ab_kernel ab_xmalloc_kernel = {

@@ -1,18 +1,29 @@
 package workloads
 
-// Xmalloc splits the threads into producers (the larger half) and consumers.
-// Producers allocate 64-byte blocks in batches of 256 (Batch) and pass each
-// full batch through a lock-free queue; consumers check and free every block
-// and hand the empty batch back. Every free is remote. Waiting for the other
-// side spins and yields, never sleeps on a futex, so futex time in a worker
-// is the allocator's. With one thread, the thread produces and then consumes
-// each batch itself. A sampled op's latency is the block's malloc (in the
-// producer) plus its free (in the consumer).
+// Xmalloc is xmalloc-test of Lever and Boreham (2000), as mimalloc-bench
+// runs it (`xmalloc-test -w T/2 -t 5 -s 64`): T/2 producer threads allocate
+// batches of 4096 (Batch) 64-byte objects, writing min(size, 128) bytes of
+// each, and queue them; T/2 consumer threads free every object of a batch
+// and the batch itself. At most 100 (Backlog) full batches wait at once.
+// Every object is freed by another thread than the one that allocated it.
+//
+// With an odd thread count, one more thread produces a batch and consumes
+// one in turn; with one thread, that thread frees its own batches, so
+// nothing is freed remotely.
+//
+// Deviations: the original hands batches on through a mutex and two
+// condition variables and stops on a timer; here the queue is lock-free and
+// waiting spins and yields, so futex time in a worker is the allocator's,
+// and the CPU a thread spends waiting for the other side is kept out of
+// cpu-ns/op (idle-cpu-ns/op shows it); the run ends after b.N objects.
+// A sampled op's latency is the object's malloc plus its free.
 var Xmalloc = register(Workload{
 	Name:        "xmalloc",
-	Doc:         "producers allocate 64 B blocks, consumers free them, batches through a lock-free queue",
+	Doc:         "xmalloc-test: T/2 producers allocate 64 B objects in batches of 4096, T/2 consumers free them",
 	CrossThread: true,
-	Defaults:    Params{MinSize: 64, MaxSize: 64, Batch: 256},
-	Uses:        []string{"MinSize", "MaxSize", "Batch"},
+	Original:    "xmalloc-test (Lever & Boreham; mimalloc-bench: xmalloc-test -w T/2 -t 5 -s 64)",
+	Defaults:    Params{MinSize: 64, MaxSize: 64, Batch: 4096, Backlog: 100},
+	Uses:        []string{"MinSize", "MaxSize", "Batch", "Backlog"},
 	dist:        distUniform,
+	fixedSize:   true,
 })

@@ -1,38 +1,93 @@
 /* A plain C driver for the workload kernels: no Go runtime, pthreads only,
- * the C library's malloc. The harness-overhead benchmark builds it with the
- * cgo compiler and compares its throughput with the Go harness's on the same
- * kernel. Usage: cdriver THREADS OPS_PER_THREAD SEED
- * It runs churn with the Go side's default parameters and prints
- * "ops=N window_ns=N". */
+ * the allocators loaded by the same C loaders the harness uses. The tests
+ * build it twice with the cgo compiler, once as the kernels are and once
+ * with AB_BARE (everything the harness adds to an op compiled out), and
+ * compare the Go harness's throughput with the bare build's.
+ *
+ * Usage: cdriver alloc=NAME [lib=PATH] kind=N threads=N ops=N seed=N
+ *        [min=N max=N dist=N slots=N batch=N writes=N handoff=N rounds=N backlog=N]
+ * It prints "ops=N window_ns=N". */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "harness.h"
 
+static int set(ab_params *p, const char *key, unsigned long long v)
+{
+	static const struct {
+		const char *name;
+		size_t off, size;
+	} fields[] = {
+#define F(n, f) {n, offsetof(ab_params, f), sizeof(((ab_params *)0)->f)}
+	    F("kind", kind),       F("threads", threads), F("ops", ops_per_thread), F("seed", seed),
+	    F("min", min_size),    F("max", max_size),    F("dist", dist),          F("slots", slots),
+	    F("batch", batch),     F("writes", writes),   F("handoff", handoff),    F("rounds", rounds),
+	    F("backlog", backlog),
+#undef F
+	};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		if (strcmp(fields[i].name, key) != 0)
+			continue;
+		char *dst = (char *)p + fields[i].off;
+		if (fields[i].size == 8) {
+			uint64_t x = v;
+			memcpy(dst, &x, 8);
+		} else {
+			uint32_t x = (uint32_t)v;
+			memcpy(dst, &x, 4);
+		}
+		return 0;
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: %s THREADS OPS_PER_THREAD SEED\n", argv[0]);
-		return 2;
+	ab_params p = {0};
+	const char *name = NULL, *lib = NULL;
+	for (int i = 1; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		if (!eq) {
+			fprintf(stderr, "argument %s is not key=value\n", argv[i]);
+			return 2;
+		}
+		*eq = 0;
+		if (strcmp(argv[i], "alloc") == 0)
+			name = eq + 1;
+		else if (strcmp(argv[i], "lib") == 0)
+			lib = eq + 1;
+		else if (set(&p, argv[i], strtoull(eq + 1, NULL, 10)) != 0) {
+			fprintf(stderr, "unknown key %s\n", argv[i]);
+			return 2;
+		}
 	}
-	ab_params p = {
-		.kind = AB_CHURN,
-		.threads = atoi(argv[1]),
-		.ops_per_thread = strtoull(argv[2], NULL, 10),
-		.min_size = 4,
-		.max_size = 32768,
-		.dist = AB_DIST_INVSQ,
-		.slots = 1024,
-		.sample_cap = 1 << 14,
-		.seed = strtoull(argv[3], NULL, 10),
-	};
 	/* The Go side samples one op in 256 or sparser; do the same. */
+	p.sample_cap = 1 << 14;
 	uint64_t every = 256;
 	while (p.ops_per_thread / every > p.sample_cap)
 		every <<= 1;
 	p.sample_mask = every - 1;
-	ab_allocator a = {.malloc = malloc, .free = free, .realloc = realloc};
+
+	ab_allocator a = {0};
+	ab_load_info info;
+	int rc = -1;
+	if (!name || strcmp(name, "libc") == 0)
+		rc = ab_load_libc(&a, &info);
+	else if (strcmp(name, "floor") == 0)
+		rc = ab_load_floor(&a, &info);
+	else if (lib && strcmp(name, "jemalloc") == 0)
+		rc = ab_load_jemalloc(&a, &info, lib);
+	else if (lib && strcmp(name, "mimalloc") == 0)
+		rc = ab_load_mimalloc(&a, &info, lib);
+	else if (lib && strcmp(name, "tcmalloc") == 0)
+		rc = ab_load_tcmalloc(&a, &info, lib);
+	if (rc != 0) {
+		fprintf(stderr, "loading %s: %s\n", name, rc == -1 && !info.error[0] ? "unknown allocator or no lib=" : info.error);
+		return 1;
+	}
 	char err[256];
+	ab_trim(&a);
 	ab_ctx *c = ab_ctx_new(&p, &a, err, sizeof err);
 	if (!c) {
 		fprintf(stderr, "%s\n", err);
@@ -42,7 +97,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	uint64_t ops = 0, end = 0;
+	uint64_t ops = 0, start = 0, end = 0;
 	for (int i = 0; i < p.threads; i++) {
 		ab_thread_result *r = ab_result(c, i);
 		if (r->failed) {
@@ -50,11 +105,12 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		ops += r->ops;
+		if (r->start_ns && (!start || r->start_ns < start))
+			start = r->start_ns;
 		if (r->end_ns > end)
 			end = r->end_ns;
 	}
-	printf("ops=%llu window_ns=%llu\n", (unsigned long long)ops,
-	       (unsigned long long)(end - ab_start_ns(c)));
+	printf("ops=%llu window_ns=%llu\n", (unsigned long long)ops, (unsigned long long)(end - start));
 	ab_ctx_free(c);
 	return 0;
 }
