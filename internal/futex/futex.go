@@ -7,11 +7,14 @@
 //     sys_exit_futex tracepoints (and the futex_wait/futex_wake/futex_waitv/
 //     futex_requeue ones where the kernel has them) sum, per thread and
 //     in-kernel, the time between syscall entry and exit. Exact; needs root
-//     or CAP_BPF+CAP_PERFMON and tracefs.
+//     or CAP_BPF+CAP_PERFMON and tracefs. It follows threads: a thread
+//     created during the window by a tracked thread is tracked too, and a
+//     tracked thread that exits has its totals kept (see Meter.Threads).
 //   - Sampled: no privileges. schedstat gives each thread's blocked
 //     (off-CPU, not runnable) time over the window, and a sampler goroutine
 //     reading /proc/self/task/<tid>/syscall at a fixed rate estimates which
-//     fraction of that blocked time was spent in futex.
+//     fraction of that blocked time was spent in futex. It only sees the
+//     threads given to Begin.
 //
 // A Meter is opened once and reused for many Begin/End windows.
 package futex
@@ -43,8 +46,12 @@ const (
 	DefaultSampleInterval = time.Millisecond
 	// MinSampleInterval is the smallest accepted SampleInterval.
 	MinSampleInterval = 50 * time.Microsecond
-	// DefaultMaxThreads is the default capacity of the tracepoint map.
-	DefaultMaxThreads = 1024
+	// DefaultMaxThreads is the default Options.MaxThreads; it covers the
+	// workloads' largest thread count (4096).
+	DefaultMaxThreads = 4096
+	// MaxThreadsLimit is the largest accepted Options.MaxThreads: the
+	// kernel's ceiling on pid numbers (PID_MAX_LIMIT on 64-bit).
+	MaxThreadsLimit = 1 << 22
 )
 
 // Options configures Open.
@@ -55,13 +62,18 @@ type Options struct {
 	// SampleInterval is the Sampled method's sampling period
 	// (default DefaultSampleInterval).
 	SampleInterval time.Duration
-	// MaxThreads bounds how many tids one window may hold with the
-	// Tracepoint method (default DefaultMaxThreads).
+	// MaxThreads bounds how many tids Begin accepts with the Tracepoint
+	// method (default DefaultMaxThreads, at most MaxThreadsLimit). Its map
+	// holds twice as many threads, so that each tracked thread can have a
+	// thread it created alive beside it.
 	MaxThreads int
 }
 
-// ThreadStats is the result for one thread in the last window.
+// ThreadStats is the result for one thread in the last window, or with
+// TID 0 the summed result of tracked threads not listed on their own (see
+// Meter.Threads).
 type ThreadStats struct {
+	// TID is the thread id, 0 for the aggregate entry.
 	TID int
 	// Futex is the time spent in futex syscalls. Tracepoint: exact sum of
 	// (sys_exit - sys_enter) over the calls that entered inside the
@@ -69,8 +81,19 @@ type ThreadStats struct {
 	Futex time.Duration
 	// Calls is the number of futex calls (Tracepoint only; 0 for Sampled).
 	Calls uint64
-	// Wall is the length of this thread's window (Begin..End).
+	// Wall is the length of this thread's window: Begin..End for a tid
+	// given to Begin, creation..End for a spawned thread, and for the
+	// aggregate entry the sum of its threads' lifetimes inside the window.
 	Wall time.Duration
+
+	// Tracepoint-method thread following (zero for Sampled).
+
+	// Spawned is set for a thread that a tracked thread created during
+	// the window (not one of the tids given to Begin).
+	Spawned bool
+	// Aggregated is the number of threads summed in the aggregate entry
+	// (TID 0); 0 on every other entry.
+	Aggregated int
 
 	// Sampled-method detail (zero for Tracepoint).
 
@@ -85,8 +108,11 @@ type ThreadStats struct {
 	Samples       uint64
 	OffCPUSamples uint64
 	FutexSamples  uint64
-	// Exited is set when the thread disappeared during the window; its
-	// figures are then partial (see Warnings).
+	// Exited is set when the thread disappeared during the window.
+	// Sampled: its figures are then partial (see Warnings). Tracepoint,
+	// when following threads: its totals were moved to the aggregate
+	// entry and its own are zero (without following, an exit goes
+	// unnoticed and the thread keeps its entry).
 	Exited bool
 }
 
@@ -100,6 +126,11 @@ type backend interface {
 	// abort drops an open window without results (used by Close).
 	abort()
 	close() error
+	// followsThreads tells whether threads created by tracked threads
+	// during a window are tracked too.
+	followsThreads() bool
+	// maxThreads is the most tids begin accepts, 0 for no limit.
+	maxThreads() int
 }
 
 // Meter measures futex time of given threads over Begin/End windows. Its
@@ -137,6 +168,9 @@ func Open(opts Options) (*Meter, error) {
 	}
 	if opts.MaxThreads == 0 {
 		opts.MaxThreads = DefaultMaxThreads
+	}
+	if opts.MaxThreads > MaxThreadsLimit {
+		return nil, fmt.Errorf("futex: MaxThreads %d is above the limit %d", opts.MaxThreads, MaxThreadsLimit)
 	}
 
 	switch opts.Method {
@@ -181,12 +215,25 @@ func Open(opts Options) (*Meter, error) {
 func (m *Meter) Method() Method { return m.method }
 
 // Reason says why auto selection fell back (and notes side effects such as
-// mounting tracefs); "" if there is nothing to say.
+// mounting tracefs, or why the tracepoint method does not follow threads);
+// "" if there is nothing to say.
 func (m *Meter) Reason() string { return m.reason }
 
-// Begin opens a window: from now on the futex time of exactly these threads
-// is counted. The threads should be alive and not inside a futex call (a
-// call already in progress at Begin is not counted).
+// FollowsThreads tells whether the meter also measures threads that the
+// tracked threads create during a window (and threads those create, and so
+// on). Only the Tracepoint method can; when it is false, a workload whose
+// threads hand their work to new threads is not measured by this meter.
+func (m *Meter) FollowsThreads() bool { return m.b.followsThreads() }
+
+// MaxThreads is the most tids Begin accepts, or 0 when the method has no
+// limit of its own.
+func (m *Meter) MaxThreads() int { return m.b.maxThreads() }
+
+// Begin opens a window: from now on the futex time of these threads is
+// counted, and where FollowsThreads is true that of every thread they
+// create during the window. The threads should be alive and not inside a
+// futex call (a call already in progress at Begin is not counted). More
+// tids than MaxThreads is an error.
 func (m *Meter) Begin(tids []int) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -198,6 +245,10 @@ func (m *Meter) Begin(tids []int) error {
 	}
 	if len(tids) == 0 {
 		return errors.New("futex: Begin with no tids")
+	}
+	if lim := m.b.maxThreads(); lim > 0 && len(tids) > lim {
+		return fmt.Errorf("futex: Begin with %d tids, more than MaxThreads %d of method %s (set Options.MaxThreads, up to %d)",
+			len(tids), lim, m.method, MaxThreadsLimit)
 	}
 	seen := make(map[int]struct{}, len(tids))
 	for _, tid := range tids {
@@ -237,8 +288,19 @@ func (m *Meter) End() error {
 	return err
 }
 
-// Threads returns per-thread results for the last completed window, in the
-// order the tids were given to Begin.
+// Threads returns per-thread results for the last completed window. The
+// first entries are the tids given to Begin, in that order. When the meter
+// follows threads, they are followed by the threads spawned during the
+// window and still alive at End (Spawned set, by increasing TID), and, if
+// any tracked thread exited during the window, by one aggregate entry with
+// TID 0 holding the summed Futex, Calls and Wall of all such threads
+// (Aggregated says how many). A tid given to Begin that exited has Exited
+// set and zero totals, as they are in the aggregate. So sums of Futex,
+// Calls and Wall over Threads count every tracked thread exactly once.
+//
+// In a pid namespace other than the initial one, a spawned thread that
+// made no futex call is also summed in the aggregate entry, as its tid in
+// this namespace is not known.
 func (m *Meter) Threads() []ThreadStats {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -290,5 +352,7 @@ func (n *nullBackend) end() ([]ThreadStats, []string, error) {
 	return st, []string{"futex time unavailable: Futex is not measured"}, nil
 }
 
-func (n *nullBackend) abort()       { n.tids = nil }
-func (n *nullBackend) close() error { return nil }
+func (n *nullBackend) abort()               { n.tids = nil }
+func (n *nullBackend) close() error         { return nil }
+func (n *nullBackend) followsThreads() bool { return false }
+func (n *nullBackend) maxThreads() int      { return 0 }

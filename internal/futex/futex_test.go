@@ -151,11 +151,21 @@ func moreProcs(t *testing.T) {
 	t.Cleanup(func() { runtime.GOMAXPROCS(old) })
 }
 
+// unavailable skips the test, or fails it as root with ALLOCBENCH_REQUIRE
+// set, where the tracepoint method is expected to work.
+func unavailable(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("ALLOCBENCH_REQUIRE") != "" && os.Geteuid() == 0 {
+		t.Fatalf(format+" (needed as root with ALLOCBENCH_REQUIRE set)", args...)
+	}
+	t.Skipf(format, args...)
+}
+
 func openMethod(t *testing.T, method Method) *Meter {
 	t.Helper()
 	m, err := Open(Options{Method: method})
 	if method == Tracepoint && err != nil {
-		t.Skipf("tracepoint method not available here: %v", err)
+		unavailable(t, "tracepoint method not available here: %v", err)
 	}
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, m.Close()) })
@@ -323,6 +333,10 @@ func TestBadOptions(t *testing.T) {
 	assert.Error(t, err)
 	_, err = Open(Options{MaxThreads: -1})
 	assert.Error(t, err)
+	_, err = Open(Options{MaxThreads: MaxThreadsLimit + 1})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), strconv.Itoa(MaxThreadsLimit+1))
+	assert.Contains(t, err.Error(), strconv.Itoa(MaxThreadsLimit))
 }
 
 func availableMethods(t *testing.T) []Method {
@@ -346,6 +360,10 @@ func TestLifecycle(t *testing.T) {
 			assert.Error(t, m.Begin(nil))
 			assert.Error(t, m.Begin([]int{w.tid, w.tid}))
 			assert.Error(t, m.Begin([]int{0}))
+			if method != Tracepoint {
+				assert.False(t, m.FollowsThreads(), "only the tracepoint method can follow threads")
+				assert.Zero(t, m.MaxThreads())
+			}
 			require.NoError(t, m.Begin([]int{w.tid}))
 			assert.Error(t, m.Begin([]int{w.tid}), "Begin while begun")
 			require.NoError(t, m.End())
@@ -485,7 +503,7 @@ func TestNoLeaks(t *testing.T) {
 func TestTracepointMaxThreads(t *testing.T) {
 	m, err := Open(Options{Method: Tracepoint, MaxThreads: 2})
 	if err != nil {
-		t.Skipf("tracepoint method not available here: %v", err)
+		unavailable(t, "tracepoint method not available here: %v", err)
 	}
 	defer m.Close()
 	tids := []int{newWorker(t).tid, newWorker(t).tid, newWorker(t).tid}
@@ -496,4 +514,42 @@ func TestTracepointMaxThreads(t *testing.T) {
 	require.NoError(t, m.Begin(tids[:2]))
 	require.NoError(t, m.End())
 	assert.Len(t, m.Threads(), 2)
+}
+
+// fakeTIDs returns n tids above PID_MAX_LIMIT, which no thread can have.
+func fakeTIDs(n int) []int {
+	tids := make([]int, n)
+	for i := range tids {
+		tids[i] = MaxThreadsLimit + 1 + i
+	}
+	return tids
+}
+
+// TestTracepointDefaultCapacity: the default meter takes the workloads'
+// largest thread count, and one more tid is refused before any work with
+// both numbers in the message.
+func TestTracepointDefaultCapacity(t *testing.T) {
+	m := openMethod(t, Tracepoint)
+	require.Equal(t, DefaultMaxThreads, m.MaxThreads())
+	for _, n := range []int{1100, DefaultMaxThreads} {
+		require.NoError(t, m.Begin(fakeTIDs(n)), "%d tids", n)
+		require.NoError(t, m.End())
+		st := m.Threads()
+		require.Len(t, st, n)
+		for _, s := range st {
+			assert.Zero(t, s.Calls)
+			assert.False(t, s.Exited)
+		}
+	}
+	err := m.Begin(fakeTIDs(DefaultMaxThreads + 1))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), strconv.Itoa(DefaultMaxThreads+1))
+	assert.Contains(t, err.Error(), strconv.Itoa(DefaultMaxThreads))
+	assert.Contains(t, err.Error(), "MaxThreads")
+	// Refused before anything was tracked.
+	var k uint32
+	var v tpValue
+	assert.False(t, m.b.(*tpBackend).m.Iterate().Next(&k, &v), "map should be empty, found tid %d", k)
+	require.NoError(t, m.Begin(fakeTIDs(1)))
+	require.NoError(t, m.End())
 }

@@ -322,3 +322,8 @@ func (b *sampledBackend) abort() {
 }
 
 func (b *sampledBackend) close() error { return nil }
+
+// followsThreads is false: the sampler only knows the tids given to begin.
+func (b *sampledBackend) followsThreads() bool { return false }
+
+func (b *sampledBackend) maxThreads() int { return 0 }

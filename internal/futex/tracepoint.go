@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,15 +20,25 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// tpValue mirrors the BPF hash map value, keyed by u32 tid.
+// tpValue mirrors the value of the tracked-threads map, keyed by u32 tid.
 type tpValue struct {
 	Start uint64 // bpf_ktime_get_ns at sys_enter; 0 when not inside a call
 	Total uint64 // summed ns of completed calls
 	Calls uint64 // completed calls
+	Born  uint64 // when tracking began: Begin, or the thread's creation
 }
 
+// Offsets of tpValue's fields, for the BPF programs.
 const (
-	tpValueSize = 24
+	offStart = 0
+	offTotal = 8
+	offCalls = 16
+	offBorn  = 24
+
+	tpValueSize = 32
+)
+
+const (
 	// procPidInitIno is the inode number of the initial pid namespace
 	// (PROC_PID_INIT_INO).
 	procPidInitIno = 0xEFFFFFFC
@@ -44,13 +55,18 @@ var futexSyscalls = []string{"futex", "futex_waitv", "futex_wait", "futex_wake",
 var forcePidNSHelper = false
 
 type tpBackend struct {
-	m        *ebpf.Map
+	m        *ebpf.Map // tracked threads: tid -> tpValue
 	progs    []*ebpf.Program
 	links    []link.Link
 	attached []string
+	limit    int // Options.MaxThreads
 
-	tids   []int
-	starts []time.Time
+	// Thread following (see follow.go); f is nil when the kernel lacks
+	// what it needs.
+	f *follower
+
+	tids  []int
+	borns []uint64 // tpValue.Born written for tids[i]
 }
 
 // permHint decorates permission errors with what is missing.
@@ -78,19 +94,20 @@ func haveBPFCaps() bool {
 	return false
 }
 
-// openTracepoint loads the map and programs and attaches them. note
-// reports side effects (tracefs mounted) even when err != nil.
+// openTracepoint loads the maps and programs and attaches them. note
+// reports side effects (tracefs mounted, threads not followed) even when
+// err != nil.
 func openTracepoint(opts Options) (_ *tpBackend, note string, err error) {
 	// Kernels < 5.11 charge BPF memory to RLIMIT_MEMLOCK; this is a no-op
 	// on newer ones. A failure only matters if loading fails later.
 	memlockErr := rlimit.RemoveMemlock()
 
-	useNS, nsDev, nsIno, err := pidNamespace()
+	ns, err := currentPidNS()
 	if err != nil {
 		return nil, "", err
 	}
 
-	b := &tpBackend{}
+	b := &tpBackend{limit: opts.MaxThreads}
 	defer func() {
 		if err != nil {
 			b.close()
@@ -102,7 +119,7 @@ func openTracepoint(opts Options) (_ *tpBackend, note string, err error) {
 		Type:       ebpf.Hash,
 		KeySize:    4,
 		ValueSize:  tpValueSize,
-		MaxEntries: uint32(opts.MaxThreads),
+		MaxEntries: uint32(mapCapacity(opts.MaxThreads)),
 	})
 	if err != nil {
 		if errors.Is(err, unix.EPERM) && !haveBPFCaps() {
@@ -114,23 +131,39 @@ func openTracepoint(opts Options) (_ *tpBackend, note string, err error) {
 		return nil, "", fmt.Errorf("creating BPF map: %w", permHint(err))
 	}
 
-	enter, err := b.load("futex_enter", enterProgram(b.m.FD(), useNS, nsDev, nsIno))
+	base, note, err := ensureTracefs()
 	if err != nil {
-		return nil, "", err
+		return nil, note, err
 	}
-	exit, err := b.load("futex_exit", exitProgram(b.m.FD(), useNS, nsDev, nsIno))
-	if err != nil {
-		return nil, "", err
+	if err := eventExists(base, "syscalls", "sys_enter_"+futexSyscalls[0]); err != nil {
+		return nil, note, err
 	}
 
-	base, note, err := ensureTracefs()
+	// Following threads is an addition: without it the syscalls are still
+	// timed for the tids given to Begin.
+	f, ferr := newFollower(base, b.m, ns, opts.MaxThreads)
+	if ferr != nil {
+		note = joinNotes(note, fmt.Sprintf("threads created during a window are not followed: %v", ferr))
+	} else {
+		b.f = f
+	}
+
+	var pending, gone *ebpf.Map
+	if b.f != nil {
+		pending, gone = b.f.pending, b.f.gone
+	}
+	enter, err := b.load("futex_enter", enterProgram(b.m, pending, gone, ns))
+	if err != nil {
+		return nil, note, err
+	}
+	exit, err := b.load("futex_exit", exitProgram(b.m, ns))
 	if err != nil {
 		return nil, note, err
 	}
 
 	for i, sc := range futexSyscalls {
 		en, ex := "sys_enter_"+sc, "sys_exit_"+sc
-		if err := eventExists(base, en); err != nil {
+		if err := eventExists(base, "syscalls", en); err != nil {
 			if i == 0 {
 				return nil, note, err
 			}
@@ -142,18 +175,55 @@ func openTracepoint(opts Options) (_ *tpBackend, note string, err error) {
 			name string
 			prog *ebpf.Program
 		}{{ex, exit}, {en, enter}} {
-			l, err := link.Tracepoint("syscalls", a.name, a.prog, nil)
-			if err != nil {
-				return nil, note, fmt.Errorf("attaching to syscalls:%s: %w", a.name, permHint(err))
+			if err := b.attach("syscalls", a.name, a.prog); err != nil {
+				return nil, note, err
 			}
-			b.links = append(b.links, l)
 		}
 		b.attached = append(b.attached, sc)
+	}
+	if b.f != nil {
+		// Exits before creations, so that no thread is added that could
+		// exit unseen; nothing is added anyway until Begin.
+		if err := b.attach(b.f.exitEvent.group, b.f.exitEvent.name, b.f.exitProg); err != nil {
+			return nil, note, err
+		}
+		if err := b.attach(b.f.newEvent.group, b.f.newEvent.name, b.f.newProg); err != nil {
+			return nil, note, err
+		}
 	}
 	return b, note, nil
 }
 
+// mapCapacity is the size of the tracked-threads map: every tracked thread
+// can have one new thread beside it before it exits.
+func mapCapacity(maxThreads int) int { return 2 * maxThreads }
+
+func joinNotes(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+func (b *tpBackend) attach(group, name string, prog *ebpf.Program) error {
+	l, err := link.Tracepoint(group, name, prog, nil)
+	if err != nil {
+		return fmt.Errorf("attaching to %s:%s: %w", group, name, permHint(err))
+	}
+	b.links = append(b.links, l)
+	return nil
+}
+
 func (b *tpBackend) load(name string, insns asm.Instructions) (*ebpf.Program, error) {
+	p, err := loadProgram(name, insns)
+	if err != nil {
+		return nil, err
+	}
+	b.progs = append(b.progs, p)
+	return p, nil
+}
+
+func loadProgram(name string, insns asm.Instructions) (*ebpf.Program, error) {
 	p, err := ebpf.NewProgram(&ebpf.ProgramSpec{
 		Name:         name,
 		Type:         ebpf.TracePoint,
@@ -163,39 +233,54 @@ func (b *tpBackend) load(name string, insns asm.Instructions) (*ebpf.Program, er
 	if err != nil {
 		return nil, fmt.Errorf("loading BPF program %s: %w", name, permHint(err))
 	}
-	b.progs = append(b.progs, p)
 	return p, nil
 }
 
-// pidNamespace tells whether tids seen by this process differ from the
-// kernel's global ones, and if so the nsfs dev/ino of its pid namespace in
-// the form bpf_get_ns_current_pid_tgid expects.
-func pidNamespace() (useNS bool, dev, ino uint64, err error) {
+// pidNS says how the BPF programs find the current thread's tid as this
+// process sees it.
+type pidNS struct {
+	// use is set when tids seen by this process differ from the kernel's
+	// global ones; dev and ino are then the nsfs dev/ino of its pid
+	// namespace in the form bpf_get_ns_current_pid_tgid expects.
+	use      bool
+	dev, ino uint64
+}
+
+func currentPidNS() (pidNS, error) {
 	var st unix.Stat_t
 	if err := unix.Stat("/proc/self/ns/pid", &st); err != nil {
-		return false, 0, 0, fmt.Errorf("stat /proc/self/ns/pid: %w", err)
+		return pidNS{}, fmt.Errorf("stat /proc/self/ns/pid: %w", err)
 	}
 	if st.Ino == procPidInitIno && !forcePidNSHelper {
-		return false, 0, 0, nil
+		return pidNS{}, nil
 	}
 	// The helper compares against the kernel-internal dev_t encoding.
 	kdev := uint64(unix.Major(st.Dev))<<20 | uint64(unix.Minor(st.Dev))
-	return true, kdev, st.Ino, nil
+	return pidNS{use: true, dev: kdev, ino: st.Ino}, nil
 }
 
-// lookupSelf emits code that looks up the current thread in the map and
-// leaves the value pointer in R6, or jumps to "out" when the thread is not
-// tracked. The key (u32 tid) lives at fp-8.
-func lookupSelf(mapFD int, useNS bool, nsDev, nsIno uint64) asm.Instructions {
+// Stack slots used by the programs.
+const (
+	fpSelf  = -8  // u32 key: the current thread's tid as this process sees it
+	fpOther = -16 // u32 key: a global tid (pending threads, new threads)
+	fpZero  = -24 // u32 key 0 of the array maps
+	fpValue = -56 // a tpValue being built (32 bytes)
+)
+
+// lookupSelf emits code that looks up the current thread in m and leaves
+// the value pointer in R6, or jumps to miss when the thread is not in m
+// (to "out" when it is not in our pid namespace at all). The key is at
+// fpSelf.
+func lookupSelf(m *ebpf.Map, ns pidNS, miss string) asm.Instructions {
 	var insns asm.Instructions
-	if useNS {
-		// struct bpf_pidns_info { u32 pid; u32 tgid; } at fp-8; pid is the
-		// thread id as seen in our pid namespace.
+	if ns.use {
+		// struct bpf_pidns_info { u32 pid; u32 tgid; } at fpSelf; pid is
+		// the thread id as seen in our pid namespace.
 		insns = append(insns,
-			asm.LoadImm(asm.R1, int64(nsDev), asm.DWord),
-			asm.LoadImm(asm.R2, int64(nsIno), asm.DWord),
+			asm.LoadImm(asm.R1, int64(ns.dev), asm.DWord),
+			asm.LoadImm(asm.R2, int64(ns.ino), asm.DWord),
 			asm.Mov.Reg(asm.R3, asm.RFP),
-			asm.Add.Imm(asm.R3, -8),
+			asm.Add.Imm(asm.R3, fpSelf),
 			asm.Mov.Imm(asm.R4, 8),
 			asm.FnGetNsCurrentPidTgid.Call(),
 			asm.JNE.Imm(asm.R0, 0, "out"),
@@ -204,17 +289,35 @@ func lookupSelf(mapFD int, useNS bool, nsDev, nsIno uint64) asm.Instructions {
 		// Lower 32 bits of pid_tgid are the tid.
 		insns = append(insns,
 			asm.FnGetCurrentPidTgid.Call(),
-			asm.StoreMem(asm.RFP, -8, asm.R0, asm.Word),
+			asm.StoreMem(asm.RFP, fpSelf, asm.R0, asm.Word),
 		)
 	}
 	return append(insns,
-		asm.LoadMapPtr(asm.R1, mapFD),
+		asm.LoadMapPtr(asm.R1, m.FD()),
 		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, -8),
+		asm.Add.Imm(asm.R2, fpSelf),
 		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.JEq.Imm(asm.R0, 0, miss),
 		asm.Mov.Reg(asm.R6, asm.R0),
 	)
+}
+
+// mapCall emits a call of a map helper on m with the key at stack slot
+// key and, for updates, the value at stack slot value.
+func mapCall(fn asm.BuiltinFunc, m *ebpf.Map, key, value int32) asm.Instructions {
+	insns := asm.Instructions{
+		asm.LoadMapPtr(asm.R1, m.FD()),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, key),
+	}
+	if fn == asm.FnMapUpdateElem {
+		insns = append(insns,
+			asm.Mov.Reg(asm.R3, asm.RFP),
+			asm.Add.Imm(asm.R3, value),
+			asm.Mov.Imm(asm.R4, 0), // BPF_ANY
+		)
+	}
+	return append(insns, fn.Call())
 }
 
 func epilogue() asm.Instructions {
@@ -224,34 +327,68 @@ func epilogue() asm.Instructions {
 	}
 }
 
-// enterProgram: v = map[tid]; if v { v.start = ktime }.
-func enterProgram(mapFD int, useNS bool, nsDev, nsIno uint64) asm.Instructions {
-	insns := lookupSelf(mapFD, useNS, nsDev, nsIno)
+// enterProgram: v = map[tid]; if v { v.start = ktime }. When pending is
+// not nil (following threads in a pid namespace), a thread not in the map
+// whose global tid is in pending is a new thread making its first futex
+// call: it moves from pending to the map, with start = ktime.
+func enterProgram(m, pending, gone *ebpf.Map, ns pidNS) asm.Instructions {
+	miss := "out"
+	if pending != nil {
+		miss = "adopt"
+	}
+	insns := lookupSelf(m, ns, miss)
 	insns = append(insns,
 		asm.FnKtimeGetNs.Call(),
-		asm.StoreMem(asm.R6, 0, asm.R0, asm.DWord),
+		asm.StoreMem(asm.R6, offStart, asm.R0, asm.DWord),
 	)
+	if pending == nil {
+		return append(insns, epilogue()...)
+	}
+	insns = append(insns, asm.Ja.Label("out"))
+	insns = append(insns,
+		asm.FnGetCurrentPidTgid.Call().WithSymbol("adopt"),
+		asm.StoreMem(asm.RFP, fpOther, asm.R0, asm.Word),
+	)
+	insns = append(insns, mapCall(asm.FnMapLookupElem, pending, fpOther, 0)...)
+	insns = append(insns,
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.LoadMem(asm.R7, asm.R0, 0, asm.DWord), // creation time
+	)
+	// Whoever deletes the pending entry owns it: End may have taken it.
+	insns = append(insns, mapCall(asm.FnMapDeleteElem, pending, fpOther, 0)...)
+	insns = append(insns,
+		asm.JNE.Imm(asm.R0, 0, "out"),
+		asm.FnKtimeGetNs.Call(),
+		asm.StoreMem(asm.RFP, fpValue+offStart, asm.R0, asm.DWord),
+		asm.Mov.Imm(asm.R1, 0),
+		asm.StoreMem(asm.RFP, fpValue+offTotal, asm.R1, asm.DWord),
+		asm.StoreMem(asm.RFP, fpValue+offCalls, asm.R1, asm.DWord),
+		asm.StoreMem(asm.RFP, fpValue+offBorn, asm.R7, asm.DWord),
+	)
+	insns = append(insns, mapCall(asm.FnMapUpdateElem, m, fpSelf, fpValue)...)
+	insns = append(insns, asm.JEq.Imm(asm.R0, 0, "out"))
+	insns = append(insns, countLost(gone)...)
 	return append(insns, epilogue()...)
 }
 
 // exitProgram: v = map[tid]; if v && v.start { v.total += ktime - v.start;
 // v.calls++; v.start = 0 }. Only the thread itself writes its entry, so
 // plain loads/stores suffice.
-func exitProgram(mapFD int, useNS bool, nsDev, nsIno uint64) asm.Instructions {
-	insns := lookupSelf(mapFD, useNS, nsDev, nsIno)
+func exitProgram(m *ebpf.Map, ns pidNS) asm.Instructions {
+	insns := lookupSelf(m, ns, "out")
 	insns = append(insns,
-		asm.LoadMem(asm.R7, asm.R6, 0, asm.DWord),
+		asm.LoadMem(asm.R7, asm.R6, offStart, asm.DWord),
 		asm.JEq.Imm(asm.R7, 0, "out"),
 		asm.FnKtimeGetNs.Call(),
 		asm.Sub.Reg(asm.R0, asm.R7),
-		asm.LoadMem(asm.R1, asm.R6, 8, asm.DWord),
+		asm.LoadMem(asm.R1, asm.R6, offTotal, asm.DWord),
 		asm.Add.Reg(asm.R1, asm.R0),
-		asm.StoreMem(asm.R6, 8, asm.R1, asm.DWord),
-		asm.LoadMem(asm.R1, asm.R6, 16, asm.DWord),
+		asm.StoreMem(asm.R6, offTotal, asm.R1, asm.DWord),
+		asm.LoadMem(asm.R1, asm.R6, offCalls, asm.DWord),
 		asm.Add.Imm(asm.R1, 1),
-		asm.StoreMem(asm.R6, 16, asm.R1, asm.DWord),
+		asm.StoreMem(asm.R6, offCalls, asm.R1, asm.DWord),
 		asm.Mov.Imm(asm.R1, 0),
-		asm.StoreMem(asm.R6, 0, asm.R1, asm.DWord),
+		asm.StoreMem(asm.R6, offStart, asm.R1, asm.DWord),
 	)
 	return append(insns, epilogue()...)
 }
@@ -285,79 +422,252 @@ func ensureTracefs() (base, note string, err error) {
 	return where, "tracefs was not mounted; mounted it at " + where, nil
 }
 
-// eventExists checks that syscalls:<name> exists and its id is readable.
-func eventExists(base, name string) error {
-	p := filepath.Join(base, "events", "syscalls", name, "id")
+// eventExists checks that tracepoint group:name exists and its id is
+// readable.
+func eventExists(base, group, name string) error {
+	p := filepath.Join(base, "events", group, name, "id")
 	f, err := os.Open(p)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("no tracepoint syscalls:%s (%s missing; kernel without CONFIG_FTRACE_SYSCALLS?)", name, p)
+			hint := ""
+			if group == "syscalls" {
+				hint = " (kernel without CONFIG_FTRACE_SYSCALLS?)"
+			}
+			return fmt.Errorf("no tracepoint %s:%s (%s missing)%s", group, name, p, hint)
 		}
 		return fmt.Errorf("reading tracepoint id: %w", permHint(err))
 	}
 	return f.Close()
 }
 
+func monotonicNow() uint64 {
+	var ts unix.Timespec
+	// CLOCK_MONOTONIC is bpf_ktime_get_ns's clock; it cannot fail here.
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return uint64(ts.Nano())
+}
+
+func (b *tpBackend) followsThreads() bool { return b.f != nil }
+
+func (b *tpBackend) maxThreads() int { return b.limit }
+
 func (b *tpBackend) begin(tids []int) error {
-	var zero tpValue
-	b.starts = make([]time.Time, len(tids))
+	// Meter.Begin checked len(tids) against b.limit. Leftovers: threads a straggling creation added after the last End.
+	if err := b.clear(); err != nil {
+		return err
+	}
+	if b.f != nil {
+		if err := b.f.setOn(true); err != nil {
+			return err
+		}
+	}
+	b.borns = make([]uint64, len(tids))
 	for i, tid := range tids {
-		if err := b.m.Update(uint32(tid), &zero, ebpf.UpdateAny); err != nil {
-			for _, t := range tids[:i] {
-				_ = b.m.Delete(uint32(t))
-			}
+		v := tpValue{Born: monotonicNow()}
+		if err := b.m.Update(uint32(tid), &v, ebpf.UpdateAny); err != nil {
+			_ = b.clear()
 			if errors.Is(err, unix.E2BIG) {
-				return fmt.Errorf("futex: %d tids exceed MaxThreads (%d)", len(tids), b.m.MaxEntries())
+				return fmt.Errorf("futex: %d tids exceed the map's %d entries", len(tids), b.m.MaxEntries())
 			}
 			return fmt.Errorf("futex: tracking tid %d: %w", tid, err)
 		}
-		b.starts[i] = time.Now()
+		b.borns[i] = v.Born
 	}
 	b.tids = tids
 	return nil
 }
 
-func (b *tpBackend) end() ([]ThreadStats, []string, error) {
-	stats := make([]ThreadStats, len(b.tids))
-	var warns []string
-	var errs []error
-	for i, tid := range b.tids {
-		var v tpValue
-		now := time.Now()
-		err := b.m.Lookup(uint32(tid), &v)
-		if err == nil {
-			err = b.m.Delete(uint32(tid))
+// keys lists the keys of m (nil m: none). Entries deleted meanwhile can
+// make the kernel restart from the first key; seen keys are skipped and
+// the walk is bounded.
+func keys(m *ebpf.Map) ([]uint32, error) {
+	if m == nil {
+		return nil, nil
+	}
+	var out []uint32
+	seen := map[uint32]bool{}
+	var prev *uint32
+	for range 4 * int(m.MaxEntries()) {
+		var k uint32
+		var err error
+		if prev == nil {
+			err = m.NextKey(nil, &k)
+		} else {
+			err = m.NextKey(*prev, &k)
 		}
-		st := ThreadStats{TID: tid, Wall: now.Sub(b.starts[i])}
+		if errors.Is(err, ebpf.ErrKeyNotExist) {
+			return out, nil
+		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("tid %d: %w", tid, err))
-			stats[i] = st
-			continue
+			return out, err
 		}
-		st.Futex = time.Duration(v.Total)
-		st.Calls = v.Calls
-		if v.Start != 0 {
-			var ts unix.Timespec
-			if unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts) == nil && uint64(ts.Nano()) > v.Start {
-				st.Futex += time.Duration(uint64(ts.Nano()) - v.Start)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+		prev = &k
+	}
+	return out, nil
+}
+
+// take reads and deletes m[k]. ok is false when the entry is gone, or was
+// deleted by the kernel side between the read and the delete (the thread
+// exited: its totals went to the aggregate, not to us).
+func take[V any](m *ebpf.Map, k uint32, v *V) (ok bool, err error) {
+	if err := m.Lookup(k, v); err != nil {
+		if errors.Is(err, ebpf.ErrKeyNotExist) {
+			return false, nil
+		}
+		return false, err
+	}
+	if err := m.Delete(k); err != nil {
+		if errors.Is(err, ebpf.ErrKeyNotExist) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+// drain empties the tracked-threads map (and the pending one), calling
+// onEntry and onPending (if not nil) for each entry it takes. New entries
+// can still appear while it works (a creation that saw the window open,
+// a pending thread's first futex call), so it repeats until a pass finds
+// nothing.
+func (b *tpBackend) drain(onEntry func(uint32, tpValue), onPending func(born uint64)) error {
+	var pending *ebpf.Map
+	if b.f != nil {
+		pending = b.f.pending
+	}
+	for range 100 {
+		ks, err := keys(b.m)
+		if err != nil {
+			return err
+		}
+		ps, err := keys(pending)
+		if err != nil {
+			return err
+		}
+		if len(ks) == 0 && len(ps) == 0 {
+			return nil
+		}
+		for _, k := range ks {
+			var v tpValue
+			ok, err := take(b.m, k, &v)
+			if err != nil {
+				return fmt.Errorf("tid %d: %w", k, err)
 			}
+			if ok && onEntry != nil {
+				onEntry(k, v)
+			}
+		}
+		for _, k := range ps {
+			var born uint64
+			ok, err := take(pending, k, &born)
+			if err != nil {
+				return fmt.Errorf("new thread %d: %w", k, err)
+			}
+			if ok && onPending != nil {
+				onPending(born)
+			}
+		}
+	}
+	return errors.New("threads kept being added after the window closed")
+}
+
+// clear closes following and empties the maps and the aggregate.
+func (b *tpBackend) clear() error {
+	var errs []error
+	if b.f != nil {
+		errs = append(errs, b.f.setOn(false))
+	}
+	if err := b.drain(nil, nil); err != nil {
+		errs = append(errs, fmt.Errorf("futex: emptying BPF map: %w", err))
+	}
+	if b.f != nil {
+		errs = append(errs, b.f.resetGone())
+	}
+	return errors.Join(errs...)
+}
+
+func (b *tpBackend) end() ([]ThreadStats, []string, error) {
+	var errs []error
+	if b.f != nil {
+		// No thread is added from now on.
+		if err := b.f.setOn(false); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	now := monotonicNow()
+	found := map[uint32]tpValue{}
+	var pendingN int
+	var pendingWall uint64
+	if err := b.drain(
+		func(k uint32, v tpValue) { found[k] = v },
+		func(born uint64) { pendingN++; pendingWall += sub0(now, born) },
+	); err != nil {
+		errs = append(errs, fmt.Errorf("reading BPF map: %w", err))
+	}
+
+	var warns []string
+	entry := func(tid int, v tpValue) ThreadStats {
+		st := ThreadStats{TID: tid, Wall: time.Duration(sub0(now, v.Born)), Futex: time.Duration(v.Total), Calls: v.Calls}
+		if v.Start != 0 {
+			st.Futex += time.Duration(sub0(now, v.Start))
 			st.Calls++
 			warns = append(warns, fmt.Sprintf("tid %d was inside a futex call at End; counted it up to End", tid))
 		}
-		stats[i] = st
+		return st
 	}
-	b.tids, b.starts = nil, nil
+	stats := make([]ThreadStats, 0, len(b.tids)+len(found)+1)
+	for i, tid := range b.tids {
+		v, ok := found[uint32(tid)]
+		// A different Born: the thread exited and a new one got its tid.
+		if !ok || (b.f != nil && v.Born != b.borns[i]) {
+			stats = append(stats, ThreadStats{TID: tid, Exited: true})
+			continue
+		}
+		stats = append(stats, entry(tid, v))
+		delete(found, uint32(tid))
+	}
+	spawned := make([]int, 0, len(found))
+	for k := range found {
+		spawned = append(spawned, int(k))
+	}
+	slices.Sort(spawned)
+	for _, tid := range spawned {
+		st := entry(tid, found[uint32(tid)])
+		st.Spawned = true
+		stats = append(stats, st)
+	}
+	if b.f != nil {
+		g, err := b.f.settle()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if n := int(g.Threads) + pendingN; n > 0 {
+			stats = append(stats, ThreadStats{
+				Futex:      time.Duration(g.Total),
+				Calls:      g.Calls,
+				Wall:       time.Duration(g.Wall + pendingWall),
+				Aggregated: n,
+			})
+		}
+		if g.Lost > 0 {
+			errs = append(errs, fmt.Errorf("%d threads created by tracked threads were not followed, as the map of %d entries was full: their futex time is missing (raise Options.MaxThreads above %d)",
+				g.Lost, b.m.MaxEntries(), b.limit))
+		}
+	}
+	b.tids, b.borns = nil, nil
 	if len(errs) > 0 {
-		return stats, warns, fmt.Errorf("futex: reading BPF map: %w", errors.Join(errs...))
+		return stats, warns, fmt.Errorf("futex: %w", errors.Join(errs...))
 	}
 	return stats, warns, nil
 }
 
 func (b *tpBackend) abort() {
-	for _, tid := range b.tids {
-		_ = b.m.Delete(uint32(tid))
-	}
-	b.tids, b.starts = nil, nil
+	_ = b.clear()
+	b.tids, b.borns = nil, nil
 }
 
 func (b *tpBackend) close() error {
@@ -372,10 +682,13 @@ func (b *tpBackend) close() error {
 	for _, p := range b.progs {
 		errs = append(errs, p.Close())
 	}
+	if b.f != nil {
+		errs = append(errs, b.f.close())
+	}
 	if b.m != nil {
 		errs = append(errs, b.m.Close())
 	}
-	b.links, b.progs, b.m = nil, nil, nil
+	b.links, b.progs, b.f, b.m = nil, nil, nil, nil
 	return errors.Join(errs...)
 }
 
