@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/allocbench/allocbench/internal/aptsources"
+	"github.com/allocbench/allocbench/internal/debsrc"
 )
 
 // The recipe. Flags follow Debian's own package builds where they matter
@@ -110,48 +110,14 @@ func checkSymbols(nmOut, lib string, required []string) error {
 	return nil
 }
 
-// aptConfig is the private APT state in the cache: a source list made from
-// the system's mirrors, and a package index of its own.
-type aptConfig struct {
-	opts []string
-}
-
-func (a *aptConfig) argv(args ...string) []string {
-	return append(append([]string{"apt-get"}, a.opts...), args...)
-}
-
 // privateApt writes the private source list and updates its index.
-func (b *builder) privateApt(ctx context.Context) (*aptConfig, error) {
-	system, err := aptsources.Read(b.etcApt)
+func (b *builder) privateApt(ctx context.Context) (*debsrc.Apt, error) {
+	apt, err := debsrc.Private(filepath.Join(b.opts.CacheDir, "apt"), b.system)
 	if err != nil {
-		return nil, fmt.Errorf("reading the system's APT sources: %w", err)
-	}
-	osr, _ := os.ReadFile(b.osRelease)
-	codename := osCodename(string(osr))
-	entries := sourceEntries(system, codename)
-	if len(entries) == 0 {
-		return nil, fmt.Errorf("no enabled deb entry for %q in %s/sources.list or %s/sources.list.d to take Debian's source packages from",
-			codename, b.etcApt, b.etcApt)
-	}
-	dir := filepath.Join(b.opts.CacheDir, "apt")
-	parts := filepath.Join(dir, "sources.list.d")
-	lists := filepath.Join(dir, "lists")
-	for _, d := range []string{parts, filepath.Join(lists, "partial"), filepath.Join(dir, "cache")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, err
-		}
-	}
-	if err := writeFileAtomic(filepath.Join(parts, "allocbench-deb-src.sources"), []byte(formatDeb822(entries))); err != nil {
 		return nil, err
 	}
-	apt := &aptConfig{opts: []string{
-		"-o", "Dir::Etc::SourceList=/dev/null",
-		"-o", "Dir::Etc::SourceParts=" + parts,
-		"-o", "Dir::State::Lists=" + lists,
-		"-o", "Dir::Cache=" + filepath.Join(dir, "cache"),
-	}}
-	b.logf("updating the private source index (deb-src %s)", describeSources(entries))
-	if _, err := b.run(ctx, step{what: "updating the private source index", argv: apt.argv("update"), fetch: true}); err != nil {
+	b.logf("updating the private source index (deb-src %s)", apt.Describe())
+	if _, err := b.run(ctx, apt.Update()); err != nil {
 		return nil, err
 	}
 	return apt, nil
@@ -160,17 +126,16 @@ func (b *builder) privateApt(ctx context.Context) (*aptConfig, error) {
 // archiveVersion is the newest version of p's source package in the
 // private index, for a system that neither has the binary package installed
 // nor knows it in its own index.
-func (b *builder) archiveVersion(ctx context.Context, apt *aptConfig, p pkg) (source, version string, err error) {
-	argv := append(append([]string{"apt-cache"}, apt.opts...), "showsrc", p.Source)
-	out, err := b.run(ctx, step{what: "looking up " + p.Source + " in the source index", argv: argv, fetch: true})
+func (b *builder) archiveVersion(ctx context.Context, apt *debsrc.Apt, p pkg) (source, version string, err error) {
+	out, err := b.run(ctx, apt.Showsrc(p.Source))
 	if err != nil {
 		return "", "", err
 	}
-	v := newestVersion(parseShowsrcVersions(string(out), p.Source))
+	v := debsrc.NewestVersion(debsrc.ParseShowsrcVersions(string(out), p.Source))
 	if v == "" {
 		return "", "", fmt.Errorf("%s: no source package %s in the source index: %w", p.Binary, p.Source, ErrFetch)
 	}
-	if err := checkVersion(p.Source, v); err != nil {
+	if err := debsrc.CheckVersion(p.Source, v); err != nil {
 		return "", "", err
 	}
 	b.logf("%s %s: newest in the archive (%s is neither installed nor in the system's index)", p.Source, v, p.Binary)
@@ -179,7 +144,7 @@ func (b *builder) archiveVersion(ctx context.Context, apt *aptConfig, p pkg) (so
 
 // buildEntry fetches, unpacks and builds both libraries in a work
 // directory, checks them, and renames the result into place.
-func (b *builder) buildEntry(ctx context.Context, apt *aptConfig, k cacheKey, jeSrc, miSrc string) (Libs, error) {
+func (b *builder) buildEntry(ctx context.Context, apt *debsrc.Apt, k cacheKey, jeSrc, miSrc string) (Libs, error) {
 	start := time.Now()
 	work, err := os.MkdirTemp(b.opts.CacheDir, ".build-")
 	if err != nil {
@@ -205,19 +170,15 @@ func (b *builder) buildEntry(ctx context.Context, apt *aptConfig, k cacheKey, je
 	fmt.Fprintf(logFile, "# %s\n", k)
 
 	b.logf("fetching %s %s and %s %s (apt-get source)", jeSrc, k.Jemalloc, miSrc, k.Mimalloc)
-	if _, err := b.run(ctx, step{
-		what: "fetching the source packages",
-		argv: apt.argv("--download-only", "--only-source", "source", jeSrc+"="+k.Jemalloc, miSrc+"="+k.Mimalloc),
-		dir:  srcDir, fetch: true,
-	}); err != nil {
+	if _, err := b.run(ctx, apt.Download(srcDir, jeSrc+"="+k.Jemalloc, miSrc+"="+k.Mimalloc)); err != nil {
 		return Libs{}, err
 	}
 	jeDir := filepath.Join(work, jeSrc)
 	miDir := filepath.Join(work, miSrc)
 	for _, u := range []struct{ src, version, dir string }{{jeSrc, k.Jemalloc, jeDir}, {miSrc, k.Mimalloc, miDir}} {
-		dsc := filepath.Join(srcDir, u.src+"_"+stripEpoch(u.version)+".dsc")
-		if _, err := b.run(ctx, step{what: "unpacking " + u.src + " " + u.version + " with its Debian patches",
-			argv: []string{"dpkg-source", "-x", dsc, u.dir}}); err != nil {
+		dsc := filepath.Join(srcDir, u.src+"_"+debsrc.StripEpoch(u.version)+".dsc")
+		if _, err := b.run(ctx, debsrc.Step{What: "unpacking " + u.src + " " + u.version + " with its Debian patches",
+			Argv: []string{"dpkg-source", "-x", dsc, u.dir}}); err != nil {
 			return Libs{}, err
 		}
 	}
@@ -242,7 +203,7 @@ func (b *builder) buildEntry(ctx context.Context, apt *aptConfig, k cacheKey, je
 		required []string
 	}{{"libjemalloc.a", jemallocSymbols}, {"libmimalloc.a", mimallocSymbols}} {
 		path := filepath.Join(out, c.file)
-		nm, err := b.run(ctx, step{what: "listing the symbols of " + c.file, argv: []string{"nm", "-g", "--defined-only", "-P", path}})
+		nm, err := b.run(ctx, debsrc.Step{What: "listing the symbols of " + c.file, Argv: []string{"nm", "-g", "--defined-only", "-P", path}})
 		if err != nil {
 			return Libs{}, err
 		}
@@ -294,10 +255,10 @@ func (b *builder) buildMimalloc(ctx context.Context, dir, cc, lib string) error 
 	obj := filepath.Join(dir, "mimalloc-static.o")
 	argv := append([]string{cc}, mimallocCFlags...)
 	argv = append(argv, "-I", "include", "-c", filepath.Join("src", "static.c"), "-o", obj)
-	if _, err := b.run(ctx, step{what: "compiling mimalloc", argv: argv, dir: dir}); err != nil {
+	if _, err := b.run(ctx, debsrc.Step{What: "compiling mimalloc", Argv: argv, Dir: dir}); err != nil {
 		return err
 	}
-	_, err := b.run(ctx, step{what: "archiving mimalloc", argv: []string{"ar", "rcs", lib, obj}, dir: dir})
+	_, err := b.run(ctx, debsrc.Step{What: "archiving mimalloc", Argv: []string{"ar", "rcs", lib, obj}, Dir: dir})
 	return err
 }
 
@@ -306,42 +267,30 @@ func (b *builder) buildJemalloc(ctx context.Context, dir, cc, lib string) error 
 		if err := b.ensureTools(ctx, []tool{autoconfTool}); err != nil {
 			return fmt.Errorf("jemalloc's sources have no configure script: %w", err)
 		}
-		if _, err := b.run(ctx, step{what: "generating jemalloc's configure", argv: []string{"autoconf"}, dir: dir}); err != nil {
+		if _, err := b.run(ctx, debsrc.Step{What: "generating jemalloc's configure", Argv: []string{"autoconf"}, Dir: dir}); err != nil {
 			return err
 		}
 	}
-	if _, err := b.run(ctx, step{
-		what: "configuring jemalloc", argv: jemallocConfigure(b.arch), dir: dir,
-		env: []string{"CC=" + cc, "CFLAGS=" + jemallocCFlags},
+	if _, err := b.run(ctx, debsrc.Step{
+		What: "configuring jemalloc", Argv: jemallocConfigure(b.arch), Dir: dir,
+		Env: []string{"CC=" + cc, "CFLAGS=" + jemallocCFlags},
 	}); err != nil {
 		return err
 	}
 	target := filepath.Join("lib", "libjemalloc.a")
-	if _, err := b.run(ctx, step{
-		what: "compiling jemalloc", argv: []string{"make", "-j" + strconv.Itoa(runtime.NumCPU()), target}, dir: dir,
+	if _, err := b.run(ctx, debsrc.Step{
+		What: "compiling jemalloc", Argv: []string{"make", "-j" + strconv.Itoa(runtime.NumCPU()), target}, Dir: dir,
 	}); err != nil {
 		return err
 	}
 	return os.Rename(filepath.Join(dir, target), lib)
 }
 
-// writeFileAtomic replaces path with data through a temporary file.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return false
 }

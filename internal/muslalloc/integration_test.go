@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/allocbench/allocbench/internal/debsrc"
 )
 
 // requireEnv, set to anything, turns the integration test's skips (no
@@ -131,7 +133,7 @@ func TestBuildAndLinkStatic(t *testing.T) {
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), libs.Env()...)
 	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go %s:\n%s", quoteArgs(args), out)
+	require.NoError(t, err, "go %s:\n%s", debsrc.QuoteArgs(args), out)
 
 	f, err := elf.Open(bin)
 	require.NoError(t, err)

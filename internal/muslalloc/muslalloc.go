@@ -28,10 +28,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/allocbench/allocbench/internal/debsrc"
 )
 
 const (
@@ -45,6 +47,31 @@ const (
 
 	manifestName = "allocbench-musl.json"
 )
+
+// ErrFetch marks an error in fetching the Debian sources (the package index
+// or the source package): usually no network or no such version on the
+// mirror.
+var ErrFetch = debsrc.ErrFetch
+
+// StepError is a command of the build that failed: what it was for, the
+// command, and the tail of its output.
+type StepError = debsrc.StepError
+
+// pkg is an allocator whose Debian source package is built.
+type pkg struct {
+	// Binary is the package the glibc build loads the shared library from.
+	Binary string
+	// Source is its source package.
+	Source string
+}
+
+var (
+	jemallocPkg = pkg{Binary: "libjemalloc2", Source: "jemalloc"}
+	mimallocPkg = pkg{Binary: "libmimalloc2.0", Source: "mimalloc"}
+)
+
+// muslVersionLine finds the version musl's dynamic loader prints.
+var muslVersionLine = regexp.MustCompile(`(?m)^Version ([0-9][^\s]*)`)
 
 // Options control Build.
 type Options struct {
@@ -78,7 +105,7 @@ type Libs struct {
 // musl-gcc 1.2.3".
 func (l Libs) Sources() string {
 	return fmt.Sprintf("jemalloc %s and mimalloc %s, Debian sources built with %s %s",
-		l.Jemalloc, l.Mimalloc, l.CC, upstreamVersion(l.Musl))
+		l.Jemalloc, l.Mimalloc, l.CC, debsrc.UpstreamVersion(l.Musl))
 }
 
 // CGOLDFLAGS is the CGO_LDFLAGS value that finds the libraries: "-L" + Dir,
@@ -132,15 +159,14 @@ func Build(ctx context.Context, opts Options) (Libs, error) {
 }
 
 type builder struct {
-	opts      Options
-	log       io.Writer
-	euid      int
-	lookPath  func(string) (string, error)
-	exec      func(context.Context, step) ([]byte, error)
-	etcApt    string // /etc/apt
-	osRelease string // /etc/os-release
-	arch      string // GOARCH
-	buildLog  io.Writer
+	opts     Options
+	log      io.Writer
+	euid     int
+	lookPath func(string) (string, error)
+	exec     func(context.Context, debsrc.Step) ([]byte, error)
+	system   debsrc.System
+	arch     string // GOARCH
+	buildLog io.Writer
 }
 
 func newBuilder(opts Options) (*builder, error) {
@@ -161,14 +187,13 @@ func newBuilder(opts Options) (*builder, error) {
 		log = io.Discard
 	}
 	return &builder{
-		opts:      opts,
-		log:       log,
-		euid:      os.Geteuid(),
-		lookPath:  exec.LookPath,
-		exec:      execStep,
-		etcApt:    "/etc/apt",
-		osRelease: "/etc/os-release",
-		arch:      runtime.GOARCH,
+		opts:     opts,
+		log:      log,
+		euid:     os.Geteuid(),
+		lookPath: exec.LookPath,
+		exec:     debsrc.Exec,
+		system:   debsrc.DefaultSystem(),
+		arch:     runtime.GOARCH,
 	}, nil
 }
 
@@ -177,13 +202,13 @@ func (b *builder) logf(format string, args ...any) {
 }
 
 // run runs a step and turns a failure into a StepError.
-func (b *builder) run(ctx context.Context, s step) ([]byte, error) {
+func (b *builder) run(ctx context.Context, s debsrc.Step) ([]byte, error) {
 	out, err := b.exec(ctx, s)
 	if b.buildLog != nil {
-		fmt.Fprintf(b.buildLog, "$ %s\n%s\n", quoteArgs(s.argv), out)
+		fmt.Fprintf(b.buildLog, "$ %s\n%s\n", debsrc.QuoteArgs(s.Argv), out)
 	}
 	if err != nil {
-		return out, &StepError{What: s.what, Command: quoteArgs(s.argv), Err: err, Tail: tail(out, 25, 4000), fetch: s.fetch}
+		return out, s.Failed(out, err)
 	}
 	return out, nil
 }
@@ -256,32 +281,9 @@ func (b *builder) cached(k cacheKey) (Libs, bool) {
 // lock takes the cache directory's lock, so that two builds do not work on
 // the same entry or the private package index at once.
 func (b *builder) lock(ctx context.Context) (func(), error) {
-	path := filepath.Join(b.opts.CacheDir, ".lock")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	said := false
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			f.Close()
-			return nil, fmt.Errorf("locking %s: %w", path, err)
-		}
-		if !said {
-			b.logf("waiting for another build to finish (%s)", path)
-			said = true
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+	return debsrc.Lock(ctx, b.opts.CacheDir, func() {
+		b.logf("waiting for another build to finish (%s)", filepath.Join(b.opts.CacheDir, ".lock"))
+	})
 }
 
 func (b *builder) build(ctx context.Context) (Libs, error) {
@@ -362,14 +364,14 @@ func (b *builder) removeStale() {
 // package, or of its candidate in the system's package index; "" when
 // neither is known.
 func (b *builder) localVersion(ctx context.Context, p pkg) (source, version string) {
-	out, err := b.exec(ctx, step{argv: []string{"dpkg-query", "-W", "-f", dpkgQueryFormat, p.Binary}})
-	if src, v, ok := parseDpkgQuery(string(out)); ok && err == nil && checkVersion(p.Binary, v) == nil {
+	out, err := b.exec(ctx, debsrc.Step{Argv: []string{"dpkg-query", "-W", "-f", debsrc.DpkgQueryFormat, p.Binary}})
+	if src, v, ok := debsrc.ParseDpkgQuery(string(out)); ok && err == nil && debsrc.CheckVersion(p.Binary, v) == nil {
 		b.logf("%s %s: source of the installed %s", src, v, p.Binary)
 		return src, v
 	}
-	out, err = b.exec(ctx, step{argv: []string{"apt-cache", "policy", p.Binary}})
-	if c := parsePolicyCandidate(string(out)); err == nil && c != "" && checkVersion(p.Binary, c) == nil {
-		v := sourceVersion(c)
+	out, err = b.exec(ctx, debsrc.Step{Argv: []string{"apt-cache", "policy", p.Binary}})
+	if c := debsrc.ParsePolicyCandidate(string(out)); err == nil && c != "" && debsrc.CheckVersion(p.Binary, c) == nil {
+		v := debsrc.SourceVersion(c)
 		b.logf("%s %s: source of %s's candidate %s (not installed)", p.Source, v, p.Binary, c)
 		return p.Source, v
 	}
@@ -379,14 +381,14 @@ func (b *builder) localVersion(ctx context.Context, p pkg) (source, version stri
 // muslVersion is the Debian version of musl-dev, or the version musl's
 // dynamic loader reports; "" when neither is found.
 func (b *builder) muslVersion(ctx context.Context) string {
-	out, err := b.exec(ctx, step{argv: []string{"dpkg-query", "-W", "-f", `${db:Status-Status} ${Version}\n`, "musl-dev"}})
-	if f := strings.Fields(string(out)); err == nil && len(f) == 2 && f[0] == "installed" && checkVersion("musl-dev", f[1]) == nil {
+	out, err := b.exec(ctx, debsrc.Step{Argv: []string{"dpkg-query", "-W", "-f", `${db:Status-Status} ${Version}\n`, "musl-dev"}})
+	if f := strings.Fields(string(out)); err == nil && len(f) == 2 && f[0] == "installed" && debsrc.CheckVersion("musl-dev", f[1]) == nil {
 		return f[1]
 	}
 	loaders, _ := filepath.Glob("/lib/ld-musl-*.so.1")
 	for _, l := range loaders {
-		out, _ := b.exec(ctx, step{argv: []string{l}})
-		if m := muslVersionLine.FindSubmatch(out); m != nil && checkVersion("musl", string(m[1])) == nil {
+		out, _ := b.exec(ctx, debsrc.Step{Argv: []string{l}})
+		if m := muslVersionLine.FindSubmatch(out); m != nil && debsrc.CheckVersion("musl", string(m[1])) == nil {
 			return string(m[1])
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+
+	"github.com/allocbench/allocbench/internal/debsrc"
 )
 
 // tool is a command the build runs and the packages that provide it.
@@ -163,15 +165,15 @@ func (b *builder) ensureTools(ctx context.Context, tools []tool) error {
 	}
 	b.logf("installing %s (%s)", strings.Join(packagesFor(pm, missing), " "), text)
 	env := []string{"DEBIAN_FRONTEND=noninteractive"}
-	_, err := b.run(ctx, step{what: "installing build tools", argv: argv, env: env})
+	_, err := b.run(ctx, debsrc.Step{What: "installing build tools", Argv: argv, Env: env})
 	if err != nil && pm == pmApt && mayNeedUpdate(err) {
 		// The system's package lists are empty or stale (a fresh
 		// container): refresh them once and try again.
 		b.logf("refreshing the system's package lists (apt-get update)")
-		if _, uerr := b.run(ctx, step{what: "refreshing package lists", argv: []string{"apt-get", "update"}, env: env}); uerr != nil {
+		if _, uerr := b.run(ctx, debsrc.Step{What: "refreshing package lists", Argv: []string{"apt-get", "update"}, Env: env}); uerr != nil {
 			return uerr
 		}
-		_, err = b.run(ctx, step{what: "installing build tools", argv: argv, env: env})
+		_, err = b.run(ctx, debsrc.Step{What: "installing build tools", Argv: argv, Env: env})
 	}
 	if err != nil {
 		return err

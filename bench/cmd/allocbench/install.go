@@ -31,6 +31,7 @@ func sharedLibrary(soname string) func() bool {
 
 var (
 	needGCC      = requirement{"gcc", command("gcc"), "gcc", "gcc"}
+	needXz       = requirement{"xz", command("xz"), "xz-utils", "xz"}
 	needMusl     = requirement{"musl-gcc", command("musl-gcc"), "musl-tools", "musl-dev"}
 	needJemalloc = requirement{"libjemalloc.so.2", sharedLibrary("libjemalloc.so.2"), "libjemalloc2", "jemalloc"}
 	needMimalloc = requirement{"libmimalloc.so.2", sharedLibrary("libmimalloc.so.2"), "libmimalloc2.0", "mimalloc2"}

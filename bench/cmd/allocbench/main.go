@@ -5,6 +5,8 @@
 // Usage:
 //
 //	allocbench [flags]                  run the matrix (see -h)
+//	allocbench containers [flags]       run it in distribution containers
+//	allocbench fidelity [flags]         check churn against glibc's bench-malloc-thread
 //	allocbench compare [label=]file...  compare result files
 //	allocbench report [label=]file...   write an HTML report
 package main

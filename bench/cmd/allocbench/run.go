@@ -49,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return runReport(args[1:], stdout, stderr)
 		case "containers":
 			return runContainers(args[1:], stdout, stderr)
+		case "fidelity":
+			return runFidelity(args[1:], stdout, stderr)
 		}
 	}
 	opts, err := parseFlags(args, stderr)
@@ -125,7 +127,7 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 		binariesFl = fs.String("binaries", "", "use prebuilt test binaries instead of building: variant=path,...")
 	)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: allocbench [flags]\n       allocbench containers [flags]\n       allocbench compare [flags] [label=]file...\n       allocbench report [flags] [label=]file...\n\nflags of %s:\n", fs.Name())
+		fmt.Fprintf(fs.Output(), "usage: allocbench [flags]\n       allocbench containers [flags]\n       allocbench fidelity [flags]\n       allocbench compare [flags] [label=]file...\n       allocbench report [flags] [label=]file...\n\nflags of %s:\n", fs.Name())
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -141,7 +143,7 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 		return options{}, fmt.Errorf("%s set to nothing; leave it out for the default", strings.Join(emptied, ", "))
 	}
 	if fs.NArg() > 0 {
-		return options{}, fmt.Errorf("unexpected argument %q (subcommands: containers, compare, report)", fs.Arg(0))
+		return options{}, fmt.Errorf("unexpected argument %q (subcommands: containers, fidelity, compare, report)", fs.Arg(0))
 	}
 	o := options{quick: *quick, allocs: nil, futex: *futex, timeout: *timeout, results: *results, noInstall: *noInstall, progress: *progress}
 

@@ -1,4 +1,4 @@
-package muslalloc
+package debsrc
 
 import (
 	"strings"

@@ -1,4 +1,4 @@
-package muslalloc
+package debsrc
 
 import (
 	"testing"
@@ -7,47 +7,47 @@ import (
 )
 
 func TestParseDpkgQuery(t *testing.T) {
-	src, v, ok := parseDpkgQuery("installed jemalloc 5.3.0-1\n")
+	src, v, ok := ParseDpkgQuery("installed jemalloc 5.3.0-1\n")
 	assert.True(t, ok)
 	assert.Equal(t, "jemalloc", src)
 	assert.Equal(t, "5.3.0-1", v)
 
-	_, _, ok = parseDpkgQuery("config-files jemalloc 5.3.0-1\n")
+	_, _, ok = ParseDpkgQuery("config-files jemalloc 5.3.0-1\n")
 	assert.False(t, ok, "removed, only its configuration left")
-	_, _, ok = parseDpkgQuery("not-installed libjemalloc2 \n")
+	_, _, ok = ParseDpkgQuery("not-installed libjemalloc2 \n")
 	assert.False(t, ok)
-	_, _, ok = parseDpkgQuery("dpkg-query: no packages found matching libjemalloc2\n")
+	_, _, ok = ParseDpkgQuery("dpkg-query: no packages found matching libjemalloc2\n")
 	assert.False(t, ok)
 }
 
 func TestParsePolicyCandidate(t *testing.T) {
-	assert.Equal(t, "5.3.0-1", parsePolicyCandidate(`libjemalloc2:
+	assert.Equal(t, "5.3.0-1", ParsePolicyCandidate(`libjemalloc2:
   Installed: (none)
   Candidate: 5.3.0-1
   Version table:
      5.3.0-1 500
         500 http://deb.debian.org/debian bookworm/main amd64 Packages
 `))
-	assert.Equal(t, "", parsePolicyCandidate("libjemalloc2:\n  Installed: (none)\n  Candidate: (none)\n"))
-	assert.Equal(t, "", parsePolicyCandidate("N: Unable to locate package libjemalloc2\n"))
+	assert.Equal(t, "", ParsePolicyCandidate("libjemalloc2:\n  Installed: (none)\n  Candidate: (none)\n"))
+	assert.Equal(t, "", ParsePolicyCandidate("N: Unable to locate package libjemalloc2\n"))
 }
 
 func TestSourceAndUpstreamVersions(t *testing.T) {
-	assert.Equal(t, "5.3.0-1", sourceVersion("5.3.0-1+b1"), "a binNMU")
-	assert.Equal(t, "5.3.0-1", sourceVersion("5.3.0-1"))
-	assert.Equal(t, "2.0.9+ds-2", sourceVersion("2.0.9+ds-2"))
-	assert.Equal(t, "2.0.9+ds", upstreamVersion("2.0.9+ds-2"))
-	assert.Equal(t, "5.3.0", upstreamVersion("5.3.0-1"))
-	assert.Equal(t, "1.2.3", upstreamVersion("1.2.3"), "no revision: a native version, or musl's own")
-	assert.Equal(t, "2.0", upstreamVersion("1:2.0-1"))
-	assert.Equal(t, "2.0-1", stripEpoch("1:2.0-1"))
-	assert.Equal(t, "2.0-1", stripEpoch("2.0-1"))
+	assert.Equal(t, "5.3.0-1", SourceVersion("5.3.0-1+b1"), "a binNMU")
+	assert.Equal(t, "5.3.0-1", SourceVersion("5.3.0-1"))
+	assert.Equal(t, "2.0.9+ds-2", SourceVersion("2.0.9+ds-2"))
+	assert.Equal(t, "2.0.9+ds", UpstreamVersion("2.0.9+ds-2"))
+	assert.Equal(t, "5.3.0", UpstreamVersion("5.3.0-1"))
+	assert.Equal(t, "1.2.3", UpstreamVersion("1.2.3"), "no revision: a native version, or musl's own")
+	assert.Equal(t, "2.0", UpstreamVersion("1:2.0-1"))
+	assert.Equal(t, "2.0-1", StripEpoch("1:2.0-1"))
+	assert.Equal(t, "2.0-1", StripEpoch("2.0-1"))
 
 	for _, ok := range []string{"5.3.0-1", "2.0.9+ds-2", "1:2.0~rc1-1", "1.2.3"} {
-		assert.NoError(t, checkVersion("x", ok), ok)
+		assert.NoError(t, CheckVersion("x", ok), ok)
 	}
 	for _, bad := range []string{"", "(none)", "5.3.0 -1", "v5", "5;rm -rf /", "a:1"} {
-		assert.Error(t, checkVersion("x", bad), bad)
+		assert.Error(t, CheckVersion("x", bad), bad)
 	}
 }
 
@@ -65,9 +65,9 @@ Version: 5.3.0-3~bpo12+1
 Package: jemalloc-other
 Version: 9.9-1
 `
-	assert.Equal(t, []string{"5.3.0-1", "5.3.0-3~bpo12+1"}, parseShowsrcVersions(out, "jemalloc"))
-	assert.Equal(t, "5.3.0-3~bpo12+1", newestVersion(parseShowsrcVersions(out, "jemalloc")))
-	assert.Equal(t, "", newestVersion(nil))
+	assert.Equal(t, []string{"5.3.0-1", "5.3.0-3~bpo12+1"}, ParseShowsrcVersions(out, "jemalloc"))
+	assert.Equal(t, "5.3.0-3~bpo12+1", NewestVersion(ParseShowsrcVersions(out, "jemalloc")))
+	assert.Equal(t, "", NewestVersion(nil))
 }
 
 func TestCompareVersions(t *testing.T) {
@@ -90,7 +90,7 @@ func TestCompareVersions(t *testing.T) {
 		{"1.0", "1.0-0", 0},
 		{"1.0~~", "1.0~", -1},
 	} {
-		assert.Equal(t, c.want, compareVersions(c.a, c.b), "%s vs %s", c.a, c.b)
-		assert.Equal(t, -c.want, compareVersions(c.b, c.a), "%s vs %s", c.b, c.a)
+		assert.Equal(t, c.want, CompareVersions(c.a, c.b), "%s vs %s", c.a, c.b)
+		assert.Equal(t, -c.want, CompareVersions(c.b, c.a), "%s vs %s", c.b, c.a)
 	}
 }

@@ -1,4 +1,4 @@
-package muslalloc
+package debsrc
 
 import (
 	"fmt"
@@ -75,7 +75,7 @@ func sourceEntries(system []aptsources.Entry, codename string) []aptsources.Entr
 // formatDeb822 writes entries as a .sources file.
 func formatDeb822(entries []aptsources.Entry) string {
 	var b strings.Builder
-	b.WriteString("# Written by allocbench (internal/muslalloc): the system's Debian mirrors, for source packages.\n")
+	b.WriteString("# Written by allocbench (internal/debsrc): the system's Debian mirrors, for source packages.\n")
 	for i, s := range entries {
 		if i > 0 {
 			b.WriteString("\n")
@@ -116,13 +116,4 @@ func osCodename(osRelease string) string {
 		}
 	}
 	return ""
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -1,4 +1,4 @@
-package muslalloc
+package debsrc
 
 import (
 	"fmt"
@@ -6,27 +6,14 @@ import (
 	"strings"
 )
 
-// pkg is an allocator whose Debian source package is built.
-type pkg struct {
-	// Binary is the package the glibc build loads the shared library from.
-	Binary string
-	// Source is its source package.
-	Source string
-}
-
-var (
-	jemallocPkg = pkg{Binary: "libjemalloc2", Source: "jemalloc"}
-	mimallocPkg = pkg{Binary: "libmimalloc2.0", Source: "mimalloc"}
-)
-
-// dpkgQueryFormat makes dpkg-query print "<status> <source> <source version>"
+// DpkgQueryFormat makes dpkg-query print "<status> <source> <source version>"
 // for a binary package.
-const dpkgQueryFormat = `${db:Status-Status} ${source:Package} ${source:Version}\n`
+const DpkgQueryFormat = `${db:Status-Status} ${source:Package} ${source:Version}\n`
 
-// parseDpkgQuery reads the output of dpkg-query -W -f dpkgQueryFormat: the
+// ParseDpkgQuery reads the output of dpkg-query -W -f DpkgQueryFormat: the
 // source package and version of an installed binary package, or ok=false
 // when it is not installed.
-func parseDpkgQuery(out string) (source, version string, ok bool) {
+func ParseDpkgQuery(out string) (source, version string, ok bool) {
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
 		if len(f) == 3 && f[0] == "installed" {
@@ -36,8 +23,8 @@ func parseDpkgQuery(out string) (source, version string, ok bool) {
 	return "", "", false
 }
 
-// parsePolicyCandidate reads the "Candidate:" line of apt-cache policy.
-func parsePolicyCandidate(out string) string {
+// ParsePolicyCandidate reads the "Candidate:" line of apt-cache policy.
+func ParsePolicyCandidate(out string) string {
 	for _, line := range strings.Split(out, "\n") {
 		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
 		if ok && k == "Candidate" {
@@ -53,15 +40,15 @@ func parsePolicyCandidate(out string) string {
 
 var binNMU = regexp.MustCompile(`\+b[0-9]+$`)
 
-// sourceVersion turns a binary package's version into its source package's:
+// SourceVersion turns a binary package's version into its source package's:
 // a binNMU ("5.3.0-1+b1") is a rebuild of source "5.3.0-1".
-func sourceVersion(binary string) string {
+func SourceVersion(binary string) string {
 	return binNMU.ReplaceAllString(binary, "")
 }
 
-// parseShowsrcVersions reads the Version fields of apt-cache showsrc for one
+// ParseShowsrcVersions reads the Version fields of apt-cache showsrc for one
 // source package.
-func parseShowsrcVersions(out, source string) []string {
+func ParseShowsrcVersions(out, source string) []string {
 	var versions []string
 	pkgName := ""
 	for _, line := range strings.Split(out, "\n") {
@@ -81,29 +68,29 @@ func parseShowsrcVersions(out, source string) []string {
 	return versions
 }
 
-// newestVersion is the highest of versions in Debian's order, or "".
-func newestVersion(versions []string) string {
+// NewestVersion is the highest of versions in Debian's order, or "".
+func NewestVersion(versions []string) string {
 	best := ""
 	for _, v := range versions {
-		if best == "" || compareVersions(v, best) > 0 {
+		if best == "" || CompareVersions(v, best) > 0 {
 			best = v
 		}
 	}
 	return best
 }
 
-// stripEpoch drops "1:" from "1:2.0-1": file names carry no epoch.
-func stripEpoch(v string) string {
+// StripEpoch drops "1:" from "1:2.0-1": file names carry no epoch.
+func StripEpoch(v string) string {
 	if i := strings.IndexByte(v, ':'); i >= 0 {
 		return v[i+1:]
 	}
 	return v
 }
 
-// upstreamVersion drops the epoch and the Debian revision: "2.0.9+ds-2" is
+// UpstreamVersion drops the epoch and the Debian revision: "2.0.9+ds-2" is
 // upstream "2.0.9+ds".
-func upstreamVersion(v string) string {
-	v = stripEpoch(v)
+func UpstreamVersion(v string) string {
+	v = StripEpoch(v)
 	if i := strings.LastIndexByte(v, '-'); i >= 0 {
 		return v[:i]
 	}
@@ -112,19 +99,19 @@ func upstreamVersion(v string) string {
 
 var validVersion = regexp.MustCompile(`^([0-9]+:)?[0-9][A-Za-z0-9.+~-]*$`)
 
-// checkVersion rejects a string that is not a Debian version, before it
+// CheckVersion rejects a string that is not a Debian version, before it
 // goes into a command line or a path.
-func checkVersion(what, v string) error {
+func CheckVersion(what, v string) error {
 	if !validVersion.MatchString(v) {
 		return fmt.Errorf("%s: %q is not a Debian version", what, v)
 	}
 	return nil
 }
 
-// compareVersions orders two Debian versions as dpkg does: epoch, then the
+// CompareVersions orders two Debian versions as dpkg does: epoch, then the
 // upstream version, then the revision, each compared in alternating runs of
 // non-digits (where '~' sorts before everything, even the end) and numbers.
-func compareVersions(a, b string) int {
+func CompareVersions(a, b string) int {
 	ea, ua, ra := splitVersion(a)
 	eb, ub, rb := splitVersion(b)
 	if c := compareNumbers(ea, eb); c != 0 {
@@ -220,6 +207,3 @@ func compareFragment(a, b string) int {
 	}
 	return 0
 }
-
-// muslVersionLine finds the version musl's dynamic loader prints.
-var muslVersionLine = regexp.MustCompile(`(?m)^Version ([0-9][^\s]*)`)

@@ -1,4 +1,4 @@
-package muslalloc
+package debsrc
 
 import (
 	"bytes"
@@ -17,16 +17,22 @@ import (
 // mirror.
 var ErrFetch = errors.New("fetching Debian sources failed")
 
-// step is one command of the build.
-type step struct {
-	what  string   // what the build was doing, for the error
-	argv  []string // the command
-	dir   string
-	env   []string // added to the environment
-	fetch bool     // a failure is an ErrFetch
+// Step is one command of a build.
+type Step struct {
+	What  string   // what the build was doing, for the error
+	Argv  []string // the command
+	Dir   string
+	Env   []string // added to the environment
+	Fetch bool     // a failure is an ErrFetch
 }
 
-// StepError is a command of the build that failed: what it was for, the
+// Failed makes the StepError of the step, given its output and the error
+// it ended with.
+func (s Step) Failed(out []byte, err error) *StepError {
+	return &StepError{What: s.What, Command: QuoteArgs(s.Argv), Err: err, Tail: Tail(out, 25, 4000), fetch: s.Fetch}
+}
+
+// StepError is a command of a build that failed: what it was for, the
 // command, and the tail of its output.
 type StepError struct {
 	What    string
@@ -49,8 +55,8 @@ func (e *StepError) Unwrap() error { return e.Err }
 // Is makes errors.Is(err, ErrFetch) true for a failed download.
 func (e *StepError) Is(target error) bool { return e.fetch && target == ErrFetch }
 
-// tail is the last lines of a command's output, at most max bytes.
-func tail(out []byte, lines, max int) string {
+// Tail is the last lines of a command's output, at most max bytes.
+func Tail(out []byte, lines, max int) string {
 	s := strings.TrimRight(string(out), "\n")
 	if s == "" {
 		return ""
@@ -66,8 +72,8 @@ func tail(out []byte, lines, max int) string {
 	return "\t" + strings.ReplaceAll(s, "\n", "\n\t")
 }
 
-// quoteArgs writes argv the way a shell would read it back.
-func quoteArgs(argv []string) string {
+// QuoteArgs writes argv the way a shell would read it back.
+func QuoteArgs(argv []string) string {
 	q := make([]string, len(argv))
 	for i, a := range argv {
 		if a != "" && strings.IndexFunc(a, func(r rune) bool {
@@ -81,12 +87,12 @@ func quoteArgs(argv []string) string {
 	return strings.Join(q, " ")
 }
 
-// execStep runs a step, in its own process group so that a cancelled build
+// Exec runs a step, in its own process group so that a cancelled build
 // stops make's compilers too. It returns the combined output.
-func execStep(ctx context.Context, s step) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, s.argv[0], s.argv[1:]...)
-	cmd.Dir = s.dir
-	cmd.Env = append(os.Environ(), s.env...)
+func Exec(ctx context.Context, s Step) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, s.Argv[0], s.Argv[1:]...)
+	cmd.Dir = s.Dir
+	cmd.Env = append(os.Environ(), s.Env...)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
