@@ -111,82 +111,104 @@ static int64_t churn_peak_live(const churn_tables *t, uint32_t nslots, uint64_t 
 	return peak;
 }
 
-/* tail_check checks the last byte of the block marked at a sampled op. */
-static int tail_check(ab_worker *w, uint32_t k, const unsigned char *p, uint32_t n)
-{
-	if (p[n - 1] != (uint8_t)~ab_slot_tag(k)) {
-		ab_fail(w, "block %p of %u bytes in slot %u lost its pattern (last byte)", (const void *)p, n, k);
-		return -1;
-	}
-	return 0;
-}
+/* churn_cursor walks the two tables as the benchmark does: advance, then
+ * read, wrapping at the end. */
+typedef struct churn_cursor {
+	const uint32_t *size, *size_end, *sizes;
+	const uint32_t *off, *off_end, *offsets;
+} churn_cursor;
 
-static int churn_run(ab_worker *w)
+/* churn_ops runs ops [first, end) of a worker. may_be_empty says whether a
+ * slot can still be empty (NULL): only in the first pass over the offsets
+ * table; after it, every slot the walk visits holds a block, and the loop
+ * leaves that test out. */
+static inline __attribute__((always_inline)) uint64_t churn_ops(ab_worker *w, churn_cursor *cur, uint64_t first,
+                                                                uint64_t end, const int may_be_empty)
 {
 	ab_ctx *c = w->ctx;
-	const churn_tables *t = c->shared;
 	void *(*ma)(size_t) = w->a.malloc;
 	void (*fr)(void *) = w->a.free;
 	void **slots = w->slots;
-	const uint32_t *sizes = t->sizes, *offsets = t->offsets;
-	const uint32_t last_size = t->nsizes - 1, last_offset = t->noffsets - 1;
-	uint32_t si = 0, oi = 0;
-	uint64_t ops = c->p.ops_per_thread, i;
-	/* The block whose last byte was marked at a sampled op. */
-	const unsigned char *tail = NULL;
-	uint32_t tail_slot = 0, tail_size = 0;
-	/* Ops to the next sampled one: sampling and the abort check share one
-	 * countdown, so an unsampled op pays one decrement. */
-	const uint64_t every = w->sample_mask + 1;
-	uint64_t countdown = 1;
-	for (i = 0; i < ops; i++) {
-		oi = oi >= last_offset ? 0 : oi + 1;
-		si = si >= last_size ? 0 : si + 1;
-		uint32_t k = offsets[oi];
-		uint32_t sz = sizes[si];
-		unsigned char *old = slots[k];
-		if (AB_CHECKS && old) {
-			if (__builtin_expect(old[0] != ab_slot_tag(k), 0)) {
-				ab_fail(w, "block %p in slot %u lost its pattern", (void *)old, k);
+	const uint32_t *size = cur->size, *off = cur->off;
+	const uint32_t *size_end = cur->size_end, *off_end = cur->off_end;
+	const uint64_t mask = w->sample_mask;
+	uint64_t i;
+	for (i = first; i < end; i++) {
+		off = off + 1 == off_end ? cur->offsets : off + 1;
+		size = size + 1 == size_end ? cur->sizes : size + 1;
+		void **slot = slots + *off;
+		unsigned char *old = *slot;
+		/* The tag is the slot's number, low byte. */
+		const uint8_t tag = (uint8_t)(slot - slots);
+		if (AB_CHECKS && (!may_be_empty || old)) {
+			if (__builtin_expect(old[0] != tag, 0)) {
+				ab_fail(w, "block %p in slot %u lost its pattern", (void *)old, (unsigned)(slot - slots));
 				break;
 			}
-			if (__builtin_expect(old == tail, 0)) {
-				if (tail_check(w, k, old, tail_size) != 0)
+			if (__builtin_expect(old == w->tail, 0)) {
+				if (old[w->tail_size - 1] != (uint8_t)~tag) {
+					ab_fail(w, "block %p of %u bytes in slot %u lost its pattern (last byte)", (void *)old,
+					        w->tail_size, (unsigned)(slot - slots));
 					break;
-				tail = NULL;
+				}
+				w->tail = NULL;
 			}
 		}
-		int sampled = AB_CHECKS && __builtin_expect(--countdown == 0, 0);
+		const int sampled = AB_CHECKS && __builtin_expect((i & mask) == 0, 0);
 		uint64_t t0 = sampled ? ab_ticks() : 0;
+		const uint32_t sz = *size;
 		fr(old);
 		unsigned char *p = ma(sz);
-		slots[k] = p;
+		*slot = p;
 		if (!AB_CHECKS)
 			continue;
 		if (__builtin_expect(p == NULL, 0)) {
 			ab_fail(w, "malloc(%u) returned NULL", sz);
 			break;
 		}
-		p[0] = ab_slot_tag(k);
+		p[0] = (uint8_t)(slot - slots);
 		if (__builtin_expect(sampled, 0)) {
 			ab_record(w, ab_ticks() - t0);
-			countdown = every;
+			/* One block at a time carries a marked last byte; it is
+			 * checked when it is freed, or at the end. */
+			if (!w->tail && sz > 1) {
+				p[sz - 1] = (uint8_t)~p[0];
+				w->tail = p;
+				w->tail_size = sz;
+			}
 			if (ab_aborted(c)) {
 				i++;
 				break;
 			}
-			/* One block at a time carries a marked last byte; it is
-			 * checked when it is freed, or at the end. */
-			if (!tail && sz > 1) {
-				p[sz - 1] = (uint8_t)~ab_slot_tag(k);
-				tail = p;
-				tail_slot = k;
-				tail_size = sz;
-			}
 		}
 	}
-	if (AB_CHECKS && tail && !w->res.failed)
-		tail_check(w, tail_slot, tail, tail_size);
+	cur->size = size;
+	cur->off = off;
+	return i;
+}
+
+static int churn_run(ab_worker *w)
+{
+	const churn_tables *t = w->ctx->shared;
+	churn_cursor cur = {
+	    .sizes = t->sizes,
+	    .size = t->sizes,
+	    .size_end = t->sizes + t->nsizes,
+	    .offsets = t->offsets,
+	    .off = t->offsets,
+	    .off_end = t->offsets + t->noffsets,
+	};
+	uint64_t ops = w->ctx->p.ops_per_thread;
+	uint64_t first_pass = ops < t->noffsets ? ops : t->noffsets;
+	w->tail = NULL;
+	uint64_t i = churn_ops(w, &cur, 0, first_pass, 1);
+	if (i == first_pass && !w->res.failed)
+		i = churn_ops(w, &cur, i, ops, 0);
+	if (AB_CHECKS && w->tail && !w->res.failed) {
+		const unsigned char *p = w->tail;
+		if (p[w->tail_size - 1] != (uint8_t)~p[0])
+			ab_fail(w, "block %p of %u bytes lost its pattern (last byte)", (void *)w->tail, w->tail_size);
+	}
 	w->res.ops += i;
 	w->res.frees += i;
 	return w->res.failed ? -1 : 0;

@@ -56,7 +56,9 @@ type Futex struct {
 	Threads []FutexThread
 }
 
-// FutexThread is one worker thread's futex figures.
+// FutexThread is one thread's futex figures: a worker's, a thread a worker
+// started inside the window (a later generation), or, with TID 0, the
+// summed figures of the threads that ended inside the window.
 type FutexThread struct {
 	TID   int
 	Time  time.Duration
@@ -164,4 +166,4 @@ func (o *futexObserver) result() *Futex {
 // followsThreads reports whether the meter also measures threads that the
 // measured threads start while it is open (workloads with thread
 // generations need that).
-func followsThreads(m *futex.Meter) bool { return false }
+func followsThreads(m *futex.Meter) bool { return m.FollowsThreads() }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/cgoalloc"
+	"github.com/allocbench/allocbench/internal/futex"
 	"github.com/allocbench/allocbench/internal/procfs"
 )
 
@@ -74,6 +75,9 @@ type allocator interface {
 func cParams(cfg Config, w Workload, p Params) C.ab_params {
 	threads := cfg.Threads
 	perThread := (cfg.Ops + uint64(threads) - 1) / uint64(threads)
+	if w.everyThread {
+		perThread = cfg.Ops
+	}
 	sampleCap, sampleMask := sampling(cfg.Samples, perThread)
 	seed := cfg.Seed
 	if seed == 0 {
@@ -141,6 +145,7 @@ func run(cfg Config, a allocator) (Result, error) {
 	cp := cParams(cfg, w, p)
 
 	var fo *futexObserver
+	var futexSkipped *Futex
 	if cfg.Futex != FutexOff {
 		meter, err := openMeter(cfg.Futex)
 		if err != nil {
@@ -149,10 +154,11 @@ func run(cfg Config, a allocator) (Result, error) {
 		futexMu.Lock()
 		defer futexMu.Unlock()
 		if w.Generations && !followsThreads(meter) {
-			// The threads that later generations start are unknown to a
-			// method that cannot follow them: measure none rather than
-			// part.
-			fo = nil
+			// The threads of later generations are unknown to a method
+			// that cannot follow them: measure none rather than part.
+			futexSkipped = &Futex{Method: string(futex.Unavailable),
+				Reason: fmt.Sprintf("%s starts new threads inside the window, and the %s method cannot follow them (%s)",
+					w.Name, meter.Method(), meter.Reason())}
 		} else {
 			fo = &futexObserver{meter: meter, next: cfg.Observer}
 			cfg.Observer = fo
@@ -227,6 +233,9 @@ func run(cfg Config, a allocator) (Result, error) {
 	if fo != nil && obsErr == nil {
 		res.Futex = fo.result()
 	}
+	if futexSkipped != nil {
+		res.Futex = futexSkipped
+	}
 	if memErr == nil {
 		res.PeakRSS = after.PeakRSS
 		res.BaseRSS = baseline.RSS
@@ -243,11 +252,15 @@ func run(cfg Config, a allocator) (Result, error) {
 
 func collect(ctx *C.ab_ctx, w Workload, alloc string, threads int) Result {
 	res := Result{
-		Workload: w.Name,
-		Alloc:    alloc,
-		Threads:  threads,
-		PeakLive: int64(C.ab_live_peak(ctx)),
-		Workers:  make([]Worker, threads),
+		OpThreads: 1,
+		Workload:  w.Name,
+		Alloc:     alloc,
+		Threads:   threads,
+		PeakLive:  int64(C.ab_live_peak(ctx)),
+		Workers:   make([]Worker, threads),
+	}
+	if w.everyThread {
+		res.OpThreads = threads
 	}
 	var samples []float64 // latency in ns, all threads
 	var start, end uint64

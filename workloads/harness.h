@@ -112,6 +112,8 @@ struct ab_worker {
 	uint64_t sample_mask;
 	uint32_t sample_cap;
 	uint64_t rec_count, rec_mask; /* records seen, and keep 1 in rec_mask+1 */
+	void *tail;          /* the block whose last byte is marked (churn) */
+	uint32_t tail_size;
 	/* thread generations: the pthread_t running the worker now and the one
 	 * before it (unset for the harness's own first thread) */
 	uint64_t cur_thread, pred_thread;

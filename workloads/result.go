@@ -16,6 +16,10 @@ type Result struct {
 	Workload string
 	Alloc    string
 	Threads  int
+	// OpThreads is how many threads' iterations make one op: 1, or
+	// Threads for the workloads whose op is one iteration of every thread
+	// (cache-thrash, cache-scratch).
+	OpThreads int
 	// Window runs from the first worker's start to the last worker's end.
 	Window time.Duration
 	// PeakLive is the peak number of bytes the workload held live, summed
@@ -92,6 +96,9 @@ func (r Result) Ops() uint64 {
 	var n uint64
 	for _, w := range r.Workers {
 		n += w.Ops
+	}
+	if r.OpThreads > 1 {
+		n /= uint64(r.OpThreads)
 	}
 	return n
 }

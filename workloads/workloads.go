@@ -53,6 +53,10 @@ type Workload struct {
 	minBlock uint64
 	// fixedSize: every block has one size, MinSize = MaxSize.
 	fixedSize bool
+	// everyThread: an op is one iteration of every thread (each thread
+	// runs all the ops), so the work per op does not depend on the thread
+	// count.
+	everyThread bool
 }
 
 type sizeDist int
@@ -73,7 +77,9 @@ type Params struct {
 	// Batch is the number of blocks allocated before they are freed
 	// (threadtest) or passed on together (xmalloc).
 	Batch uint32
-	// Writes is the number of writes into each block (cache workloads).
+	// Writes is how many times each object is written over, in total
+	// across the threads (cache workloads: each of T threads writes its
+	// object Writes/T times, as the originals divide their repetitions).
 	Writes uint32
 	// HandOff is the number of ops between hand-offs of a slot array
 	// (larson), or one medium-lived block in HandOff is freed by another

@@ -149,10 +149,16 @@ func TestEveryWorkloadEveryAllocator(t *testing.T) {
 		for _, a := range allocs {
 			for _, threads := range []int{1, 3} {
 				ops := uint64(20000)
-				if w.Name == "mutex" {
+				var params Params
+				switch {
+				case w.Name == "mutex":
 					ops = 200
+				case w.everyThread:
+					// An op is one iteration of every thread: fewer,
+					// with fewer writes each.
+					ops, params = 2000, Params{Writes: 600}
 				}
-				cfg := Config{Workload: w.Name, Alloc: a, Threads: threads, Ops: ops}
+				cfg := Config{Workload: w.Name, Alloc: a, Threads: threads, Ops: ops, Params: params}
 				res, err := Run(cfg)
 				if w.CrossThread && a == alloc.Floor {
 					require.Error(t, err)
@@ -178,7 +184,7 @@ func checkSane(t *testing.T, cfg Config, w Workload, res Result) {
 		assert.LessOrEqual(t, res.Frees(), res.Ops(), name)
 		assert.GreaterOrEqual(t, float64(res.Frees()), 0.9*float64(res.Ops()), name)
 	default:
-		assert.Equal(t, res.Ops(), res.Frees()-extraFrees(w, cfg.Threads), "%s: every block allocated in the window was freed in it", name)
+		assert.Equal(t, res.Ops()*uint64(res.OpThreads), res.Frees()-extraFrees(w, cfg.Threads), "%s: every block allocated in the window was freed in it", name)
 	}
 	assert.Positive(t, res.Window, name)
 	tids := map[int]bool{}
@@ -319,4 +325,87 @@ func TestMixedRemoteShare(t *testing.T) {
 	res, err := Run(Config{Workload: "mixed", Alloc: alloc.Libc, Threads: 1, Ops: 100000})
 	require.NoError(t, err)
 	assert.Zero(t, res.Workers[0].RemoteFrees, "one thread frees nothing remotely")
+}
+
+// TestGlibcRandSequence checks that churn's tables come from the sequence
+// glibc's rand() gives, as bench-malloc-thread's do.
+func TestGlibcRandSequence(t *testing.T) {
+	for _, seed := range []uint32{1, 4141, 0} {
+		bad, ok := glibcRandMismatches(seed, 100000)
+		if !ok {
+			t.Skip("the C library is not glibc: nothing to compare with")
+		}
+		assert.Zero(t, bad, "seed %d", seed)
+	}
+}
+
+// TestLarsonGenerations checks the Larson–Krishnan protocol by counts: each
+// worker's share runs in generations of Rounds × Slots ops, each on a new
+// thread, and every op of the share runs.
+func TestLarsonGenerations(t *testing.T) {
+	cfg := Config{Workload: "larson", Alloc: alloc.Libc, Threads: 2, Ops: 2 * 10500,
+		Params: Params{Slots: 100, Rounds: 10}}
+	res, err := Run(cfg)
+	require.NoError(t, err)
+	for _, w := range res.Workers {
+		assert.EqualValues(t, 10500, w.Ops)
+		assert.Equal(t, 11, w.Generations, "10500 ops in generations of 1000")
+	}
+	res, err = Run(Config{Workload: "larson", Alloc: alloc.Libc, Threads: 3, Ops: 3000})
+	require.NoError(t, err)
+	for _, w := range res.Workers {
+		assert.Equal(t, 1, w.Generations, "a share below one generation stays on the first thread")
+	}
+}
+
+// TestRSSPerLiveByteIsStable runs the same cell five times in one process:
+// with a baseline taken on every run, the harness's own memory does not
+// drift into the figure. floor gives all its memory back when its threads
+// end, so its figures show the harness alone; glibc's malloc_trim gives
+// back what churn freed.
+func TestRSSPerLiveByteIsStable(t *testing.T) {
+	for _, a := range []string{alloc.Floor, alloc.Libc} {
+		var vals []float64
+		for i := 0; i < 5; i++ {
+			// 100000 slots: a live set of some 7 MiB, far above page
+			// granularity.
+			res, err := Run(Config{Workload: "churn", Alloc: a, Threads: 2, Ops: 2_000_000, Params: Params{Slots: 100000}})
+			require.NoError(t, err)
+			v := res.RSSPerLiveByte()
+			require.False(t, math.IsNaN(v), "%s: memory figures are measured", a)
+			vals = append(vals, v)
+		}
+		lo, hi := vals[0], vals[0]
+		for _, v := range vals {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+		assert.LessOrEqual(t, hi, lo*1.10, "%s: five identical runs: %v", a, vals)
+	}
+}
+
+// TestSamplesCoverTheWindow checks that latency samples stay spread over
+// every record a thread makes, whatever their number: past the cap, every
+// other sample is kept and then every other record.
+func TestSamplesCoverTheWindow(t *testing.T) {
+	for _, n := range []uint64{10, 64, 65, 1000, 123457} {
+		kept := keptSamples(64, n)
+		require.NotEmpty(t, kept, "n=%d", n)
+		assert.LessOrEqual(t, len(kept), 64, "n=%d", n)
+		if n <= 64 {
+			assert.Len(t, kept, int(n))
+			continue
+		}
+		assert.GreaterOrEqual(t, len(kept), 32, "n=%d: at least half the buffer", n)
+		step := kept[1] - kept[0]
+		for i := 1; i < len(kept); i++ {
+			require.Equal(t, step, kept[i]-kept[i-1], "n=%d: evenly spaced", n)
+		}
+		assert.Greater(t, uint64(kept[len(kept)-1])+uint64(step), n-1, "n=%d: the last records are covered", n)
+	}
+	assert.Empty(t, keptSamples(0, 1000), "sampling off keeps nothing")
+	// And in a run: the consumers of xmalloc record more than their share
+	// of ops would suggest; they still keep samples.
+	res, err := Run(Config{Workload: "xmalloc", Alloc: alloc.Libc, Threads: 2, Ops: 4_000_000, Samples: 64})
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, res.Latency.Samples, 32)
 }
