@@ -63,12 +63,14 @@ func ConfigLine(line string) (key, value string, ok bool) {
 
 // TruncateConfigLine shortens a configuration line to MaxLineBytes, cutting
 // its value at a character boundary and ending it with a marker that says
-// how many bytes were cut. Shorter lines are returned unchanged.
-func TruncateConfigLine(line string) string {
-	if len(line) <= MaxLineBytes {
+// how long the line was. line holds the line, or its start when it was too
+// long to keep whole; length is the length of the whole line. Lines that
+// fit are returned unchanged.
+func TruncateConfigLine(line string, length int) string {
+	if length <= MaxLineBytes && len(line) <= MaxLineBytes {
 		return line
 	}
-	marker := fmt.Sprintf(" …[truncated: %d bytes]", len(line))
+	marker := fmt.Sprintf(" …[truncated: %d bytes]", max(length, len(line)))
 	cut := MaxLineBytes - len(marker)
 	for cut > 0 && !utf8.RuneStart(line[cut]) {
 		cut--

@@ -3,6 +3,7 @@ package compare
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -107,7 +108,7 @@ func ReadFiles(srcs []Source) ([]*File, []Warning) {
 			files = append(files, f)
 		}
 	}
-	return files, append(warns, envWarnings(files)...)
+	return files, append(warns, EnvWarnings(files)...)
 }
 
 // Limits that keep reading a hostile file in bounded memory: distinct
@@ -129,13 +130,18 @@ func ReadFile(src Source) (*File, []Warning) {
 		return nil, []Warning{{File: src.Path, Msg: "cannot read: " + err.Error()}}
 	}
 	defer fh.Close()
+	return Read(src, fh)
+}
 
+// Read reads the results of src from r, which the caller opened; see
+// ReadFiles.
+func Read(src Source, r io.Reader) (*File, []Warning) {
 	rd := newFileReader(src)
-	lim := newLineLimiter(fh)
-	r := benchfmt.NewReader(lim, src.Path)
-	r.Reset(lim, src.Path, LabelKey, src.Label, FileKey, src.Label)
-	for r.Scan() {
-		switch rec := r.Result().(type) {
+	lim := newLineLimiter(r)
+	br := benchfmt.NewReader(lim, src.Path)
+	br.Reset(lim, src.Path, LabelKey, src.Label, FileKey, src.Label)
+	for br.Scan() {
+		switch rec := br.Result().(type) {
 		case *benchfmt.Result:
 			rd.add(rec, lim.cutOff)
 		case *benchfmt.SyntaxError:
@@ -149,7 +155,7 @@ func ReadFile(src Source) (*File, []Warning) {
 	for _, l := range lim.long {
 		rd.warn(l.line, fmt.Sprintf("skipped a line of %d bytes: longer than readers accept (%d)", l.length, MaxLineBytes))
 	}
-	if err := r.Err(); err != nil {
+	if err := br.Err(); err != nil {
 		rd.warn(0, "stopped reading: "+err.Error())
 	}
 	return rd.finish()
@@ -371,9 +377,10 @@ func (rd *fileReader) finish() (*File, []Warning) {
 	return f, rd.warns
 }
 
-// envWarnings says how files differ in the environment variables that
-// change allocators, when they do.
-func envWarnings(files []*File) []Warning {
+// EnvWarnings says how files differ in the environment variables that
+// change allocators (configuration keys sysinfo.EnvKeyPrefix...), when
+// they do. ReadFiles adds it to its warnings.
+func EnvWarnings(files []*File) []Warning {
 	var withResults []*File
 	for _, f := range files {
 		if len(f.Results) > 0 {

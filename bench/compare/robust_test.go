@@ -258,9 +258,10 @@ func TestConfigLineIsBenchfmtsRule(t *testing.T) {
 
 func TestTruncateConfigLine(t *testing.T) {
 	short := "libc: glibc"
-	assert.Equal(t, short, TruncateConfigLine(short))
+	assert.Equal(t, short, TruncateConfigLine(short, len(short)))
 	long := "futex-method-reason: " + strings.Repeat("é", 80_000)
-	cut := TruncateConfigLine(long)
+	cut := TruncateConfigLine(long, len(long))
+	assert.Equal(t, cut, TruncateConfigLine(long[:MaxLineBytes+1], len(long)), "from the start of the line and its length")
 	assert.LessOrEqual(t, len(cut), MaxLineBytes)
 	assert.True(t, strings.HasSuffix(cut, fmt.Sprintf(" …[truncated: %d bytes]", len(long))), cut[len(cut)-40:])
 	key, _, ok := ConfigLine(cut)

@@ -40,10 +40,11 @@ const EnvKeyPrefix = "env-"
 // Debian's jemalloc can be opened); it is not the user's setting.
 const HarnessTunablesKey = "harness-glibc_tunables"
 
-// The re-execution that adds the tunable: the variable that marks it and
-// the tunable it appends to GLIBC_TUNABLES (see cgoalloc.PrepareProcess).
+// ReexecMarker is the variable that marks the re-execution that adds the
+// harness's tunable (see cgoalloc.PrepareProcess); harnessTunable is the
+// tunable it appends to GLIBC_TUNABLES.
 const (
-	reexecMarker   = "ALLOCBENCH_REEXECUTED"
+	ReexecMarker   = "ALLOCBENCH_REEXECUTED"
 	harnessTunable = "glibc.rtld.optional_static_tls"
 )
 
@@ -81,7 +82,7 @@ func EnvConfigLines(environ []string) []KV {
 	reexecuted := false
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
-		if name == reexecMarker && value != "" {
+		if name == ReexecMarker && value != "" {
 			reexecuted = true
 		}
 		if AffectsAllocator(name) {

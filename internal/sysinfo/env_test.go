@@ -62,6 +62,6 @@ func TestHarnessTunableMatchesCgoalloc(t *testing.T) {
 		require.NoError(t, err)
 		src.Write(data)
 	}
-	assert.Contains(t, src.String(), `"`+reexecMarker+`"`)
+	assert.Contains(t, src.String(), `"`+ReexecMarker+`"`)
 	assert.Contains(t, src.String(), `"`+harnessTunable+`"`)
 }
