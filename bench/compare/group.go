@@ -144,7 +144,7 @@ func EachSummary(files []*File, opts Options, fn func(Summary) error) ([]Warning
 	for _, unit := range g.metrics {
 		for _, rk := range g.rows {
 			for _, ck := range g.cols {
-				c := g.cells[cellKey{rk, ck}]
+				c := g.cell(rk, ck)
 				if c == nil || !g.has(c, unit) {
 					continue
 				}
@@ -184,6 +184,12 @@ type ref struct {
 	match       int32 // in grouping.matches, or allValues
 }
 
+// pendingRef is a result of a cell, before the cells are laid out.
+type pendingRef struct {
+	ref  ref
+	cell int32
+}
+
 // allValues is the match of a result whose values the filter keeps all.
 const allValues = -1
 
@@ -191,8 +197,39 @@ const allValues = -1
 // reads the values of one unit at a time (see grouping.values), so that
 // no copy of every value is kept.
 type cell struct {
-	refs     []ref
-	residues smallSet[benchproc.Key]
+	refs []ref // a part of grouping.refs
+	// The residues of its results: the first, and a set when there are
+	// more (rarely), so that a million cells of one result each stay small.
+	residue benchproc.Key
+	more    *smallSet[benchproc.Key]
+}
+
+func (c *cell) addResidue(k benchproc.Key) {
+	switch {
+	case k == c.residue:
+	case c.more != nil:
+		c.more.add(k)
+	default:
+		c.more = &smallSet[benchproc.Key]{}
+		c.more.add(c.residue)
+		c.more.add(k)
+	}
+}
+
+func (c *cell) residues() []benchproc.Key {
+	if c.more == nil {
+		return []benchproc.Key{c.residue}
+	}
+	return c.more.list
+}
+
+// cell returns the cell of a row and column, or nil.
+func (g *grouping) cell(row, col benchproc.Key) *cell {
+	i, ok := g.cellIndex[cellKey{row, col}]
+	if !ok {
+		return nil
+	}
+	return &g.cellList[i]
 }
 
 // has reports whether some result of c has a value of unit that the filter
@@ -237,7 +274,9 @@ type grouping struct {
 	rowLabels         map[benchproc.Key]string
 	colLabels         map[benchproc.Key]string
 	rowHeader, common string
-	cells             map[cellKey]*cell
+	cellIndex         map[cellKey]int32
+	cellList          []cell
+	refs              []ref // every cell's, cell after cell
 	metrics           []string
 }
 
@@ -308,16 +347,16 @@ func group(files []*File, opts Options) (*grouping, []Warning, error) {
 		files:     files,
 		rowProj:   rowProj,
 		colProj:   colProj,
-		cells:     make(map[cellKey]*cell),
+		cellIndex: make(map[cellKey]int32),
 		rowLabels: make(map[benchproc.Key]string),
 		colLabels: make(map[benchproc.Key]string),
 	}
 	var warns []Warning
 	var units []string // every unit seen, in order
 	seenUnit := make(map[string]bool)
-	seenRow := make(map[benchproc.Key]bool)
-	seenCol := make(map[benchproc.Key]bool)
 	cache := make(map[projectionKey]projected)
+	var pending []pendingRef
+	var counts []int32 // results per cell
 	var lastUnits []string
 	lastMatch := int32(-2)
 	for fi, f := range files {
@@ -353,21 +392,17 @@ func group(files []*File, opts Options) (*grouping, []Warning, error) {
 				continue
 			}
 			k := cellKey{p.row, p.col}
-			c := g.cells[k]
-			if c == nil {
-				c = &cell{}
-				g.cells[k] = c
+			ci, ok := g.cellIndex[k]
+			if !ok {
+				ci = int32(len(g.cellList))
+				g.cellIndex[k] = ci
+				g.cellList = append(g.cellList, cell{residue: p.residue})
+				counts = append(counts, 0)
 			}
-			if !seenRow[p.row] {
-				seenRow[p.row] = true
-				g.rows = append(g.rows, p.row)
-			}
-			if !seenCol[p.col] {
-				seenCol[p.col] = true
-				g.cols = append(g.cols, p.col)
-			}
+			c := &g.cellList[ci]
 			rf := ref{file: int32(fi), index: int32(ri), match: p.match}
-			c.refs = append(c.refs, rf)
+			pending = append(pending, pendingRef{rf, ci})
+			counts[ci]++
 			if p.match != lastMatch || !sameList(r.Units, lastUnits) {
 				lastUnits, lastMatch = r.Units, p.match
 				for _, unit := range g.keptUnits(rf) {
@@ -377,17 +412,39 @@ func group(files []*File, opts Options) (*grouping, []Warning, error) {
 					}
 				}
 			}
-			c.residues.add(p.residue)
+			c.addResidue(p.residue)
 		}
 	}
-	if len(g.cells) == 0 {
+	// Lay every cell's results out in one array, cell after cell, in
+	// input order within a cell.
+	g.refs = make([]ref, len(pending))
+	next := 0
+	for i := range g.cellList {
+		c := &g.cellList[i]
+		n := int(counts[i])
+		c.refs = g.refs[next : next : next+n]
+		next += n
+	}
+	for _, p := range pending {
+		c := &g.cellList[p.cell]
+		c.refs = append(c.refs, p.ref)
+	}
+	pending = nil
+	if len(g.cellList) == 0 {
 		if opts.Filter != "" {
 			return nil, warns, fmt.Errorf("nothing to compare: no benchmark results match filter %q", opts.Filter)
 		}
 		return nil, warns, fmt.Errorf("nothing to compare: no benchmark results")
 	}
-	benchproc.SortKeys(g.rows)
-	benchproc.SortKeys(g.cols)
+	// The rows and columns are those of the cells, sorted; finding them
+	// from the cells takes less memory than a set of each as they come.
+	g.rows = make([]benchproc.Key, 0, len(g.cellIndex))
+	g.cols = make([]benchproc.Key, 0, len(g.cellIndex))
+	for k := range g.cellIndex {
+		g.rows = append(g.rows, k.row)
+		g.cols = append(g.cols, k.col)
+	}
+	g.rows, g.cols = sortedUnique(g.rows), sortedUnique(g.cols)
 	if n := len(g.rows); n > MaxRows {
 		warns = append(warns, Warning{Msg: fmt.Sprintf("%d rows: only the first %d, in sorted order, are used; narrow the input (compare -filter)", n, MaxRows)})
 		g.rows = g.rows[:MaxRows]
@@ -529,12 +586,12 @@ func (g *grouping) pooledWarnings() []Warning {
 	var warns []Warning
 	for _, rk := range g.rows {
 		for _, ck := range g.cols {
-			c := g.cells[cellKey{rk, ck}]
-			if c == nil || len(c.residues.list) < 2 {
+			c := g.cell(rk, ck)
+			if c == nil || c.more == nil {
 				continue
 			}
 			var names []string
-			for _, f := range benchproc.NonSingularFields(c.residues.list) {
+			for _, f := range benchproc.NonSingularFields(c.residues()) {
 				names = append(names, f.Name)
 			}
 			if len(names) == 0 {
@@ -571,7 +628,7 @@ func (g *grouping) mixedUnitWarnings() []Warning {
 		// Which metrics does some result of this row have, and where?
 		have := make(map[string]ref)
 		for _, ck := range g.cols {
-			c := g.cells[cellKey{rk, ck}]
+			c := g.cell(rk, ck)
 			if c == nil {
 				continue
 			}
@@ -590,7 +647,7 @@ func (g *grouping) mixedUnitWarnings() []Warning {
 			}
 		}
 		for _, ck := range g.cols {
-			c := g.cells[cellKey{rk, ck}]
+			c := g.cell(rk, ck)
 			if c == nil {
 				continue
 			}
@@ -660,6 +717,18 @@ func (g *grouping) mixedUnitWarnings() []Warning {
 	}
 	sort.SliceStable(warns, func(i, j int) bool { return warns[i].File < warns[j].File })
 	return warns
+}
+
+// sortedUnique sorts keys of one projection and drops repeats.
+func sortedUnique(keys []benchproc.Key) []benchproc.Key {
+	benchproc.SortKeys(keys)
+	out := keys[:0]
+	for i, k := range keys {
+		if i == 0 || k != keys[i-1] {
+			out = append(out, k)
+		}
+	}
+	return out[:len(out):len(out)]
 }
 
 // sameList reports whether a and b are the same list: the same shared

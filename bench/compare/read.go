@@ -112,9 +112,12 @@ func ReadFiles(srcs []Source) ([]*File, []Warning) {
 }
 
 // Limits that keep reading a hostile file in bounded memory: distinct
-// configurations per file, and how many failed cells a warning names.
+// configurations and benchmark names per file, and how many failed cells a
+// warning names.
 const (
 	maxConfigurations = 10000
+	maxNames          = 100000
+	maxUnitLists      = 1000
 	maxNamedCells     = 10
 )
 
@@ -169,6 +172,9 @@ type fileReader struct {
 	warns []Warning
 	// Warnings about single lines, and the lines skipped without one.
 	lineWarnings, unwarned int
+	// Results left out for a new name or list of units past the limits,
+	// and the line of the first.
+	leftOut, leftOutLine int
 	// Configurations, shared by the results that follow the same lines.
 	last      *Configuration
 	configs   map[string]*Configuration
@@ -244,8 +250,20 @@ func (rd *fileReader) add(rec *benchfmt.Result, cutOff int) {
 		conf.merged = true
 		rd.merged.add(conf)
 	}
+	name, ok := rd.name(rec.Name)
+	var units []string
+	if ok {
+		units, ok = rd.unitList(rec.Values)
+	}
+	if !ok {
+		if rd.leftOut == 0 {
+			rd.leftOutLine = line
+		}
+		rd.leftOut++
+		return
+	}
 	res := rd.newResult()
-	*res = Result{Name: rd.name(rec.Name), Iters: rec.Iters, Config: conf, Line: line, Units: rd.unitList(rec.Values)}
+	*res = Result{Name: name, Iters: rec.Iters, Config: conf, Line: line, Units: units}
 	res.Values = rd.newValues(len(rec.Values))
 	for i, v := range rec.Values {
 		_, res.Values[i] = origUnit(v)
@@ -281,15 +299,16 @@ func (rd *fileReader) newValues(n int) []float64 {
 }
 
 // unitList returns the units of vals as written, shared with earlier
-// results that have the same units.
-func (rd *fileReader) unitList(vals []benchfmt.Value) []string {
+// results that have the same units; ok is false for a new list of units
+// past maxUnitLists.
+func (rd *fileReader) unitList(vals []benchfmt.Value) (units []string, ok bool) {
 	same := len(rd.lastUnits) == len(vals)
 	for i := 0; same && i < len(vals); i++ {
 		u, _ := origUnit(vals[i])
 		same = u == rd.lastUnits[i]
 	}
 	if same && rd.lastUnits != nil {
-		return rd.lastUnits
+		return rd.lastUnits, true
 	}
 	var key strings.Builder
 	for _, v := range vals {
@@ -297,8 +316,11 @@ func (rd *fileReader) unitList(vals []benchfmt.Value) []string {
 		key.WriteString(u)
 		key.WriteByte(0)
 	}
-	units, ok := rd.units[key.String()]
+	units, ok = rd.units[key.String()]
 	if !ok {
+		if len(rd.units) == maxUnitLists {
+			return nil, false
+		}
 		units = make([]string, len(vals))
 		for i, v := range vals {
 			units[i], _ = origUnit(v)
@@ -306,17 +328,21 @@ func (rd *fileReader) unitList(vals []benchfmt.Value) []string {
 		rd.units[key.String()] = units
 	}
 	rd.lastUnits = units
-	return units
+	return units, true
 }
 
-// name returns name, shared with earlier results of the same name.
-func (rd *fileReader) name(name benchfmt.Name) benchfmt.Name {
+// name returns name, shared with earlier results of the same name; ok is
+// false for a new name past maxNames.
+func (rd *fileReader) name(name benchfmt.Name) (n benchfmt.Name, ok bool) {
 	if n, ok := rd.names[string(name)]; ok {
-		return n
+		return n, true
 	}
-	n := append(benchfmt.Name(nil), name...)
+	if len(rd.names) == maxNames {
+		return nil, false
+	}
+	n = append(benchfmt.Name(nil), name...)
 	rd.names[string(n)] = n
-	return n
+	return n, true
 }
 
 // configuration returns the Configuration of rec, shared with every
@@ -347,6 +373,10 @@ func (rd *fileReader) configuration(rec *benchfmt.Result, line int) *Configurati
 func (rd *fileReader) finish() (*File, []Warning) {
 	f := rd.f
 	f.Config = rd.merged.lines()
+	if rd.leftOut > 0 {
+		rd.warns = append(rd.warns, Warning{File: f.Path, Line: rd.leftOutLine,
+			Msg: fmt.Sprintf("more than %d distinct benchmarks or %d distinct sets of units: %d results with new ones from here on are left out", maxNames, maxUnitLists, rd.leftOut)})
+	}
 	if rd.unwarned > 0 {
 		rd.warn(0, fmt.Sprintf("%d more lines were skipped or ignored; only the first %d are named", rd.unwarned, maxLineWarnings))
 	}

@@ -293,3 +293,30 @@ func TestResultLine(t *testing.T) {
 		}
 	}
 }
+
+// A file of more distinct benchmarks than the reader keeps: the results of
+// benchmarks seen first are kept, the others counted in one warning.
+func TestTooManyDistinctBenchmarks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "names.txt")
+	var b strings.Builder
+	for i := 0; i < maxNames+10; i++ {
+		fmt.Fprintf(&b, "BenchmarkWorkloads/workload=w%d/alloc=libc/threads=1-2 1 10 ns/op\n", i)
+	}
+	b.WriteString("BenchmarkWorkloads/workload=w0/alloc=libc/threads=1-2 1 11 ns/op\n")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	f, warns := ReadFile(Source{"names", path})
+	require.NotNil(t, f)
+	assert.Len(t, f.Results, maxNames+1, "a known benchmark's later result is kept")
+	require.Len(t, warns, 1)
+	assert.Equal(t, fmt.Sprintf("%s:%d: more than %d distinct benchmarks or %d distinct sets of units: 10 results with new ones from here on are left out", path, maxNames+1, maxNames, maxUnitLists), warns[0].String())
+
+	b.Reset()
+	for i := 0; i < maxUnitLists+5; i++ {
+		fmt.Fprintf(&b, "BenchmarkX 1 10 ns/op %d u%d-ns\n", i, i)
+	}
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	f, warns = ReadFile(Source{"units", path})
+	assert.Len(t, f.Results, maxUnitLists)
+	require.Len(t, warns, 1)
+	assert.Contains(t, warns[0].Msg, "5 results with new ones from here on are left out")
+}

@@ -129,7 +129,7 @@ func (g *grouping) table(unit string) *Table {
 		var baseSum benchmath.Summary
 		any := false
 		for i, ck := range g.cols {
-			c := g.cells[cellKey{rk, ck}]
+			c := g.cell(rk, ck)
 			if c == nil || !g.has(c, unit) {
 				continue
 			}
