@@ -53,13 +53,23 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	}
 
 	files, warns := ReadFiles(ParseSources(fs.Args()))
-	tables, more, err := Tables(files, opts)
-	warns = append(warns, more...)
-	for _, w := range warns {
-		fmt.Fprintf(stderr, "warning: %s\n", w)
+	printWarnings := func(more []Warning) {
+		for _, w := range append(warns, more...) {
+			fmt.Fprintf(stderr, "warning: %s\n", w)
+		}
 	}
+	first := true
+	_, err := eachTable(files, opts, printWarnings, func(t *Table) error {
+		if !first {
+			if _, err := io.WriteString(stdout, "\n"); err != nil {
+				return err
+			}
+		}
+		first = false
+		return WriteTables(stdout, []*Table{t}, f)
+	})
 	if err != nil {
 		return fmt.Errorf("compare: %w", err)
 	}
-	return WriteTables(stdout, tables, f)
+	return nil
 }

@@ -15,6 +15,13 @@ import (
 // the first always, the others when some result has them.
 var DefaultMetrics = []string{"ns/op", "futex-pct", "p99-ns", "rss-per-live-byte"}
 
+// The most rows and columns a table has; an input with more gets a warning
+// and the first ones, in sorted order.
+const (
+	MaxRows = 10000
+	MaxCols = 64
+)
+
 // Defaults for Options.Alpha and Options.Confidence.
 const (
 	DefaultAlpha      = 0.05
@@ -119,20 +126,31 @@ type Summary struct {
 // Summaries returns the median and confidence interval for every
 // (row, column, metric) that has data, ordered by metric, row and column.
 func Summaries(files []*File, opts Options) ([]Summary, []Warning, error) {
+	var out []Summary
+	warns, err := EachSummary(files, opts, func(s Summary) error {
+		out = append(out, s)
+		return nil
+	})
+	return out, warns, err
+}
+
+// EachSummary calls fn with each summary that Summaries returns, in the
+// same order, without keeping them; an error from fn stops it.
+func EachSummary(files []*File, opts Options, fn func(Summary) error) ([]Warning, error) {
 	g, warns, err := group(files, opts)
 	if err != nil {
-		return nil, warns, err
+		return warns, err
 	}
-	var out []Summary
 	for _, unit := range g.metrics {
 		for _, rk := range g.rows {
 			for _, ck := range g.cols {
-				c := g.cells[cellKey{rk, ck}]
-				if c == nil || len(c.values[unit]) == 0 {
+				c := g.cell(rk, ck)
+				if c == nil || !g.has(c, unit) {
 					continue
 				}
 				s := g.sample(c, unit)
 				sum := g.summary(s)
+				first := g.result(c.refs[0])
 				fields := make(map[string]string)
 				for _, f := range g.rowProj.FlattenedFields() {
 					fields[f.Name] = rk.Get(f)
@@ -140,43 +158,163 @@ func Summaries(files []*File, opts Options) ([]Summary, []Warning, error) {
 				for _, f := range g.colProj.FlattenedFields() {
 					fields[f.Name] = ck.Get(f)
 				}
-				out = append(out, Summary{
+				err := fn(Summary{
 					Row: g.rowLabels[rk], Col: g.colLabels[ck],
 					Fields: fields, Unit: unit, N: len(s.Values),
 					Center: sum.Center, Lo: sum.Lo, Hi: sum.Hi,
 					Values: s.Values, Confidence: sum.Confidence,
-					File: c.results[0].file, Line: c.results[0].line,
+					File: g.files[c.refs[0].file].Path, Line: first.Line,
 					Notes: errStrings(sum.Warnings),
 				})
+				if err != nil {
+					return warns, err
+				}
 			}
 		}
 	}
-	return out, warns, nil
+	return warns, nil
 }
 
 type cellKey struct{ row, col benchproc.Key }
 
-type resultInfo struct {
-	file  string
-	line  int
-	units []string // units kept by the filter, in input order
+// A ref is one result of one file, and which of its values the filter
+// keeps.
+type ref struct {
+	file, index int32
+	match       int32 // in grouping.matches, or allValues
 }
 
+// pendingRef is a result of a cell, before the cells are laid out.
+type pendingRef struct {
+	ref  ref
+	cell int32
+}
+
+// allValues is the match of a result whose values the filter keeps all.
+const allValues = -1
+
+// A cell holds the results of one row and column, by reference: a table
+// reads the values of one unit at a time (see grouping.values), so that
+// no copy of every value is kept.
 type cell struct {
-	values   map[string][]float64 // by unit as written in the input
-	results  []resultInfo
-	residues []benchproc.Key
+	refs []ref // a part of grouping.refs
+	// The residues of its results: the first, and a set when there are
+	// more (rarely), so that a million cells of one result each stay small.
+	residue benchproc.Key
+	more    *smallSet[benchproc.Key]
+}
+
+func (c *cell) addResidue(k benchproc.Key) {
+	switch {
+	case k == c.residue:
+	case c.more != nil:
+		c.more.add(k)
+	default:
+		c.more = &smallSet[benchproc.Key]{}
+		c.more.add(c.residue)
+		c.more.add(k)
+	}
+}
+
+func (c *cell) residues() []benchproc.Key {
+	if c.more == nil {
+		return []benchproc.Key{c.residue}
+	}
+	return c.more.list
+}
+
+// cell returns the cell of a row and column, or nil.
+func (g *grouping) cell(row, col benchproc.Key) *cell {
+	i, ok := g.cellIndex[cellKey{row, col}]
+	if !ok {
+		return nil
+	}
+	return &g.cellList[i]
+}
+
+// has reports whether some result of c has a value of unit that the filter
+// keeps.
+func (g *grouping) has(c *cell, unit string) bool {
+	var last []string
+	for i, r := range c.refs {
+		if i > 0 && r.match == c.refs[i-1].match && sameList(g.result(r).Units, last) {
+			continue
+		}
+		last = g.result(r).Units
+		if containsString(g.keptUnits(r), unit) {
+			return true
+		}
+	}
+	return false
+}
+
+// projected is what the projections and the filter make of a result. It
+// depends only on its name, configuration and units, which most results
+// share with many others.
+type projected struct {
+	row, col, residue benchproc.Key
+	match             int32
+	any               bool
+}
+
+const projectionCacheSize = 1 << 16
+
+type projectionKey struct {
+	config *Configuration
+	name   *byte
+	units  *string
 }
 
 type grouping struct {
 	opts              Options
+	files             []*File
+	matches           []benchproc.Match
 	rowProj, colProj  *benchproc.Projection
 	rows, cols        []benchproc.Key
 	rowLabels         map[benchproc.Key]string
 	colLabels         map[benchproc.Key]string
 	rowHeader, common string
-	cells             map[cellKey]*cell
+	cellIndex         map[cellKey]int32
+	cellList          []cell
+	refs              []ref // every cell's, cell after cell
 	metrics           []string
+}
+
+func (g *grouping) result(r ref) *Result {
+	return g.files[r.file].Results[r.index]
+}
+
+// keptUnits returns the units of r's result that the filter keeps.
+func (g *grouping) keptUnits(r ref) []string {
+	res := g.result(r)
+	if r.match == allValues {
+		return res.Units
+	}
+	m := &g.matches[r.match]
+	var out []string
+	for i, u := range res.Units {
+		if m.Test(i) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// values returns the values of unit in c, in input order, in a new slice.
+func (g *grouping) values(c *cell, unit string) []float64 {
+	var out []float64
+	for _, r := range c.refs {
+		res := g.result(r)
+		for i, u := range res.Units {
+			if u == unit {
+				if r.match == allValues || g.matches[r.match].Test(i) {
+					out = append(out, res.Values[i])
+				}
+				break
+			}
+		}
+	}
+	return out
 }
 
 // group reads the results into cells and picks the metrics.
@@ -206,67 +344,115 @@ func group(files []*File, opts Options) (*grouping, []Warning, error) {
 
 	g := &grouping{
 		opts:      opts,
+		files:     files,
 		rowProj:   rowProj,
 		colProj:   colProj,
-		cells:     make(map[cellKey]*cell),
+		cellIndex: make(map[cellKey]int32),
 		rowLabels: make(map[benchproc.Key]string),
 		colLabels: make(map[benchproc.Key]string),
 	}
 	var warns []Warning
 	var units []string // every unit seen, in order
 	seenUnit := make(map[string]bool)
-	seenRow := make(map[benchproc.Key]bool)
-	seenCol := make(map[benchproc.Key]bool)
-	for _, f := range files {
-		for _, res := range f.Results {
-			m, _ := filter.Match(res)
-			if !m.Any() {
+	cache := make(map[projectionKey]projected)
+	var pending []pendingRef
+	var counts []int32 // results per cell
+	var lastUnits []string
+	lastMatch := int32(-2)
+	for fi, f := range files {
+		for ri, r := range f.Results {
+			pk := projectionKey{config: r.Config}
+			if len(r.Name) > 0 {
+				pk.name = &r.Name[0]
+			}
+			if len(r.Units) > 0 {
+				pk.units = &r.Units[0]
+			}
+			p, ok := cache[pk]
+			if !ok {
+				res := r.benchResult()
+				m, _ := filter.Match(res)
+				p = projected{any: m.Any()}
+				if p.any {
+					p.match = allValues
+					if !m.All() {
+						p.match = int32(len(g.matches))
+						g.matches = append(g.matches, m)
+					}
+					p.row, p.col, p.residue = rowProj.Project(res), colProj.Project(res), residue.Project(res)
+				}
+				// The cache pays when results share names; with a
+				// million distinct benchmarks it would only hold memory.
+				if len(cache) >= projectionCacheSize {
+					clear(cache)
+				}
+				cache[pk] = p
+			}
+			if !p.any {
 				continue
 			}
-			rk, ck := rowProj.Project(res), colProj.Project(res)
-			k := cellKey{rk, ck}
-			c := g.cells[k]
-			if c == nil {
-				c = &cell{values: make(map[string][]float64)}
-				g.cells[k] = c
+			k := cellKey{p.row, p.col}
+			ci, ok := g.cellIndex[k]
+			if !ok {
+				ci = int32(len(g.cellList))
+				g.cellIndex[k] = ci
+				g.cellList = append(g.cellList, cell{residue: p.residue})
+				counts = append(counts, 0)
 			}
-			if !seenRow[rk] {
-				seenRow[rk] = true
-				g.rows = append(g.rows, rk)
-			}
-			if !seenCol[ck] {
-				seenCol[ck] = true
-				g.cols = append(g.cols, ck)
-			}
-			file, line := res.Pos()
-			info := resultInfo{file: file, line: line}
-			for i, v := range res.Values {
-				if !m.Test(i) {
-					continue
-				}
-				unit, val := origUnit(v)
-				c.values[unit] = append(c.values[unit], val)
-				info.units = append(info.units, unit)
-				if !seenUnit[unit] {
-					seenUnit[unit] = true
-					units = append(units, unit)
+			c := &g.cellList[ci]
+			rf := ref{file: int32(fi), index: int32(ri), match: p.match}
+			pending = append(pending, pendingRef{rf, ci})
+			counts[ci]++
+			if p.match != lastMatch || !sameList(r.Units, lastUnits) {
+				lastUnits, lastMatch = r.Units, p.match
+				for _, unit := range g.keptUnits(rf) {
+					if !seenUnit[unit] {
+						seenUnit[unit] = true
+						units = append(units, unit)
+					}
 				}
 			}
-			c.results = append(c.results, info)
-			rsd := residue.Project(res)
-			if !containsKey(c.residues, rsd) {
-				c.residues = append(c.residues, rsd)
-			}
+			c.addResidue(p.residue)
 		}
 	}
-	if len(g.cells) == 0 {
+	// Lay every cell's results out in one array, cell after cell, in
+	// input order within a cell.
+	g.refs = make([]ref, len(pending))
+	next := 0
+	for i := range g.cellList {
+		c := &g.cellList[i]
+		n := int(counts[i])
+		c.refs = g.refs[next : next : next+n]
+		next += n
+	}
+	for _, p := range pending {
+		c := &g.cellList[p.cell]
+		c.refs = append(c.refs, p.ref)
+	}
+	pending = nil
+	if len(g.cellList) == 0 {
 		if opts.Filter != "" {
 			return nil, warns, fmt.Errorf("nothing to compare: no benchmark results match filter %q", opts.Filter)
 		}
 		return nil, warns, fmt.Errorf("nothing to compare: no benchmark results")
 	}
-	benchproc.SortKeys(g.rows)
-	benchproc.SortKeys(g.cols)
+	// The rows and columns are those of the cells, sorted; finding them
+	// from the cells takes less memory than a set of each as they come.
+	g.rows = make([]benchproc.Key, 0, len(g.cellIndex))
+	g.cols = make([]benchproc.Key, 0, len(g.cellIndex))
+	for k := range g.cellIndex {
+		g.rows = append(g.rows, k.row)
+		g.cols = append(g.cols, k.col)
+	}
+	g.rows, g.cols = sortedUnique(g.rows), sortedUnique(g.cols)
+	if n := len(g.rows); n > MaxRows {
+		warns = append(warns, Warning{Msg: fmt.Sprintf("%d rows: only the first %d, in sorted order, are used; narrow the input (compare -filter)", n, MaxRows)})
+		g.rows = g.rows[:MaxRows]
+	}
+	if n := len(g.cols); n > MaxCols {
+		warns = append(warns, Warning{Msg: fmt.Sprintf("%d columns: only the first %d, in sorted order, are used; narrow the input (compare -filter, -col)", n, MaxCols)})
+		g.cols = g.cols[:MaxCols]
+	}
 	g.rowHeader, g.common = labelKeys(g.rows, g.rowLabels, true)
 	labelKeys(g.cols, g.colLabels, false)
 
@@ -328,15 +514,6 @@ func findUnit(units []string, m string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-func containsKey(keys []benchproc.Key, k benchproc.Key) bool {
-	for _, x := range keys {
-		if x == k {
-			return true
-		}
-	}
-	return false
 }
 
 // labelKeys stores a label for each key in labels: the fields whose values
@@ -409,19 +586,20 @@ func (g *grouping) pooledWarnings() []Warning {
 	var warns []Warning
 	for _, rk := range g.rows {
 		for _, ck := range g.cols {
-			c := g.cells[cellKey{rk, ck}]
-			if c == nil || len(c.residues) < 2 {
+			c := g.cell(rk, ck)
+			if c == nil || c.more == nil {
 				continue
 			}
 			var names []string
-			for _, f := range benchproc.NonSingularFields(c.residues) {
+			for _, f := range benchproc.NonSingularFields(c.residues()) {
 				names = append(names, f.Name)
 			}
 			if len(names) == 0 {
 				continue
 			}
+			first := g.result(c.refs[0])
 			warns = append(warns, Warning{
-				File: c.results[0].file, Line: c.results[0].line,
+				File: g.files[c.refs[0].file].Path, Line: first.Line,
 				Msg: fmt.Sprintf("row %s, column %s pools results that differ in %s; add it to -row or -col",
 					g.rowLabels[rk], g.colLabels[ck], strings.Join(names, ", ")),
 			})
@@ -435,73 +613,94 @@ func (g *grouping) pooledWarnings() []Warning {
 // metrics.
 func (g *grouping) mixedUnitWarnings() []Warning {
 	type group struct {
-		file    string
+		file    int32
 		missing string
 	}
 	type report struct {
-		results []resultInfo // lacking the metrics, in input order
-		example resultInfo   // a result that has them
+		count   int
+		lines   []int // the first few lines lacking the metrics, ascending
+		example ref   // a result that has them
 	}
+	const shownLines = 6
 	reports := make(map[group]*report)
 	var order []group
 	for _, rk := range g.rows {
 		// Which metrics does some result of this row have, and where?
-		have := make(map[string]resultInfo)
+		have := make(map[string]ref)
 		for _, ck := range g.cols {
-			c := g.cells[cellKey{rk, ck}]
+			c := g.cell(rk, ck)
 			if c == nil {
 				continue
 			}
-			for _, ri := range c.results {
-				for _, u := range ri.units {
+			var last []string
+			for i, r := range c.refs {
+				units := g.keptUnits(r)
+				if i > 0 && sameList(units, last) {
+					continue
+				}
+				last = units
+				for _, u := range units {
 					if _, ok := have[u]; !ok {
-						have[u] = ri
+						have[u] = r
 					}
 				}
 			}
 		}
 		for _, ck := range g.cols {
-			c := g.cells[cellKey{rk, ck}]
+			c := g.cell(rk, ck)
 			if c == nil {
 				continue
 			}
-			for _, ri := range c.results {
-				var missing []string
-				var example resultInfo
-				for _, u := range g.metrics {
-					ex, ok := have[u]
-					if ok && !containsString(ri.units, u) {
-						missing = append(missing, u)
-						example = ex
+			var lastUnits []string
+			var missing []string
+			var example ref
+			for i, r := range c.refs {
+				units := g.keptUnits(r)
+				if i == 0 || !sameList(units, lastUnits) {
+					lastUnits, missing = units, nil
+					for _, u := range g.metrics {
+						ex, ok := have[u]
+						if ok && !containsString(units, u) {
+							missing = append(missing, u)
+							example = ex
+						}
 					}
 				}
 				if len(missing) == 0 {
 					continue
 				}
-				k := group{ri.file, strings.Join(missing, ", ")}
-				r := reports[k]
-				if r == nil {
-					r = &report{example: example}
-					reports[k] = r
+				k := group{r.file, strings.Join(missing, ", ")}
+				rep := reports[k]
+				if rep == nil {
+					rep = &report{example: example}
+					reports[k] = rep
 					order = append(order, k)
 				}
-				r.results = append(r.results, ri)
+				rep.count++
+				line := g.result(r).Line
+				i := sort.SearchInts(rep.lines, line)
+				if i < shownLines {
+					rep.lines = append(rep.lines, 0)
+					copy(rep.lines[i+1:], rep.lines[i:])
+					rep.lines[i] = line
+					if len(rep.lines) > shownLines {
+						rep.lines = rep.lines[:shownLines]
+					}
+				}
 			}
 		}
 	}
 	var warns []Warning
 	for _, k := range order {
-		r := reports[k]
-		sort.Slice(r.results, func(i, j int) bool { return r.results[i].line < r.results[j].line })
+		rep := reports[k]
 		also := ""
-		if n := len(r.results) - 1; n > 0 {
+		if n := rep.count - 1; n > 0 {
 			var lines []string
-			for i, ri := range r.results[1:] {
-				if i == 5 {
-					lines = append(lines, "…")
-					break
-				}
-				lines = append(lines, strconv.Itoa(ri.line))
+			for _, l := range rep.lines[1:] {
+				lines = append(lines, strconv.Itoa(l))
+			}
+			if n > len(rep.lines)-1 {
+				lines = append(lines, "…")
 			}
 			if n == 1 {
 				also = ", and so does the result on line " + lines[0]
@@ -509,15 +708,44 @@ func (g *grouping) mixedUnitWarnings() []Warning {
 				also = fmt.Sprintf(", and so do %d more results (lines %s)", n, strings.Join(lines, ", "))
 			}
 		}
-		first := r.results[0]
+		ex := g.result(rep.example)
 		warns = append(warns, Warning{
-			File: first.file, Line: first.line,
+			File: g.files[k.file].Path, Line: rep.lines[0],
 			Msg: fmt.Sprintf("result lacks %s, which other results of the same benchmark have (e.g. %s:%d)%s; compared without it",
-				k.missing, r.example.file, r.example.line, also),
+				k.missing, g.files[rep.example.file].Path, ex.Line, also),
 		})
 	}
 	sort.SliceStable(warns, func(i, j int) bool { return warns[i].File < warns[j].File })
 	return warns
+}
+
+// sortedUnique sorts keys of one projection and drops repeats.
+func sortedUnique(keys []benchproc.Key) []benchproc.Key {
+	benchproc.SortKeys(keys)
+	out := keys[:0]
+	for i, k := range keys {
+		if i == 0 || k != keys[i-1] {
+			out = append(out, k)
+		}
+	}
+	return out[:len(out):len(out)]
+}
+
+// sameList reports whether a and b are the same list: the same shared
+// slice, or equal element by element.
+func sameList(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 || &a[0] == &b[0] {
+		return true
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func containsString(list []string, s string) bool {

@@ -69,19 +69,33 @@ type Cell struct {
 // metric. Warnings describe input that was ignored or looks suspicious;
 // the error is non-nil only when there is nothing at all to compare.
 func Tables(files []*File, opts Options) ([]*Table, []Warning, error) {
-	g, warns, err := group(files, opts)
-	if err != nil {
-		return nil, warns, err
-	}
 	var tables []*Table
-	for _, unit := range g.metrics {
-		tables = append(tables, g.table(unit))
+	warns, err := eachTable(files, opts, func([]Warning) {}, func(t *Table) error {
+		tables = append(tables, t)
+		return nil
+	})
+	return tables, warns, err
+}
+
+// eachTable makes the tables one at a time, so that only one is in memory:
+// it calls warn with the warnings about the input first, then fn with each
+// table. It returns the warnings and the first error.
+func eachTable(files []*File, opts Options, warn func([]Warning), fn func(*Table) error) ([]Warning, error) {
+	g, warns, err := group(files, opts)
+	warn(warns)
+	if err != nil {
+		return warns, err
 	}
-	return tables, warns, nil
+	for _, unit := range g.metrics {
+		if err := fn(g.table(unit)); err != nil {
+			return warns, err
+		}
+	}
+	return warns, nil
 }
 
 func (g *grouping) sample(c *cell, unit string) *benchmath.Sample {
-	vals := append([]float64(nil), c.values[unit]...)
+	vals := g.values(c, unit)
 	return benchmath.NewSample(vals, &benchmath.Thresholds{CompareAlpha: g.opts.Alpha})
 }
 
@@ -115,8 +129,8 @@ func (g *grouping) table(unit string) *Table {
 		var baseSum benchmath.Summary
 		any := false
 		for i, ck := range g.cols {
-			c := g.cells[cellKey{rk, ck}]
-			if c == nil || len(c.values[unit]) == 0 {
+			c := g.cell(rk, ck)
+			if c == nil || !g.has(c, unit) {
 				continue
 			}
 			any = true

@@ -52,6 +52,7 @@ p.note { color: #57606a; font-size: 14px; margin: 0 0 12px; max-width: 1000px; }
 .grid h3 { grid-column: 1 / -1; margin: 8px 0 -4px; font-size: 16px; }
 figure { margin: 0; background: #fff; border: 1px solid #d0d7de; border-radius: 8px; padding: 4px; }
 figure svg { display: block; width: 100%; height: auto; }
+figcaption { color: #57606a; font-size: 12px; padding: 0 6px 4px; }
 figure.empty { display: flex; align-items: center; justify-content: center; min-height: 120px; color: #57606a; font-style: italic; }
 table.claims { border-collapse: collapse; background: #fff; font-size: 14px; width: 100%; }
 table.claims th, table.claims td { border: 1px solid #d0d7de; padding: 5px 8px; text-align: left; vertical-align: top; }
@@ -115,6 +116,9 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px
 {{- if .SVG}}
 <figure id="fig-{{.ID}}" data-workload="{{.Workload}}" data-metric="{{.Metric}}" data-label="{{.Label}}">
 {{.SVG}}
+{{- if .Note}}
+<figcaption>{{.Note}}</figcaption>
+{{- end}}
 </figure>
 {{- else}}
 <figure class="empty" id="fig-{{.ID}}" data-workload="{{.Workload}}" data-metric="{{.Metric}}" data-label="{{.Label}}"><p>{{.Empty}}</p></figure>

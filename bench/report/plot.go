@@ -59,6 +59,55 @@ type chart struct {
 	Workload, Label string
 	Metric          *metric
 	Series          []series
+	// thinned says how run dots were thinned, or is empty.
+	thinned string
+}
+
+// thinRuns keeps about limit run dots per series: at each thread count a
+// share of them in proportion to its runs (one at least), at evenly spaced
+// ranks from the lowest value to the highest. It notes what it did in
+// c.thinned.
+func (c *chart) thinRuns(limit int) {
+	shown, total := 0, 0
+	for si := range c.Series {
+		s := &c.Series[si]
+		n := 0
+		for _, p := range s.Points {
+			n += len(p.Values)
+		}
+		total += n
+		if n <= limit {
+			shown += n
+			continue
+		}
+		for pi := range s.Points {
+			p := &s.Points[pi]
+			k := min(len(p.Values), max(len(p.Values)*limit/n, 1))
+			p.Values = evenlyRanked(p.Values, k)
+			shown += k
+		}
+	}
+	if shown < total {
+		c.thinned = fmt.Sprintf("Dots show %d of %d runs: at most %d per line, evenly spaced by rank.", shown, total, limit)
+	}
+}
+
+// evenlyRanked returns k of the sorted values vals, from the first to the
+// last at evenly spaced ranks (the middle one when k is 1).
+func evenlyRanked(vals []float64, k int) []float64 {
+	n := len(vals)
+	if k >= n {
+		return vals
+	}
+	out := make([]float64, k)
+	if k == 1 {
+		out[0] = vals[n/2]
+		return out
+	}
+	for j := range out {
+		out[j] = vals[j*(n-1)/(k-1)]
+	}
+	return out
 }
 
 func (c *chart) ID() string {

@@ -14,6 +14,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -94,11 +95,39 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	if err := os.WriteFile(*out, []byte(page.String()), 0o644); err != nil {
+	if err := replaceFile(*out, page.String()); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	fmt.Fprintln(stdout, *out)
 	return nil
+}
+
+// replaceFile writes data to a new file beside path and renames it over
+// path: a symbolic link at path is replaced, never followed, and a reader
+// never sees half a page.
+func replaceFile(path, data string) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".*")
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(data)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 // page is what the template renders.
@@ -147,6 +176,7 @@ type figure struct {
 	Label    string
 	SVG      template.HTML // empty when there is no data
 	Empty    string        // why there is no plot
+	Note     string        // what the plot leaves out, if anything
 }
 
 // write renders the page and returns the warnings it found beyond
@@ -160,38 +190,39 @@ func write(w io.Writer, in Input) ([]compare.Warning, error) {
 			labels = append(labels, f.Label)
 		}
 	}
-	sums, warns, err := compare.Summaries(in.Files, compare.Options{
-		Row: "/workload /threads@num",
-		Col: compare.LabelKey + " /alloc",
-	})
-	if err != nil {
-		return warns, err
-	}
-
-	// Arrange the summaries into charts.
+	// Arrange the summaries into charts, as they come.
 	type chartKey struct{ workload, metric, label string }
 	charts := make(map[chartKey]*chart)
 	var workloads, allocs []string
 	seenW, seenA := make(map[string]bool), make(map[string]bool)
-	skipped := 0
-	for _, s := range sums {
+	skipped, nonFinite := 0, 0
+	var leftOut leftOutCounts
+	warns, err := compare.EachSummary(in.Files, compare.Options{
+		Row: "/workload /threads@num",
+		Col: compare.LabelKey + " /alloc",
+	}, func(s compare.Summary) error {
 		m := metricFor(s.Unit)
 		if m == nil {
-			continue
+			return nil
 		}
 		wl, alloc, label := s.Fields["/workload"], s.Fields["/alloc"], s.Fields[compare.LabelKey]
 		threads, err := strconv.Atoi(s.Fields["/threads"])
 		if wl == "" || alloc == "" || err != nil || threads <= 0 {
 			skipped++
-			continue
+			return nil
 		}
 		if !seenW[wl] {
+			if len(workloads) == maxWorkloads {
+				leftOut.workloads++
+				return nil
+			}
 			seenW[wl] = true
 			workloads = append(workloads, wl)
 		}
-		if !seenA[alloc] {
-			seenA[alloc] = true
-			allocs = append(allocs, alloc)
+		p, ok := transform(s, m)
+		if !ok {
+			nonFinite++
+			return nil
 		}
 		k := chartKey{wl, m.ID, label}
 		c := charts[k]
@@ -199,11 +230,30 @@ func write(w io.Writer, in Input) ([]compare.Warning, error) {
 			c = &chart{Workload: wl, Label: label, Metric: m}
 			charts[k] = c
 		}
-		c.add(alloc, transform(s, m))
+		switch c.add(alloc, p) {
+		case tooManySeries:
+			leftOut.series++
+			return nil
+		case tooManyThreads:
+			leftOut.threads++
+			return nil
+		}
+		if !seenA[alloc] {
+			seenA[alloc] = true
+			allocs = append(allocs, alloc)
+		}
+		return nil
+	})
+	if err != nil {
+		return warns, err
 	}
 	if skipped > 0 {
 		warns = append(warns, compare.Warning{Msg: fmt.Sprintf("%d summaries without a /workload, /alloc or numeric /threads in their name are not plotted", skipped)})
 	}
+	if nonFinite > 0 {
+		warns = append(warns, compare.Warning{Msg: fmt.Sprintf("%d medians cannot be plotted (a throughput of 1000/0 ns/op is infinite) and are left out", nonFinite)})
+	}
+	warns = append(warns, leftOut.warnings()...)
 	if len(charts) == 0 {
 		return warns, errors.New("nothing to plot: no results with the metrics " + strings.Join(compare.DefaultMetrics, ", "))
 	}
@@ -242,6 +292,9 @@ func write(w io.Writer, in Input) ([]compare.Warning, error) {
 			}
 			yr := yRange(row)
 			threads := sortedThreads(row)
+			for _, c := range row {
+				c.thinRuns(maxRunDots)
+			}
 			mr := metricRow{Title: m.Title}
 			for _, l := range labels {
 				c := charts[chartKey{wl, m.ID, l}]
@@ -252,6 +305,7 @@ func write(w io.Writer, in Input) ([]compare.Warning, error) {
 					fig.Empty = fmt.Sprintf("No %s results for %s in %s.", m.Unit, wl, l)
 				} else {
 					fig.ID = c.ID()
+					fig.Note = c.thinned
 					svg, err := c.svg(yr, threads, sty)
 					if err != nil {
 						return warns, fmt.Errorf("plotting %s: %w", fig.ID, err)
@@ -276,8 +330,9 @@ func metricFor(unit string) *metric {
 	return nil
 }
 
-// transform converts a summary into a plotted point.
-func transform(s compare.Summary, m *metric) point {
+// transform converts a summary into a plotted point; ok is false when its
+// median cannot be plotted.
+func transform(s compare.Summary, m *metric) (p point, ok bool) {
 	f := m.Transform
 	if f == nil {
 		f = func(v float64) float64 { return v }
@@ -292,28 +347,81 @@ func transform(s compare.Summary, m *metric) point {
 		}
 		return r
 	}
-	p := point{N: s.N, Center: f(s.Center), Lo: finite(s.Lo), Hi: finite(s.Hi)}
+	p = point{N: s.N, Center: finite(s.Center), Lo: finite(s.Lo), Hi: finite(s.Hi)}
+	if math.IsNaN(p.Center) {
+		return p, false
+	}
 	if m.Decreasing {
 		p.Lo, p.Hi = p.Hi, p.Lo
-	}
-	for _, v := range s.Values {
-		if r := f(v); !math.IsInf(r, 0) && !math.IsNaN(r) {
-			p.Values = append(p.Values, r)
+		// Values are ascending in the metric's unit: keep them
+		// ascending in the plotted one.
+		for i := len(s.Values) - 1; i >= 0; i-- {
+			if r := f(s.Values[i]); !math.IsInf(r, 0) && !math.IsNaN(r) {
+				p.Values = append(p.Values, r)
+			}
+		}
+	} else {
+		for _, v := range s.Values {
+			if r := f(v); !math.IsInf(r, 0) && !math.IsNaN(r) {
+				p.Values = append(p.Values, r)
+			}
 		}
 	}
 	threads, _ := strconv.Atoi(s.Fields["/threads"])
 	p.Threads = threads
-	return p
+	return p, true
 }
 
-func (c *chart) add(alloc string, p point) {
+// Limits on what one page plots, so that any input gives a page of bounded
+// size: workloads, allocators per plot, thread counts per line, and run
+// dots per line.
+const (
+	maxWorkloads   = 48
+	maxSeries      = 12
+	maxThreadCount = 32
+	maxRunDots     = 300
+)
+
+type addResult int
+
+const (
+	added addResult = iota
+	tooManySeries
+	tooManyThreads
+)
+
+// leftOutCounts counts the summaries the limits left out.
+type leftOutCounts struct{ workloads, series, threads int }
+
+func (l leftOutCounts) warnings() []compare.Warning {
+	var out []compare.Warning
+	if l.workloads > 0 {
+		out = append(out, compare.Warning{Msg: fmt.Sprintf("only the first %d workloads are plotted; %d summaries of the others are left out (narrow the input)", maxWorkloads, l.workloads)})
+	}
+	if l.series > 0 {
+		out = append(out, compare.Warning{Msg: fmt.Sprintf("a plot shows at most %d allocators; %d summaries of others are left out", maxSeries, l.series)})
+	}
+	if l.threads > 0 {
+		out = append(out, compare.Warning{Msg: fmt.Sprintf("a line shows at most %d thread counts; %d summaries at others are left out", maxThreadCount, l.threads)})
+	}
+	return out
+}
+
+func (c *chart) add(alloc string, p point) addResult {
 	for i := range c.Series {
 		if c.Series[i].Alloc == alloc {
+			if len(c.Series[i].Points) == maxThreadCount {
+				return tooManyThreads
+			}
 			c.Series[i].Points = append(c.Series[i].Points, p)
-			return
+			return added
 		}
 	}
+	if len(c.Series) == maxSeries {
+		return tooManySeries
+	}
 	c.Series = append(c.Series, series{Alloc: alloc, Points: []point{p}})
+	return added
 }
 
 // configGroups says where each configuration key is shown; keys not

@@ -197,7 +197,7 @@ func (b *builder) buildEntry(ctx context.Context, apt *debsrc.Apt, k cacheKey, j
 	}
 	b.logf("built jemalloc in %.1fs", time.Since(t).Seconds())
 
-	files := map[string]int64{}
+	files := map[string]string{}
 	for _, c := range []struct {
 		file     string
 		required []string
@@ -210,18 +210,18 @@ func (b *builder) buildEntry(ctx context.Context, apt *debsrc.Apt, k cacheKey, j
 		if err := checkSymbols(string(nm), c.file, c.required); err != nil {
 			return Libs{}, err
 		}
-		st, err := os.Stat(path)
+		sum, err := fileSHA256(path)
 		if err != nil {
 			return Libs{}, err
 		}
-		files[c.file] = st.Size()
+		files[c.file] = sum
 	}
 
 	libs := k.libs(filepath.Join(b.opts.CacheDir, k.dirName()))
 	m := manifest{
 		Key:     k.String(),
 		Sources: libs.Sources(),
-		Files:   files,
+		SHA256:  files,
 		Built:   time.Now().UTC().Truncate(time.Second),
 		Seconds: time.Since(start).Seconds(),
 		Recipe: map[string]any{

@@ -21,6 +21,8 @@ package muslalloc
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -248,12 +250,14 @@ func (k cacheKey) libs(dir string) Libs {
 
 // manifest is written last into a cache entry.
 type manifest struct {
-	Key     string           `json:"key"`
-	Sources string           `json:"sources"`
-	Files   map[string]int64 `json:"files"`
-	Built   time.Time        `json:"built"`
-	Seconds float64          `json:"seconds"`
-	Recipe  map[string]any   `json:"recipe"`
+	Key     string `json:"key"`
+	Sources string `json:"sources"`
+	// SHA256 is the SHA-256 of each library, in hex: a cached entry is
+	// used only when its files still have it.
+	SHA256  map[string]string `json:"sha256"`
+	Built   time.Time         `json:"built"`
+	Seconds float64           `json:"seconds"`
+	Recipe  map[string]any    `json:"recipe"`
 }
 
 var libFiles = []string{"libjemalloc.a", "libmimalloc.a"}
@@ -270,12 +274,26 @@ func (b *builder) cached(k cacheKey) (Libs, bool) {
 		return Libs{}, false
 	}
 	for _, f := range libFiles {
-		st, err := os.Stat(filepath.Join(dir, f))
-		if err != nil || st.Size() != m.Files[f] || st.Size() == 0 {
+		sum, err := fileSHA256(filepath.Join(dir, f))
+		if err != nil || m.SHA256[f] == "" || sum != m.SHA256[f] {
 			return Libs{}, false
 		}
 	}
 	return k.libs(dir), true
+}
+
+// fileSHA256 returns the SHA-256 of a file's contents, in hex.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // lock takes the cache directory's lock, so that two builds do not work on

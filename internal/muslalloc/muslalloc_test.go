@@ -3,6 +3,8 @@ package muslalloc
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -137,12 +139,13 @@ func allTools() map[string]bool {
 func writeEntry(t *testing.T, cache string, k cacheKey) string {
 	dir := filepath.Join(cache, k.dirName())
 	require.NoError(t, os.MkdirAll(dir, 0o755))
-	files := map[string]int64{}
+	files := map[string]string{}
 	for _, f := range libFiles {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte("!<arch>\n"+f), 0o644))
-		files[f] = int64(len("!<arch>\n" + f))
+		sum := sha256.Sum256([]byte("!<arch>\n" + f))
+		files[f] = hex.EncodeToString(sum[:])
 	}
-	data, err := json.Marshal(manifest{Key: k.String(), Files: files})
+	data, err := json.Marshal(manifest{Key: k.String(), SHA256: files})
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, manifestName), data, 0o644))
 	return dir
@@ -191,6 +194,16 @@ func TestCachedRejectsIncompleteEntries(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "libmimalloc.a"), []byte("short"), 0o644))
 	_, ok = b.cached(k)
 	assert.False(t, ok, "a file that is not the one built")
+
+	writeEntry(t, b.opts.CacheDir, k)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "libmimalloc.a"), []byte("!<arch>\nlibmimalloX.a"), 0o644))
+	_, ok = b.cached(k)
+	assert.False(t, ok, "a file of the same size with other contents")
+
+	writeEntry(t, b.opts.CacheDir, k)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, manifestName), []byte(`{"key":"`+k.String()+`","files":{"libjemalloc.a":21,"libmimalloc.a":21}}`), 0o644))
+	_, ok = b.cached(k)
+	assert.False(t, ok, "an entry that records sizes only, from before hashes")
 
 	writeEntry(t, b.opts.CacheDir, k)
 	require.NoError(t, os.Remove(filepath.Join(dir, manifestName)))

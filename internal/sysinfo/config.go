@@ -16,7 +16,8 @@ type KV struct {
 }
 
 // ConfigLines returns the Info as benchfmt configuration lines, in a fixed
-// order. Values are single-line; facts that are missing read "unknown".
+// order, then the environment lines. Values are single-line; facts that are
+// missing read "unknown".
 func (i Info) ConfigLines() []KV {
 	lines := []KV{
 		{"kernel", i.Kernel},
@@ -36,7 +37,7 @@ func (i Info) ConfigLines() []KV {
 	for k := range lines {
 		lines[k].Value = orUnknown(singleLine(lines[k].Value))
 	}
-	return lines
+	return append(lines, i.Env...)
 }
 
 // WriteConfig writes each line as "key: value\n". It checks every key

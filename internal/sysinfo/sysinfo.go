@@ -1,9 +1,11 @@
 // Package sysinfo describes the machine a benchmark runs on (kernel,
-// distribution, CPU, Go scheduler settings and cgroup limits) and prints
+// distribution, CPU, Go scheduler settings, cgroup limits and the
+// environment variables that change allocators) and prints
 // that description as benchfmt configuration lines.
 package sysinfo
 
 import (
+	"os"
 	"runtime"
 
 	"github.com/klauspost/cpuid/v2"
@@ -19,6 +21,9 @@ type Info struct {
 	NumCPU     int // runtime.NumCPU(): CPUs usable by this process
 	GOMAXPROCS int // runtime.GOMAXPROCS(0)
 	Cgroup     Cgroup
+	// Env records the environment variables that change how an
+	// allocator or the C library behaves (see EnvConfigLines).
+	Env []KV
 }
 
 // CPU holds the processor facts reported by the cpuid instruction.
@@ -52,6 +57,7 @@ func Collect() Info {
 		NumCPU:     runtime.NumCPU(),
 		GOMAXPROCS: runtime.GOMAXPROCS(0),
 		Cgroup:     readCgroup(defaultCgroupRoot, selfCgroupPath),
+		Env:        EnvConfigLines(os.Environ()),
 	}
 }
 

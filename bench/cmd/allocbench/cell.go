@@ -1,38 +1,27 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/allocbench/allocbench/bench/compare"
 )
 
 // cellSeq numbers the cells' containers.
 var cellSeq atomic.Int64
 
-var configLine = regexp.MustCompile(`^[a-z][^\s:]*: `)
-
-// resultLine is a benchmark result: name, iterations, at least one value.
-// (With -test.v, go test also prints a benchmark's name alone first.)
-var resultLine = regexp.MustCompile(`^Benchmark\S+\s+\d+\s+\S+ \S`)
-
-// crashLine finds the Go runtime's or the C library's word on a crash: a
-// signal the Go runtime caught (a C kernel's segfault arrives that way), a
-// fatal error, a panic.
-var crashLine = regexp.MustCompile(`(?m)^(SIG[A-Z]+: .*|fatal error: .*|panic: .*|.*double free.*|.*corrupted.*|.*Aborted.*)$`)
-
-// runCell runs one cell in its own process and parses what it printed. A
-// crash, a hang past o.timeout or a failed benchmark is an error of this
+// runCell runs one cell in its own process and reads what it prints as it
+// comes (see cellOutput). A crash, a hang past o.timeout, a failed
+// benchmark or output that cannot be written as it is, is an error of this
 // cell alone.
 func runCell(ctx context.Context, argv []string, c cell, o options) outcome {
 	start := time.Now()
@@ -46,15 +35,16 @@ func runCell(ctx context.Context, argv []string, c cell, o options) outcome {
 		"-test.benchtime", o.benchtime,
 		"-test.v")
 	// A cell run through docker gets a container name, so that a hung one
-	// can be killed: killing the docker command alone leaves its container
-	// running.
+	// can be killed (killing the docker command alone leaves its container
+	// running), and a label that names this process, so that a later run
+	// can remove it if this one dies first.
 	container := ""
-	if filepath.Base(args[0]) == "docker" && len(args) > 1 && args[1] == "run" {
+	if isDockerRun(args) {
 		container = fmt.Sprintf("allocbench-%d-%d", os.Getpid(), cellSeq.Add(1))
-		args = append([]string{args[0], "run", "--name", container}, args[2:]...)
+		args = append([]string{args[0], "run", "--name", container, "--label", ownerLabel + "=" + thisOwner()}, args[2:]...)
 	}
 	cmd := exec.CommandContext(cctx, args[0], args[1:]...)
-	cmd.Env = append(os.Environ(), cellEnv(c, o)...)
+	cmd.Env = append(cellBaseEnv(o.env), cellEnv(c, o)...)
 	// The cell gets a process group of its own, so a hung cell is killed
 	// with everything it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -67,46 +57,27 @@ func runCell(ctx context.Context, argv []string, c cell, o options) outcome {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
+	// A cell prints o.count results; a few more lines are tolerated
+	// (a benchmark that reruns), not an unbounded number.
+	parsed := newCellOutput(4*o.count + 16)
+	stdout := &lineWriter{max: compare.MaxLineBytes + 1, emit: parsed.stdoutLine}
+	stderr := &lineWriter{max: compare.MaxLineBytes + 1, emit: parsed.stderrLine}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err := cmd.Run()
+	stdout.Close()
+	stderr.Close()
 	out.elapsed = time.Since(start)
 
-	var skipReason string
-	var failedBench bool
-	sc := bufio.NewScanner(&stdout)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	lastSkip := false
-	for sc.Scan() {
-		line := sc.Text()
-		trimmed := strings.TrimSpace(line)
-		switch {
-		case resultLine.MatchString(line):
-			out.results = append(out.results, line)
-		case configLine.MatchString(line):
-			out.config = append(out.config, line)
-		case strings.HasPrefix(trimmed, "--- SKIP:"):
-			lastSkip = true
-			continue
-		case strings.HasPrefix(trimmed, "--- FAIL:"):
-			failedBench = true
-		case lastSkip && trimmed != "":
-			if skipReason == "" {
-				skipReason = stripFileLine(trimmed)
-			}
-		}
-		lastSkip = false
-	}
-	all := stdout.String() + stderr.String()
-	out.tail = headAndTail(all, 1200, 800)
-	crash := crashLine.FindString(all)
-
+	parsed.mu.Lock()
+	defer parsed.mu.Unlock()
+	out.results, out.config = parsed.results, parsed.config
+	out.log = parsed.log.String()
+	out.tail = headAndTail(out.log, 1200, 800)
 	switch {
 	case errors.Is(cctx.Err(), context.DeadlineExceeded):
 		out.err = fmt.Errorf("no result within %v: killed", o.timeout)
 	case ctx.Err() != nil:
-		out.err = ctx.Err()
+		out.err = context.Cause(ctx)
 	case err != nil:
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && ee.ProcessState != nil {
@@ -115,24 +86,30 @@ func runCell(ctx context.Context, argv []string, c cell, o options) outcome {
 				break
 			}
 		}
-		if crash != "" {
-			out.err = fmt.Errorf("crashed: %s", strings.TrimSpace(crash))
+		if parsed.crash != "" {
+			out.err = fmt.Errorf("crashed: %s", parsed.crash)
 			break
 		}
-		if failedBench {
+		if parsed.failedBench {
 			out.err = fmt.Errorf("benchmark failed (%v)", err)
 		} else {
 			out.err = fmt.Errorf("exited: %v", err)
 		}
-	case failedBench:
+	case parsed.failedBench:
 		out.err = errors.New("benchmark failed")
+	case parsed.problem != nil:
+		out.err = parsed.problem
 	case len(out.results) == 0:
-		out.skipped = skipReason
+		out.skipped = parsed.skipReason
 		if out.skipped == "" {
 			out.skipped = "the benchmark produced no result"
 		}
 	}
 	return out
+}
+
+func isDockerRun(args []string) bool {
+	return filepath.Base(args[0]) == "docker" && len(args) > 1 && args[1] == "run"
 }
 
 // cellEnv is what a cell's benchmark binary reads from its environment.

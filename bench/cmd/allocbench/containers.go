@@ -5,10 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/allocbench/allocbench/bench/containers"
 )
@@ -79,11 +79,18 @@ func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io
 	if err := containers.CheckDocker(ctx); err != nil {
 		return err
 	}
-	dir, err := resultsDir(co.results, time.Now())
+	if err := removeStaleContainers(ctx, stdout); err != nil {
+		return err
+	}
+	rd, note, err := createRunDir(co.results, now())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "allocbench: results in %s\n", dir)
+	defer rd.Close()
+	fmt.Fprintf(stdout, "allocbench: results in %s%s\n", rd.dir, note)
+	if n := envNotice(co.env); n != "" {
+		fmt.Fprintf(stdout, "allocbench: %s\n", n)
+	}
 
 	// The host builds the test binaries once: the glibc one runs in every
 	// glibc distribution against that distribution's own libc and
@@ -102,7 +109,8 @@ func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io
 	hostBuilt := map[string]variant{}
 	var notes []string
 	if len(builds.variants) > 0 {
-		built, buildNotes, err := buildVariants(ctx, builds, dir, stderr)
+		built, buildNotes, cleanup, err := buildVariants(ctx, builds, rd, stderr)
+		defer cleanup()
 		if err != nil {
 			return err
 		}
@@ -134,8 +142,21 @@ func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io
 		if err != nil {
 			return fmt.Errorf("image %s: %w", l, err)
 		}
-		run := containers.RunOptions{CPUs: co.cpus, Memory: co.memory, Env: cellEnvNames, FutexTracing: co.futexTracing}
-		binDir := filepath.Join(dir, ".bin")
+		// The cells' variables and those passed on with -env go into the
+		// container by name, from the docker command's environment.
+		run := containers.RunOptions{CPUs: co.cpus, Memory: co.memory, Env: append(append([]string(nil), cellEnvNames...), envNames(co.env)...), FutexTracing: co.futexTracing}
+		// The binaries are mounted from the private directory they were
+		// built in, not from the results directory; an image that builds
+		// its own gets an empty one.
+		binDir := filepath.Dir(binary)
+		if binary == "" {
+			empty, err := os.MkdirTemp("", "allocbench-empty-")
+			if err != nil {
+				return err
+			}
+			defer os.Remove(empty)
+			binDir = empty
+		}
 		inside := containers.BinMount + "/" + filepath.Base(binary)
 		if d.Context == "module" {
 			inside = d.Binary
@@ -147,5 +168,5 @@ func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io
 			argv:   append(containers.RunPrefix(image, binDir, run), inside),
 		})
 	}
-	return runMatrix(ctx, co.options, variants, notes, dir, stdout, stderr)
+	return runMatrix(ctx, co.options, variants, notes, rd, stdout, stderr)
 }

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/allocbench/allocbench/alloc"
@@ -92,45 +95,98 @@ type outcome struct {
 	config  []string // configuration lines
 	skipped string   // why the cell produced nothing, when it was skipped
 	err     error    // crash, hang, integrity failure
-	tail    string   // the end of its output, for failures
+	log     string   // what it printed besides results and configuration (bounded)
+	tail    string   // the end of its log, for failures
 	elapsed time.Duration
 }
 
+// now is the clock that names the results directory.
+var now = time.Now
+
 func runJob(ctx context.Context, o options, stdout, stderr io.Writer) error {
-	dir, err := resultsDir(o.results, time.Now())
+	d, note, err := createRunDir(o.results, now())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "allocbench: results in %s\n", dir)
-	variants, notes, err := buildVariants(ctx, o, dir, stderr)
+	defer d.Close()
+	fmt.Fprintf(stdout, "allocbench: results in %s%s\n", d.dir, note)
+	if n := envNotice(o.env); n != "" {
+		fmt.Fprintf(stdout, "allocbench: %s\n", n)
+	}
+	variants, notes, cleanup, err := buildVariants(ctx, o, d, stderr)
+	defer cleanup()
 	if err != nil {
 		return err
 	}
-	return runMatrix(ctx, o, variants, notes, dir, stdout, stderr)
+	return runMatrix(ctx, o, variants, notes, d, stdout, stderr)
 }
 
-// resultsDir makes root/<timestamp>, absolute.
-func resultsDir(root string, t time.Time) (string, error) {
-	abs, err := filepath.Abs(root)
+// createRunDir makes a new directory for a run under parent, named by the
+// time: another run started in the same second, or anything already there,
+// gets a -2, -3... suffix instead of being reused. The directory must belong
+// to this process once it is opened; note says when the name had a suffix.
+func createRunDir(parent string, t time.Time) (d *runDir, note string, err error) {
+	abs, err := filepath.Abs(parent)
 	if err != nil {
-		return "", fmt.Errorf("results directory: %w", err)
+		return nil, "", fmt.Errorf("results directory: %w", err)
 	}
-	dir := filepath.Join(abs, t.Format("20060102-150405"))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("results directory: %w", err)
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, "", fmt.Errorf("results directory: %w", err)
 	}
-	return dir, nil
+	base := t.Format("20060102-150405")
+	for i := 1; i <= 1000; i++ {
+		name := base
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d", base, i)
+			note = fmt.Sprintf(" (%s was taken: another run started in the same second, or it was there already)", base)
+		}
+		dir := filepath.Join(abs, name)
+		err := os.Mkdir(dir, 0o755)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("results directory: %w", err)
+		}
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			return nil, "", fmt.Errorf("results directory: %w", err)
+		}
+		if err := ownedDir(root); err != nil {
+			root.Close()
+			return nil, "", fmt.Errorf("results directory %s: %w", dir, err)
+		}
+		return &runDir{dir: dir, root: root}, note, nil
+	}
+	return nil, "", fmt.Errorf("results directory: %s and 999 more names after it are taken in %s", base, abs)
+}
+
+// ownedDir checks that root is a directory of this process's user (the one
+// this process just made, not one put in its place) and makes it writable
+// by that user alone, whatever the umask.
+func ownedDir(root *os.Root) error {
+	st, err := root.Stat(".")
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		return errors.New("not a directory")
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Geteuid() {
+		return fmt.Errorf("owned by uid %d, not by this process (uid %d): it was replaced after it was made", sys.Uid, os.Geteuid())
+	}
+	return root.Chmod(".", 0o755)
 }
 
 // runMatrix runs every cell of the variants in its own process, streaming
 // results into dir/<variant>.txt, and ends with the summary, the claims and
 // the report.
-func runMatrix(ctx context.Context, o options, variants []variant, notes []string, dir string, stdout, stderr io.Writer) error {
+func runMatrix(ctx context.Context, o options, variants []variant, notes []string, d *runDir, stdout, stderr io.Writer) error {
 	start := time.Now()
 	files := map[string]*resultFile{}
 	byName := map[string]variant{}
 	for _, v := range variants {
-		f, err := createResultFile(filepath.Join(dir, v.name+".txt"))
+		f, err := createResultFile(d, v.name+".txt")
 		if err != nil {
 			return err
 		}
@@ -145,6 +201,7 @@ func runMatrix(ctx context.Context, o options, variants []variant, notes []strin
 
 	prog := newProgress(o.progress, stderr, len(cells))
 	var failed, skipped []outcome
+	logWarned := map[*resultFile]bool{}
 	for i, c := range cells {
 		if ctx.Err() != nil {
 			break
@@ -159,6 +216,10 @@ func runMatrix(ctx context.Context, o options, variants []variant, notes []strin
 		if err := f.add(out); err != nil {
 			prog.finish()
 			return fmt.Errorf("writing %s: %w (every cell finished before this one is in the file)", f.path, err)
+		}
+		if f.logErr != nil && !logWarned[f] {
+			logWarned[f] = true
+			fmt.Fprintf(stderr, "allocbench: writing %s: %v; the cells' logs stop there\n", f.logPath, f.logErr)
 		}
 		switch {
 		case out.err != nil:
@@ -175,23 +236,24 @@ func runMatrix(ctx context.Context, o options, variants []variant, notes []strin
 		}
 	}
 	if ctx.Err() != nil {
-		fmt.Fprintf(stderr, "allocbench: interrupted after %s; finished cells are in %s\n", time.Since(start).Round(time.Second), dir)
-		return ctx.Err()
+		fmt.Fprintf(stderr, "allocbench: interrupted after %s (%v): the running cell was stopped; every finished cell is in %s\n",
+			time.Since(start).Round(time.Second), context.Cause(ctx), d.dir)
+		return context.Cause(ctx)
 	}
 
 	for _, s := range skipped {
 		fmt.Fprintf(stdout, "skipped %s: %s\n", s.cell, s.skipped)
 	}
-	claims, err := summarize(stdout, dir, o, variants)
+	claims, err := summarize(stdout, d, o, variants)
 	if err != nil {
 		fmt.Fprintf(stderr, "allocbench: summary: %v\n", err)
 	}
-	if path, err := writeReport(dir, variants, claims); err != nil {
+	if path, err := writeReport(d, variants, claims); err != nil {
 		fmt.Fprintf(stderr, "allocbench: report: %v\n", err)
 	} else {
 		fmt.Fprintf(stdout, "report: %s\n", path)
 	}
-	fmt.Fprintf(stdout, "\nallocbench: %d cells in %s; results in %s\n", len(cells), time.Since(start).Round(time.Second), dir)
+	fmt.Fprintf(stdout, "\nallocbench: %d cells in %s; results in %s\n", len(cells), time.Since(start).Round(time.Second), d.dir)
 	if len(failed) > 0 {
 		for _, f := range failed {
 			fmt.Fprintf(stdout, "failed: %s: %v\n", f.cell, f.err)

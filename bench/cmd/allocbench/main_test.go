@@ -15,6 +15,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/allocbench/allocbench/bench/compare"
+	"github.com/allocbench/allocbench/internal/sysinfo"
 )
 
 const fakeEnv = "ALLOCBENCH_FAKE_CELL"
@@ -22,13 +25,31 @@ const fakeEnv = "ALLOCBENCH_FAKE_CELL"
 // TestMain lets the test binary stand in for a variant's benchmark binary:
 // with fakeEnv set it prints made-up results for the cell it is asked for,
 // or crashes, or hangs, as the test arranged.
+//
+// With mainEnv set and no -test.bench argument, it is the allocbench
+// command itself, for tests that signal a whole run.
 func TestMain(m *testing.M) {
-	if os.Getenv(fakeEnv) != "" {
+	isCell := false
+	for _, a := range os.Args {
+		isCell = isCell || a == "-test.bench"
+	}
+	if os.Getenv(fakeEnv) != "" && isCell {
 		fakeCell()
+		return
+	}
+	if os.Getenv(mainEnv) != "" && !isCell {
+		os.Args = append(os.Args[:1], strings.Fields(os.Getenv(mainEnv))...)
+		main()
 		return
 	}
 	os.Exit(m.Run())
 }
+
+const (
+	mainEnv = "ALLOCBENCH_TEST_MAIN"
+	// pidsEnv names a directory where fake cells leave their pid.
+	pidsEnv = "ALLOCBENCH_FAKE_PIDS"
+)
 
 var cellPattern = regexp.MustCompile(`workload=([^$]+)\$/\^alloc=([^$]+)\$/\^threads=(\d+)\$`)
 
@@ -51,6 +72,13 @@ func fakeCell() {
 	workload, alloc, threads := m[1], m[2], m[3]
 	variant := os.Getenv("ALLOCBENCH_VARIANT")
 	behave := os.Getenv(fakeEnv)
+	if dir := os.Getenv(pidsEnv); dir != "" {
+		os.WriteFile(filepath.Join(dir, workload+"-"+alloc+"-"+threads), []byte(fmt.Sprint(os.Getpid())), 0o644)
+	}
+	method := "tracepoint"
+	if i := strings.Index(behave, "method:"+workload+"="); i >= 0 {
+		method = strings.Fields(behave[i+len("method:"+workload+"="):])[0]
+	}
 	switch {
 	case strings.Contains(behave, "crash:"+workload+"/"+alloc):
 		fmt.Println("libc: fake")
@@ -63,7 +91,17 @@ func fakeCell() {
 		fmt.Printf("=== RUN   BenchmarkWorkloads\n--- SKIP: BenchmarkWorkloads/workload=%s/alloc=%s/threads=%s\n    bench.go:40: %s: not installed here\n", workload, alloc, threads, alloc)
 		return
 	}
-	fmt.Printf("libc: %s\nfutex-method: tracepoint\n", variant)
+	fmt.Printf("libc: %s\nfutex-method: %s\n", variant, method)
+	// The real benchmarks record the environment that changes allocators.
+	sysinfo.WriteConfig(os.Stdout, sysinfo.EnvConfigLines(os.Environ()))
+	if strings.Contains(behave, "chatter:"+workload+"/"+alloc) {
+		fmt.Println("warning: low memory")
+		fmt.Println("debug: " + strings.Repeat("x", 100_000))
+		fmt.Println("futex-method-reason: " + strings.Repeat("y", 100_000))
+	}
+	if strings.Contains(behave, "longresult:"+workload+"/"+alloc) {
+		fmt.Printf("BenchmarkWorkloads/workload=%s/alloc=%s/threads=%s-2 1 %s\n", workload, alloc, threads, strings.Repeat(" 1 x-ns", 12_000))
+	}
 	// Made-up figures: musl's malloc 4x slower than glibc's, mimalloc 2x
 	// faster than glibc's; a little spread between runs.
 	ns := 20.0
@@ -83,6 +121,9 @@ func fakeCell() {
 		v := ns * (1 + 0.01*float64(i))
 		fmt.Printf("BenchmarkWorkloads/workload=%s/alloc=%s/threads=%s-2 \t 1000000\t %.2f ns/op\t %.2f futex-ns/op\t %.2f futex-pct\t %.1f p99-ns\t %.2f rss-per-live-byte\n",
 			workload, alloc, threads, v, futex, futex/ns*10, v*3, 1.5)
+		if i == 1 && strings.Contains(behave, "partial:"+workload+"/"+alloc) {
+			time.Sleep(time.Hour)
+		}
 	}
 	fmt.Println("PASS")
 }
@@ -239,24 +280,62 @@ func TestResultsDirectoryNotWritable(t *testing.T) {
 	assert.Contains(t, err.Error(), file)
 }
 
-// A full disk stops the run with an error that says the earlier cells are
-// kept.
-func TestWriteErrorIsReported(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "glibc.txt")
-	r, err := createResultFile(path)
-	require.NoError(t, err)
-	require.NoError(t, r.add(outcome{config: []string{"libc: glibc"}, results: []string{"BenchmarkX 1 1 ns/op"}}))
-	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+// diskFile is a result file on a disk with room for capacity bytes in all.
+type diskFile struct {
+	*os.File
+	capacity int64
+}
+
+func (f *diskFile) Write(p []byte) (int, error) {
+	st, err := f.Stat()
 	if err != nil {
-		t.Skip("/dev/full is not available")
+		return 0, err
 	}
-	r.f.Close()
-	r.f = full
-	err = r.add(outcome{results: []string{"BenchmarkY 1 1 ns/op"}})
-	require.Error(t, err)
-	assert.ErrorIs(t, err, syscall.ENOSPC)
-	data, _ := os.ReadFile(path)
-	assert.Equal(t, "libc: glibc\nBenchmarkX 1 1 ns/op\n", string(data), "what was written before stays")
+	if room := f.capacity - st.Size(); int64(len(p)) > room {
+		n, _ := f.File.Write(p[:max(room, 0)])
+		return n, syscall.ENOSPC
+	}
+	return f.File.Write(p)
+}
+
+// A full disk stops the run with an error that says the earlier cells are
+// kept, and leaves a file that ends on the last whole cell: the cell that
+// did not fit leaves none of its lines, and a line that names it when there
+// is room for one.
+func TestFullDiskLeavesWholeCells(t *testing.T) {
+	cellA := cell{variant: "glibc", workload: "churn", alloc: "libc", threads: 1}
+	cellB := cell{variant: "glibc", workload: "churn", alloc: "libc", threads: 2}
+	resultB := []string{"BenchmarkWorkloads/workload=churn/alloc=libc/threads=2-2 1 11.5 ns/op 70.1 p99-ns", "BenchmarkWorkloads/workload=churn/alloc=libc/threads=2-2 1 11.6 ns/op 70.2 p99-ns"}
+	for _, tc := range []struct {
+		room     int64
+		wantNote bool
+	}{{40, false}, {150, true}} {
+		d, _, err := createRunDir(t.TempDir(), time.Now())
+		require.NoError(t, err)
+		r, err := createResultFile(d, "glibc.txt")
+		require.NoError(t, err)
+		require.NoError(t, r.add(outcome{cell: cellA, config: []string{"libc: glibc"}, results: []string{"BenchmarkWorkloads/workload=churn/alloc=libc/threads=1-2 1 17 ns/op 60.1 p99-ns"}}))
+		before, err := os.ReadFile(r.path)
+		require.NoError(t, err)
+		r.f = &diskFile{File: r.f.(*os.File), capacity: int64(len(before)) + tc.room}
+		err = r.add(outcome{cell: cellB, config: []string{"libc: glibc", "futex-method: sampled"}, results: resultB})
+		require.Error(t, err)
+		assert.ErrorIs(t, err, syscall.ENOSPC)
+		require.NoError(t, r.Close())
+		d.Close()
+
+		data, err := os.ReadFile(r.path)
+		require.NoError(t, err)
+		note := "# failed glibc workload=churn alloc=libc threads=2: its results could not be written: no space left on device\n"
+		if tc.wantNote {
+			assert.Equal(t, string(before)+note, string(data), "room %d", tc.room)
+		} else {
+			assert.Equal(t, string(before), string(data), "room %d", tc.room)
+		}
+		f, warns := compare.ReadFile(compare.Source{Label: "glibc", Path: r.path})
+		assert.Empty(t, warns, "the file reads cleanly")
+		assert.Len(t, f.Results, 1)
+	}
 }
 
 func TestPlan(t *testing.T) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -10,21 +9,35 @@ import (
 	"github.com/allocbench/allocbench/bench/report"
 )
 
-// writeReport writes dir/report.html from the variants' result files and
-// the claims table.
-func writeReport(dir string, variants []variant, claims []report.Claim) (string, error) {
-	var sources []compare.Source
+// readVariants reads the variants' result files in the run's directory.
+func readVariants(d *runDir, variants []variant) ([]*compare.File, []compare.Warning) {
+	var files []*compare.File
+	var warns []compare.Warning
 	for _, v := range variants {
-		sources = append(sources, compare.Source{Label: v.name, Path: filepath.Join(dir, v.name+".txt")})
+		src := compare.Source{Label: v.name, Path: d.path(v.name + ".txt")}
+		fh, err := d.open(v.name + ".txt")
+		if err != nil {
+			warns = append(warns, compare.Warning{File: src.Path, Msg: "cannot read: " + err.Error()})
+			continue
+		}
+		f, w := compare.Read(src, fh)
+		fh.Close()
+		files = append(files, f)
+		warns = append(warns, w...)
 	}
-	files, warnings := compare.ReadFiles(sources)
-	path := filepath.Join(dir, "report.html")
-	f, err := os.Create(path)
+	return files, append(warns, compare.EnvWarnings(files)...)
+}
+
+// writeReport writes report.html in the run's directory from the variants'
+// result files and the claims table.
+func writeReport(d *runDir, variants []variant, claims []report.Claim) (string, error) {
+	files, warnings := readVariants(d, variants)
+	f, err := d.create("report.html", 0o644)
 	if err != nil {
 		return "", err
 	}
 	in := report.Input{
-		Title:     fmt.Sprintf("allocbench %s", filepath.Base(dir)),
+		Title:     fmt.Sprintf("allocbench %s", filepath.Base(d.dir)),
 		Generated: time.Now(),
 		Files:     files,
 		Warnings:  warnings,
@@ -34,5 +47,5 @@ func writeReport(dir string, variants []variant, claims []report.Claim) (string,
 		f.Close()
 		return "", err
 	}
-	return path, f.Close()
+	return d.path("report.html"), f.Close()
 }

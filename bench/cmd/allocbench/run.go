@@ -28,14 +28,39 @@ func (e cellsFailedError) Error() string {
 	return fmt.Sprintf("%d cell(s) failed; see above", e.failed)
 }
 
+// interruptedError says a signal stopped the run (exit status 130, as a
+// shell reports a Ctrl-C).
+type interruptedError struct{ sig os.Signal }
+
+func (e interruptedError) Error() string {
+	return fmt.Sprintf("interrupted by %s (%v)", signalName(e.sig), e.sig)
+}
+
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	case syscall.SIGQUIT:
+		return "SIGQUIT"
+	}
+	return sig.String()
+}
+
 func exitCode(err error) int {
 	var u usageError
 	var c cellsFailedError
+	var i interruptedError
 	switch {
 	case errors.As(err, &u):
 		return 2
 	case errors.As(err, &c):
 		return 3
+	case errors.As(err, &i):
+		return 130
 	}
 	return 1
 }
@@ -57,8 +82,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return start(err, func(ctx context.Context) error { return runJob(ctx, opts, stdout, stderr) })
 }
 
+// stopSignals stop a run: the running cells and their containers are
+// killed, finished cells are kept, and the run ends with exit status 130.
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
 // start runs a job once its flags parsed (-h is no error; a bad flag is a
-// usage error), until it ends or Ctrl-C or SIGTERM cancels it.
+// usage error), until it ends or one of stopSignals cancels it.
 func start(parseErr error, job func(context.Context) error) error {
 	if parseErr != nil {
 		if errors.Is(parseErr, flag.ErrHelp) {
@@ -66,9 +95,26 @@ func start(parseErr error, job func(context.Context) error) error {
 		}
 		return usageError{parseErr}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return job(ctx)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, stopSignals...)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case sig := <-sigs:
+			cancel(interruptedError{sig})
+		case <-done:
+		}
+	}()
+	err := job(ctx)
+	var ie interruptedError
+	if errors.As(context.Cause(ctx), &ie) {
+		return ie
+	}
+	return err
 }
 
 // options is what the user asked the main job to do, checked.
@@ -85,6 +131,8 @@ type options struct {
 	noInstall bool
 	progress  string
 	quick     bool
+	// env are the NAME=value variables passed on to the cells with -env.
+	env []string
 	// binaries, when set, replaces building: variant name → test binary.
 	binaries map[string]string
 }
@@ -125,7 +173,9 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 		noInstall  = fs.Bool("no-install", false, "do not install missing packages; print the command instead")
 		progress   = fs.String("progress", "auto", "progress display: auto (on a terminal, not in CI), on, off")
 		binariesFl = fs.String("binaries", "", "use prebuilt test binaries instead of building: variant=path,...")
+		env        envFlag
 	)
+	fs.Var(&env, "env", "pass an environment variable that changes allocators (GLIBC_TUNABLES, MALLOC_*, LD_PRELOAD...) on to the cells: NAME (its value here) or NAME=value; repeatable. Without it the cells get none of them")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: allocbench [flags]\n       allocbench containers [flags]\n       allocbench fidelity [flags]\n       allocbench compare [flags] [label=]file...\n       allocbench report [flags] [label=]file...\n\nflags of %s:\n", fs.Name())
 		fs.PrintDefaults()
@@ -135,7 +185,7 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 	}
 	var emptied []string
 	fs.Visit(func(f *flag.Flag) {
-		if f.Value.String() == "" && f.Name != "binaries" {
+		if f.Value.String() == "" && f.Name != "binaries" && f.Name != "env" {
 			emptied = append(emptied, "-"+f.Name)
 		}
 	})
@@ -145,7 +195,7 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 	if fs.NArg() > 0 {
 		return options{}, fmt.Errorf("unexpected argument %q (subcommands: containers, fidelity, compare, report)", fs.Arg(0))
 	}
-	o := options{quick: *quick, allocs: nil, futex: *futex, timeout: *timeout, results: *results, noInstall: *noInstall, progress: *progress}
+	o := options{quick: *quick, allocs: nil, futex: *futex, timeout: *timeout, results: *results, noInstall: *noInstall, progress: *progress, env: env}
 
 	o.count = defaultCount
 	o.benchtime = defaultBenchtime

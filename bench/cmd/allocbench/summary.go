@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 
+	"github.com/allocbench/allocbench/bench/compare"
 	"github.com/allocbench/allocbench/bench/report"
 )
 
@@ -27,49 +26,27 @@ type key struct {
 // original units: ns/op, p99-ns, ...).
 type measurements map[key]map[string][]float64
 
-// readResults reads the variants' result files in dir.
-func readResults(dir string, variants []variant) (measurements, []string, error) {
+// readResults reads the variants' result files in the run's directory.
+// Results the reader leaves out (impossible values, failed cells) are in
+// the warnings, by file, line and cell.
+func readResults(d *runDir, variants []variant) (measurements, []compare.Warning) {
 	m := measurements{}
-	var warnings []string
-	for _, vr := range variants {
-		v := vr.name
-		path := filepath.Join(dir, v+".txt")
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, nil, err
-		}
-		r := benchfmt.NewReader(f, path)
-		for r.Scan() {
-			switch rec := r.Result().(type) {
-			case *benchfmt.SyntaxError:
-				warnings = append(warnings, rec.Error())
-			case *benchfmt.Result:
-				k, ok := parseName(v, rec.Name)
-				if !ok {
-					continue
-				}
-				if m[k] == nil {
-					m[k] = map[string][]float64{}
-				}
-				for _, val := range rec.Values {
-					// benchfmt rewrites some units (ns/op becomes sec/op)
-					// and keeps the printed one in OrigUnit; others it
-					// leaves alone, with OrigUnit empty.
-					unit, v := val.OrigUnit, val.OrigValue
-					if unit == "" {
-						unit, v = val.Unit, val.Value
-					}
-					m[k][unit] = append(m[k][unit], v)
-				}
+	files, warnings := readVariants(d, variants)
+	for _, f := range files {
+		for _, r := range f.Results {
+			k, ok := parseName(f.Label, r.Name)
+			if !ok {
+				continue
+			}
+			if m[k] == nil {
+				m[k] = map[string][]float64{}
+			}
+			for i, unit := range r.Units {
+				m[k][unit] = append(m[k][unit], r.Values[i])
 			}
 		}
-		err = r.Err()
-		f.Close()
-		if err != nil {
-			return nil, nil, err
-		}
 	}
-	return m, warnings, nil
+	return m, warnings
 }
 
 // parseName reads workload, alloc and threads from
@@ -138,11 +115,8 @@ func (m measurements) differs(a, b key, unit string) (bool, float64) {
 // summarize prints, for each workload and thread count, each allocator's
 // throughput relative to glibc's malloc, its futex share, p99 latency and
 // memory per live byte, for every variant; then the claims table.
-func summarize(w io.Writer, dir string, o options, variants []variant) ([]report.Claim, error) {
-	m, warnings, err := readResults(dir, variants)
-	if err != nil {
-		return nil, err
-	}
+func summarize(w io.Writer, d *runDir, o options, variants []variant) ([]report.Claim, error) {
+	m, warnings := readResults(d, variants)
 	for _, wn := range warnings {
 		fmt.Fprintln(w, "warning:", wn)
 	}
@@ -161,7 +135,7 @@ func summarize(w io.Writer, dir string, o options, variants []variant) ([]report
 	if g, ok := firstWithLibc(variants, "glibc"); ok {
 		baseVariant = g
 	}
-	fmt.Fprintf(w, "\nThroughput relative to %s/libc at the same thread count (median of %d runs; ~ marks no significant difference, p ≥ %.2f), then futex share, p99 latency and RSS per live byte:\n", baseVariant, o.count, alpha)
+	fmt.Fprintf(w, "\nThroughput relative to %s/libc at the same thread count (median of each cell's runs, %d asked; results of failed cells are left out; ~ marks no significant difference, p ≥ %.2f), then futex share, p99 latency and RSS per live byte:\n", baseVariant, o.count, alpha)
 	for _, wl := range o.workloads {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintf(tw, "\n%s\t", wl)

@@ -29,9 +29,52 @@ func moduleRoot(ctx context.Context) (string, error) {
 }
 
 // buildVariants builds one test binary of ./bench per variant, in parallel,
-// into dir/.bin. A musl build whose allocator libraries cannot be built
-// still runs musl's malloc and floor; the notes say what is missing and why.
-func buildVariants(ctx context.Context, o options, dir string, log io.Writer) ([]variant, []string, error) {
+// into a private temporary directory (0700) that the cells run them from,
+// and copies them into the run's .bin for the record: nobody else can swap a
+// binary before it runs. cleanup removes the private directory. A musl build
+// whose allocator libraries cannot be built still runs musl's malloc and
+// floor; the notes say what is missing and why.
+func buildVariants(ctx context.Context, o options, d *runDir, log io.Writer) (variants []variant, notes []string, cleanup func(), err error) {
+	cleanup = func() {}
+	variants, notes, private, err := buildPrivate(ctx, o, log)
+	if private != "" {
+		cleanup = func() { os.RemoveAll(private) }
+	}
+	if err != nil || private == "" {
+		return variants, notes, cleanup, err
+	}
+	if err := d.root.Mkdir(".bin", 0o755); err != nil {
+		return nil, nil, cleanup, fmt.Errorf("results directory: %w", err)
+	}
+	for _, v := range variants {
+		if err := copyInto(d, filepath.Join(".bin", filepath.Base(v.argv[0])), v.argv[0]); err != nil {
+			return nil, nil, cleanup, fmt.Errorf("keeping the test binary: %w", err)
+		}
+	}
+	return variants, notes, cleanup, nil
+}
+
+// copyInto copies the file src to a new file name in the run's directory.
+func copyInto(d *runDir, name, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := d.create(name, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// buildPrivate builds the variants' test binaries into a new private
+// directory, which it returns ("" when -binaries named prebuilt ones).
+func buildPrivate(ctx context.Context, o options, log io.Writer) ([]variant, []string, string, error) {
 	var variants []variant
 	for _, v := range o.variants {
 		variants = append(variants, variant{name: v, libc: v, allocs: variantAllocs[v]})
@@ -40,22 +83,22 @@ func buildVariants(ctx context.Context, o options, dir string, log io.Writer) ([
 		for i, v := range variants {
 			p, ok := o.binaries[v.name]
 			if !ok {
-				return nil, nil, fmt.Errorf("-binaries names no binary for variant %s", v.name)
+				return nil, nil, "", fmt.Errorf("-binaries names no binary for variant %s", v.name)
 			}
 			if _, err := os.Stat(p); err != nil {
-				return nil, nil, fmt.Errorf("-binaries: %w", err)
+				return nil, nil, "", fmt.Errorf("-binaries: %w", err)
 			}
 			variants[i].argv = []string{p}
 		}
-		return variants, nil, nil
+		return variants, nil, "", nil
 	}
 	root, err := moduleRoot(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	binDir := filepath.Join(dir, ".bin")
-	if err := os.MkdirAll(binDir, 0o755); err != nil {
-		return nil, nil, err
+	binDir, err := os.MkdirTemp("", "allocbench-bin-")
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("a private directory for the test binaries: %w", err)
 	}
 	var (
 		mu    sync.Mutex
@@ -108,9 +151,9 @@ func buildVariants(ctx context.Context, o options, dir string, log io.Writer) ([
 		}
 	}
 	if err := g.Wait(); err != nil {
-		return nil, nil, err
+		return nil, nil, binDir, err
 	}
-	return variants, notes, nil
+	return variants, notes, binDir, nil
 }
 
 func wantsMuslLibs(allocs []string) bool {
