@@ -5,7 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
+	"os"
 	"regexp"
 	"runtime"
 	"strings"
@@ -164,19 +164,31 @@ func (o fidelityOptions) cellOptions() options {
 }
 
 func runFidelityJob(ctx context.Context, o fidelityOptions, stdout, stderr io.Writer) error {
-	dir, err := resultsDir(o.results, time.Now())
+	d, note, err := createRunDir(o.results, now())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "allocbench fidelity: results in %s\n", dir)
+	defer d.Close()
+	dir := d.dir
+	fmt.Fprintf(stdout, "allocbench fidelity: results in %s%s\n", dir, note)
 	var (
 		variants []variant
 		prog     glibcbench.Program
 	)
+	var cleanups []func()
+	defer func() {
+		for _, c := range cleanups {
+			if c != nil {
+				c()
+			}
+		}
+	}()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		var err error
-		variants, _, err = buildVariants(gctx, o.cellOptions(), dir, stderr)
+		var cleanup func()
+		variants, _, cleanup, err = buildVariants(gctx, o.cellOptions(), d, stderr)
+		cleanups = append(cleanups, cleanup)
 		return err
 	})
 	g.Go(func() error {
@@ -222,16 +234,21 @@ func measureFidelity(ctx context.Context, o fidelityOptions, v variant, prog gli
 		}
 		r.preload[a] = lib
 	}
-	var err error
-	if r.origFile, err = createResultFile(filepath.Join(dir, "original.txt")); err != nil {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	d := &runDir{dir: dir, root: root}
+	defer d.Close()
+	if r.origFile, err = createResultFile(d, "original.txt"); err != nil {
 		return err
 	}
 	defer r.origFile.Close()
-	if r.abFile, err = createResultFile(filepath.Join(dir, "allocbench.txt")); err != nil {
+	if r.abFile, err = createResultFile(d, "allocbench.txt"); err != nil {
 		return err
 	}
 	defer r.abFile.Close()
-	if err := r.origFile.write(strings.Join(originalConfig(prog, o.allocs, r.preload), "\n") + "\n"); err != nil {
+	if err := r.origFile.writeWhole(strings.Join(originalConfig(prog, o.allocs, r.preload), "\n") + "\n"); err != nil {
 		return err
 	}
 
@@ -342,10 +359,10 @@ func (r *fidelityRun) pair(ctx context.Context, c cell, i int) (skip string, err
 	if origErr != nil {
 		r.failed++
 		fmt.Fprintf(r.stderr, "FAIL original %s: %v\n", c, origErr)
-		err = r.origFile.write(fmt.Sprintf("# failed original %s: %s\n", c, oneLine(origErr.Error())))
+		err = r.origFile.writeWhole(fmt.Sprintf("# failed original %s: %s\n", c, oneLine(origErr.Error())))
 	} else {
 		p.original = res.OpsPerSec()
-		err = r.origFile.write(originalLine(name, res) + "\n")
+		err = r.origFile.writeWhole(originalLine(name, res) + "\n")
 	}
 	if err != nil {
 		return "", fmt.Errorf("writing %s: %w (every pair finished before this one is in the file)", r.origFile.path, err)
