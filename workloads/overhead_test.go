@@ -175,3 +175,44 @@ func BenchmarkSamplingOverhead(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFloorBound runs each workload floor can run on floor and on each
+// real allocator, alternately with the same ops and seed, and reports
+// floor/alloc: floor's ns/op over the allocator's. floor is a lower bound
+// for the harness's cost where the ratio stays below 1.
+func BenchmarkFloorBound(b *testing.B) {
+	for _, w := range All() {
+		if w.CrossThread {
+			continue
+		}
+		for _, a := range alloc.Names() {
+			if a == alloc.Floor {
+				continue
+			}
+			for _, threads := range []int{1, runtime.NumCPU()} {
+				b.Run(fmt.Sprintf("workload=%s/alloc=%s/threads=%d", w.Name, a, threads), func(b *testing.B) {
+					if _, err := cgoalloc.Open(a); err != nil {
+						b.Skip(err)
+					}
+					ops := uint64(b.N)
+					if w.everyThread {
+						ops = (ops + 999) / 1000
+					}
+					cfg := Config{Workload: w.Name, Alloc: a, Threads: threads, Ops: ops, Seed: 12345}
+					res, err := Run(cfg)
+					if err != nil {
+						b.Fatal(err)
+					}
+					cfg.Alloc = alloc.Floor
+					fl, err := Run(cfg)
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.ReportMetric(res.NsPerOp(), "ns/op")
+					b.ReportMetric(fl.NsPerOp(), "floor-ns/op")
+					b.ReportMetric(fl.NsPerOp()/res.NsPerOp(), "floor/alloc")
+				})
+			}
+		}
+	}
+}

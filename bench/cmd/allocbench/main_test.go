@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/allocbench/allocbench/workloads"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -359,7 +360,7 @@ func TestProfiles(t *testing.T) {
 	o, err := parseFlags(nil, &bytes.Buffer{})
 	require.NoError(t, err)
 	assert.Equal(t, defaultCount, o.count)
-	assert.Len(t, o.workloads, 9, "the default runs every workload")
+	assert.Len(t, o.workloads, len(workloads.All()), "the default runs every workload")
 	q, err := parseFlags([]string{"-quick"}, &bytes.Buffer{})
 	require.NoError(t, err)
 	assert.Equal(t, quickCount, q.count)
