@@ -159,3 +159,14 @@ func WriteFileAtomic(path string, data []byte) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+// CacheDir is $XDG_CACHE_HOME/allocbench/<name>, or
+// ~/.cache/allocbench/<name>: where a build from Debian sources keeps what
+// it made.
+func CacheDir(name string) (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache directory (set Options.CacheDir): %w", err)
+	}
+	return filepath.Join(dir, "allocbench", name), nil
+}

@@ -116,13 +116,7 @@ func CheckDuration(d time.Duration) error {
 
 // DefaultCacheDir is $XDG_CACHE_HOME/allocbench/glibcbench, or
 // ~/.cache/allocbench/glibcbench.
-func DefaultCacheDir() (string, error) {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("no cache directory (set Options.CacheDir): %w", err)
-	}
-	return filepath.Join(dir, "allocbench", "glibcbench"), nil
-}
+func DefaultCacheDir() (string, error) { return debsrc.CacheDir("glibcbench") }
 
 // Build returns the program for the installed glibc's source version and
 // opts.Duration, from the cache or built now (the first time, a 19 MB

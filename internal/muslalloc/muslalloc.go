@@ -142,13 +142,7 @@ func (l Libs) Env() []string {
 
 // DefaultCacheDir is $XDG_CACHE_HOME/allocbench/musl, or
 // ~/.cache/allocbench/musl.
-func DefaultCacheDir() (string, error) {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("no cache directory (set Options.CacheDir): %w", err)
-	}
-	return filepath.Join(dir, "allocbench", "musl"), nil
-}
+func DefaultCacheDir() (string, error) { return debsrc.CacheDir("musl") }
 
 // Build returns the libraries for the current source and musl versions,
 // from the cache or built now (about a minute on two cores).
