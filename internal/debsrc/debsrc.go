@@ -170,3 +170,12 @@ func CacheDir(name string) (string, error) {
 	}
 	return filepath.Join(dir, "allocbench", name), nil
 }
+
+// ResolveCacheDir is dir made absolute, or CacheDir(name) when dir is
+// empty.
+func ResolveCacheDir(dir, name string) (string, error) {
+	if dir == "" {
+		return CacheDir(name)
+	}
+	return filepath.Abs(dir)
+}

@@ -142,18 +142,11 @@ func newBuilder(opts Options) (*builder, error) {
 	if err := CheckDuration(opts.Duration); err != nil {
 		return nil, err
 	}
-	if opts.CacheDir == "" {
-		dir, err := DefaultCacheDir()
-		if err != nil {
-			return nil, err
-		}
-		opts.CacheDir = dir
-	}
-	abs, err := filepath.Abs(opts.CacheDir)
+	dir, err := debsrc.ResolveCacheDir(opts.CacheDir, "glibcbench")
 	if err != nil {
 		return nil, err
 	}
-	opts.CacheDir = abs
+	opts.CacheDir = dir
 	log := opts.Log
 	if log == nil {
 		log = io.Discard

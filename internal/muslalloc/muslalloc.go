@@ -166,18 +166,11 @@ type builder struct {
 }
 
 func newBuilder(opts Options) (*builder, error) {
-	if opts.CacheDir == "" {
-		dir, err := DefaultCacheDir()
-		if err != nil {
-			return nil, err
-		}
-		opts.CacheDir = dir
-	}
-	abs, err := filepath.Abs(opts.CacheDir)
+	dir, err := debsrc.ResolveCacheDir(opts.CacheDir, "musl")
 	if err != nil {
 		return nil, err
 	}
-	opts.CacheDir = abs
+	opts.CacheDir = dir
 	log := opts.Log
 	if log == nil {
 		log = io.Discard
