@@ -92,7 +92,14 @@ static void churn_ctx_free(ab_ctx *c)
  * offsets) ops, so two periods are enough. */
 static int64_t churn_peak_live(const churn_tables *t, uint32_t nslots, uint64_t ops)
 {
-	uint64_t period = (uint64_t)t->nsizes * t->noffsets, limit = ops < 2 * period ? ops : 2 * period;
+	uint64_t a = t->nsizes, b = t->noffsets;
+	while (b) {
+		uint64_t r = a % b;
+		a = b;
+		b = r;
+	}
+	uint64_t period = (uint64_t)t->nsizes / a * t->noffsets; /* lcm */
+	uint64_t limit = ops < 2 * period ? ops : 2 * period;
 	uint32_t *held = ab_sys_alloc(sizeof(uint32_t) * nslots);
 	if (!held)
 		return 0;
