@@ -166,7 +166,9 @@ func run(cfg Config, a allocator) (Result, error) {
 	}
 
 	// Start from a common floor: give cached memory back and map the
-	// harness's own memory before the baseline.
+	// harness's own memory before the baseline. Only the process's first
+	// run reports its memory (see runs).
+	first := runs.Add(1) == 1
 	a.Trim()
 	var errbuf [256]C.char
 	ctx := C.ab_ctx_new(&cp, (*C.ab_allocator)(a.Table()), &errbuf[0], C.size_t(len(errbuf)))
@@ -236,7 +238,7 @@ func run(cfg Config, a allocator) (Result, error) {
 	if futexSkipped != nil {
 		res.Futex = futexSkipped
 	}
-	if memErr == nil {
+	if memErr == nil && first {
 		res.PeakRSS = after.PeakRSS
 		res.BaseRSS = baseline.RSS
 		res.MemoryKnown = true

@@ -15,3 +15,11 @@ func Run(cfg Config) (Result, error) {
 	}
 	return Result{}, errNoCgo
 }
+
+// MeasureMemory fails in a build without cgo.
+func MeasureMemory(cfg Config) (Memory, error) {
+	if _, _, err := cfg.Validate(); err != nil {
+		return Memory{}, err
+	}
+	return Memory{}, errNoCgo
+}

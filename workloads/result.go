@@ -29,7 +29,8 @@ type Result struct {
 	// taken with the workers started and the harness's memory mapped,
 	// before anything was allocated from the allocator under test.
 	// PeakRSS is the process's peak resident memory from the baseline to
-	// the end of the window.
+	// the end of the window. MemoryKnown says they were measured: only
+	// in a process's first run (see MeasureMemory for the others).
 	BaseRSS, PeakRSS uint64
 	MemoryKnown      bool
 	// OffCPUKnown is false where /proc/thread-self/schedstat is missing.
@@ -252,4 +253,26 @@ func quantiles(samples []float64) Latency {
 		return s[i]
 	}
 	return Latency{Samples: n, P50: at(0.50), P99: at(0.99), P999: at(0.999)}
+}
+
+// Memory is what one run's memory came to, measured in a process that had
+// run nothing before it.
+type Memory struct {
+	// BaseRSS is the process's resident memory at the run's baseline:
+	// with the workers started and the harness's memory mapped, before
+	// anything was allocated from the allocator under test.
+	BaseRSS uint64
+	// PeakRSS is the process's peak resident memory from the baseline to
+	// the end of the window.
+	PeakRSS uint64
+	// PeakLive is the peak number of bytes the workload held live.
+	PeakLive int64
+}
+
+// WithMemory returns r with the memory figures of m: those of a fresh
+// process (MeasureMemory) in place of this process's.
+func (r Result) WithMemory(m Memory) Result {
+	r.BaseRSS, r.PeakRSS, r.PeakLive = m.BaseRSS, m.PeakRSS, m.PeakLive
+	r.MemoryKnown = true
+	return r
 }
