@@ -41,6 +41,9 @@ int ab_load_jemalloc(ab_allocator *a, ab_load_info *info, const char *soname);
 int ab_load_mimalloc(ab_allocator *a, ab_load_info *info, const char *soname);
 int ab_load_tcmalloc(ab_allocator *a, ab_load_info *info, const char *soname);
 void ab_trim(const ab_allocator *a);
+/* ab_selfcheck exercises malloc, realloc and free on the calling thread;
+ * it returns -1 with a message in err when the allocator misbehaves. */
+int ab_selfcheck(const ab_allocator *a, char *err, size_t errlen);
 /* ab_nop does nothing: the cost of a cgo call, measured. */
 void ab_nop(void);
 

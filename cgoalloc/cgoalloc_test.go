@@ -145,6 +145,22 @@ func TestFloorAllocates(t *testing.T) {
 	assert.Equal(t, "harness", a.Info().Version)
 }
 
+// TestEveryAllocatorPassesSelfCheck runs the allocators, floor among them,
+// through malloc, realloc and free of many sizes.
+func TestEveryAllocatorPassesSelfCheck(t *testing.T) {
+	for _, name := range alloc.Names() {
+		a, err := Open(name)
+		if err != nil {
+			if Required(name) {
+				t.Fatalf("%s is required: %v", name, err)
+			}
+			t.Logf("%s not installed: %v", name, err)
+			continue
+		}
+		assert.NoError(t, a.SelfCheck(), name)
+	}
+}
+
 // BenchmarkCgoCall measures one empty call into C: the cost the harness
 // pays once per thread per run, and what a kernel would pay per op if it
 // crossed into C for every malloc.

@@ -22,6 +22,7 @@ func (a *Allocator) Info() alloc.Info {
 }
 func (a *Allocator) Table() unsafe.Pointer { return nil }
 func (a *Allocator) Trim()                 {}
+func (a *Allocator) SelfCheck() error      { return ErrNoCgo }
 
 // Open always fails without cgo.
 func Open(name string) (*Allocator, error) {
