@@ -257,6 +257,17 @@ static inline uint8_t ab_slot_tag(uint64_t slot)
 	return (uint8_t)slot ^ 0x5BU;
 }
 
+/* ab_marked says whether a kernel marks the block at p: about one block in
+ * 16, chosen by address (bits 6..9: which of 16 cache lines), so that every
+ * holder of one block agrees to mark and check it, and a block handed out
+ * twice at once is still caught, while the other blocks stay untouched, as
+ * in a benchmark that writes nothing into them. Blocks aligned to 1 KiB or
+ * more are always marked. */
+static inline int ab_marked(const void *p)
+{
+	return AB_CHECKS && (((uintptr_t)p >> 6) & 15) == 0;
+}
+
 void ab_decimate(ab_worker *w);
 
 /* ab_record keeps a latency sample. When the buffer is full it keeps every

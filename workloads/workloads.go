@@ -59,6 +59,22 @@ type Workload struct {
 	everyThread bool
 }
 
+// MinGenerations is how many thread generations a run of a Generations
+// workload must span to show its protocol: the first generation's threads
+// exit and their successors free what they allocated.
+const MinGenerations = 3
+
+// MinOps is the fewest ops a run of the workload with its default
+// parameters needs to show its protocol at the given thread count:
+// MinGenerations generations per worker for a Generations workload, 0 for
+// the others, which any run shows.
+func (w Workload) MinOps(threads int) uint64 {
+	if !w.Generations || threads < 1 {
+		return 0
+	}
+	return MinGenerations * uint64(threads) * uint64(w.Defaults.Rounds) * uint64(w.Defaults.Slots)
+}
+
 type sizeDist int
 
 const (

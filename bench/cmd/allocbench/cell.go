@@ -32,7 +32,7 @@ func runCell(ctx context.Context, argv []string, c cell, o options) outcome {
 		"-test.run", "^$",
 		"-test.bench", c.benchPattern(),
 		"-test.count", strconv.Itoa(o.count),
-		"-test.benchtime", o.benchtime,
+		"-test.benchtime", c.benchtime(o),
 		"-test.v")
 	// A cell run through docker gets a container name, so that a hung one
 	// can be killed (killing the docker command alone leaves its container

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -25,6 +26,25 @@ type cell struct {
 
 func (c cell) String() string {
 	return fmt.Sprintf("%s workload=%s alloc=%s threads=%d", c.variant, c.workload, c.alloc, c.threads)
+}
+
+// benchtime is the cell's -test.benchtime: the job's, except that a
+// workload whose protocol unfolds over thread generations (larson) runs a
+// fixed count of ops that spans workloads.MinGenerations of them, unless
+// -benchtime was given. A run of 10 ms would otherwise end inside the first
+// generation, and measure no thread exit and no successor's frees.
+func (c cell) benchtime(o options) string {
+	if o.benchtimeSet {
+		return o.benchtime
+	}
+	w, err := workloads.Lookup(c.workload)
+	if err != nil {
+		return o.benchtime
+	}
+	if n := w.MinOps(c.threads); n > 0 {
+		return strconv.FormatUint(n, 10) + "x"
+	}
+	return o.benchtime
 }
 
 // benchPattern selects exactly this cell's sub-benchmark.

@@ -370,3 +370,17 @@ func TestProfiles(t *testing.T) {
 	assert.Equal(t, 7, q.count, "flags narrow or widen a profile")
 	assert.Equal(t, []string{"mixed"}, q.workloads)
 }
+
+// TestCellBenchtime: larson cells run enough ops for three thread
+// generations (3 × threads × 100 rounds × 5000 blocks) unless -benchtime
+// says otherwise; other cells take the profile's benchtime.
+func TestCellBenchtime(t *testing.T) {
+	q, err := parseFlags([]string{"-quick"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, "3000000x", cell{"glibc", "larson", "libc", 2}.benchtime(q))
+	assert.Equal(t, "6000000x", cell{"glibc", "larson", "libc", 4}.benchtime(q))
+	assert.Equal(t, quickBenchtime, cell{"glibc", "churn", "libc", 2}.benchtime(q))
+	set, err := parseFlags([]string{"-quick", "-benchtime", "5ms"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, "5ms", cell{"glibc", "larson", "libc", 2}.benchtime(set), "-benchtime applies to every cell")
+}

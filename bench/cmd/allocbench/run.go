@@ -125,12 +125,14 @@ type options struct {
 	threads   []int
 	count     int
 	benchtime string
-	futex     string
-	timeout   time.Duration
-	results   string
-	noInstall bool
-	progress  string
-	quick     bool
+	// benchtimeSet: -benchtime was given, and every cell uses it.
+	benchtimeSet bool
+	futex        string
+	timeout      time.Duration
+	results      string
+	noInstall    bool
+	progress     string
+	quick        bool
 	// env are the NAME=value variables passed on to the cells with -env.
 	env []string
 	// binaries, when set, replaces building: variant name → test binary.
@@ -210,7 +212,7 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 		return o, fmt.Errorf("-count %d is out of range (valid: 1..1000)", o.count)
 	}
 	if *benchtime != "" {
-		o.benchtime = *benchtime
+		o.benchtime, o.benchtimeSet = *benchtime, true
 	}
 	if err := checkBenchtime(o.benchtime); err != nil {
 		return o, err
