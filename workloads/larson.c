@@ -26,10 +26,33 @@ typedef struct larson_shared {
 	size_t *sizes;
 	size_t blocks_bytes, sizes_bytes;
 	ab_lran2_state rgen;
+	struct larson_record *records; /* one per worker, contiguous */
+	size_t records_bytes;
 } larson_shared;
 
-typedef struct larson_thread {
+/* larson_record is a worker's state as the original keeps it and touches it
+ * at every op: one record per worker in a single array, read for the
+ * parameters and written for the generator and two counters (mallocs and
+ * frees). On LP64 the original's record is 880 bytes, not a multiple of the
+ * cache line, so a worker's parameters and counters share a line with its
+ * neighbour's generator table: the false sharing between workers is part of
+ * what the original measures at two threads and more, and is kept here by
+ * keeping the layout (offsets: parameters 0..47, counters 48..79, generator
+ * 88..879). */
+typedef struct larson_record {
+	int32_t id, generation_ops, seed, min_size, max_size;
+	void **array;
+	size_t *sizes;
+	int32_t asize;
+	int64_t mallocs, frees, generations, bytes;
+	int32_t finished;
 	ab_lran2_state rgen;
+} larson_record;
+
+_Static_assert(sizeof(void *) != 8 || sizeof(larson_record) == 880, "the original's record layout");
+
+typedef struct larson_thread {
+	larson_record *rec;
 	uint64_t done; /* ops of this worker's share run so far */
 } larson_thread;
 
@@ -51,11 +74,25 @@ static int larson_ctx_init(ab_ctx *c)
 	s->sizes_bytes = sizeof(size_t) * s->nblocks;
 	s->blocks = ab_sys_alloc(s->blocks_bytes);
 	s->sizes = ab_sys_alloc(s->sizes_bytes);
-	if (!s->blocks || !s->sizes)
+	s->records_bytes = sizeof(larson_record) * (size_t)c->p.threads;
+	s->records = ab_sys_alloc(s->records_bytes);
+	if (!s->blocks || !s->sizes || !s->records)
 		return -1;
-	for (int i = 0; i < c->p.threads; i++)
-		if (!(c->workers[i].priv = ab_sys_alloc(sizeof(larson_thread))))
+	for (int i = 0; i < c->p.threads; i++) {
+		larson_thread *t = ab_sys_alloc(sizeof(larson_thread));
+		if (!(c->workers[i].priv = t))
 			return -1;
+		larson_record *r = &s->records[i];
+		t->rec = r;
+		r->id = i + 1;
+		uint64_t gen = (uint64_t)c->p.rounds * c->p.slots;
+		r->generation_ops = gen > INT32_MAX ? INT32_MAX : (int32_t)gen;
+		r->min_size = (int32_t)c->p.min_size;
+		r->max_size = (int32_t)c->p.max_size;
+		r->array = s->blocks + (size_t)i * c->p.slots;
+		r->sizes = s->sizes + (size_t)i * c->p.slots;
+		r->asize = (int32_t)c->p.slots;
+	}
 	return 0;
 }
 
@@ -97,7 +134,8 @@ static int larson_ctx_fill(ab_ctx *c, char *err, size_t errlen)
 	/* Each worker is seeded from the main generator, in worker order. */
 	for (int i = 0; i < c->p.threads; i++) {
 		larson_thread *t = c->workers[i].priv;
-		ab_lran2_init(&t->rgen, ab_lran2(&s->rgen));
+		t->rec->seed = (int32_t)ab_lran2(&s->rgen);
+		ab_lran2_init(&t->rec->rgen, t->rec->seed);
 		int64_t live = 0;
 		for (uint32_t k = 0; k < c->p.slots; k++)
 			live += (int64_t)s->sizes[(size_t)i * c->p.slots + k];
@@ -121,6 +159,7 @@ static void larson_ctx_free(ab_ctx *c)
 	}
 	ab_sys_free(s->blocks, s->blocks_bytes);
 	ab_sys_free(s->sizes, s->sizes_bytes);
+	ab_sys_free(s->records, s->records_bytes);
 	ab_sys_free(s, sizeof *s);
 	c->shared = NULL;
 }
@@ -130,41 +169,43 @@ static void larson_ctx_free(ab_ctx *c)
 static int larson_run(ab_worker *w)
 {
 	ab_ctx *c = w->ctx;
-	larson_shared *s = c->shared;
 	larson_thread *t = w->priv;
+	/* The record is read and written through a pointer at every op, as the
+	 * original does: the calls into the allocator may change memory, so
+	 * its fields are loaded again after each. */
+	larson_record *r = t->rec;
 	void *(*ma)(size_t) = w->a.malloc;
 	void (*fr)(void *) = w->a.free;
-	const uint32_t asize = c->p.slots, base = (uint32_t)w->idx * asize;
-	void **array = s->blocks + base;
-	size_t *sizes = s->sizes + base;
-	const long range = (long)(c->p.max_size - c->p.min_size);
-	const size_t min_size = c->p.min_size;
+	const uint32_t base = (uint32_t)w->idx * c->p.slots;
+	const long range = (long)(r->max_size - r->min_size);
 	uint64_t share = c->p.ops_per_thread;
-	uint64_t gen = (uint64_t)c->p.rounds * asize;
+	uint64_t gen = (uint64_t)c->p.rounds * c->p.slots;
 	uint64_t first = t->done, n = share - first < gen ? share - first : gen, i;
-	ab_lran2_state g = t->rgen;
-	for (i = first; i < first + n; i++) {
-		uint32_t v = (uint32_t)(ab_lran2(&g) % asize);
-		unsigned char *old = array[v];
+	r->generations++;
+	for (i = first; i < first + n && (int64_t)(i - first) < r->generation_ops; i++) {
+		uint32_t v = (uint32_t)(ab_lran2(&r->rgen) % r->asize);
+		unsigned char *old = r->array[v];
 		if (AB_CHECKS) {
 			if (__builtin_expect(old[0] != ab_slot_tag(base + v), 0)) {
-				ab_fail(w, "block %p of %zu bytes in slot %u lost its pattern", (void *)old, sizes[v], v);
+				ab_fail(w, "block %p of %zu bytes in slot %u lost its pattern", (void *)old, r->sizes[v], v);
 				break;
 			}
 		}
 		int sampled = ab_sampled(w, i);
 		uint64_t t0 = sampled ? ab_ticks() : 0;
 		fr(old);
-		size_t sz = range == 0 ? min_size : min_size + (size_t)(ab_lran2(&g) % range);
+		r->frees++;
+		size_t sz = range == 0 ? (size_t)r->min_size : (size_t)r->min_size + (size_t)(ab_lran2(&r->rgen) % range);
 		unsigned char *p = ma(sz);
 		if (sampled)
 			ab_record(w, ab_ticks() - t0);
-		array[v] = p;
-		sizes[v] = sz;
+		r->array[v] = p;
+		r->sizes[v] = sz;
 		if (AB_CHECKS && __builtin_expect(p == NULL, 0)) {
 			ab_fail(w, "malloc(%zu) returned NULL", sz);
 			break;
 		}
+		r->mallocs++;
 		/* The original writes two bytes: the first, read back, and the
 		 * second. */
 		((volatile unsigned char *)p)[0] = AB_CHECKS ? ab_slot_tag(base + v) : 'a';
@@ -175,13 +216,12 @@ static int larson_run(ab_worker *w)
 			break;
 		}
 	}
-	t->rgen = g;
 	if (AB_CHECKS) {
 		/* The array always holds asize blocks: its bytes are counted at
 		 * the end of each generation rather than at every op. */
 		int64_t live = 0;
-		for (uint32_t k = 0; k < asize; k++)
-			live += (int64_t)sizes[k];
+		for (int32_t k = 0; k < r->asize; k++)
+			live += (int64_t)r->sizes[k];
 		w->live = live;
 		ab_live_publish(w);
 	}
