@@ -242,8 +242,8 @@ func TestBrokenAllocatorIsCaught(t *testing.T) {
 			f, err := newFaultyAllocator(reuse, 97)
 			require.NoError(t, err)
 			ops := uint64(5000)
-			if w == "churn" {
-				// churn marks one block in 16 (by address): a block
+			if w == "churn" || w == "larson" || w == "xmalloc" {
+				// These check one block in 16 (by address): a block
 				// handed out twice is caught once it is one of them.
 				ops = 200000
 			}

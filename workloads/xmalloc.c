@@ -18,8 +18,10 @@
  * one thread, it frees its own batches). An op is one object: its malloc in
  * a producer and its free in a consumer.
  *
- * Integrity: the consumer checks each object's first byte against its
- * index before freeing it. A sampled op's latency is the object's malloc
+ * Integrity: the producer's fill (the original's) leaves each object's
+ * index in its first byte; the consumer checks it before freeing the
+ * objects ab_marked picks (one in 16, by address), and reads no other
+ * object, as the original's consumer does not. A sampled op's latency is the object's malloc
  * plus its free; the malloc's time travels in the object's bytes 4..7. */
 #include <string.h>
 
@@ -176,7 +178,7 @@ static int consume(ab_worker *w, void **b, uint32_t n)
 	uint64_t first = (uint64_t)(uintptr_t)b[0];
 	for (uint32_t j = 0; j < n; j++) {
 		unsigned char *p = b[1 + j];
-		if (AB_CHECKS && __builtin_expect(p[0] != (unsigned char)(j % 256), 0)) {
+		if (AB_CHECKS && ab_marked(p) && __builtin_expect(p[0] != (unsigned char)(j % 256), 0)) {
 			ab_fail(w, "object %p of %zu bytes lost its pattern", (void *)p, sz);
 			return -1;
 		}
