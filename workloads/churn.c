@@ -12,11 +12,17 @@
  *
  * Integrity: the original writes nothing into its blocks, and most of the
  * cost of a fast allocator's op here would be the cache miss of a first
- * touch. So only the blocks ab_marked picks by address (one in 16) carry
- * their slot's tag in their first byte, checked before the free; at a
- * latency-sampled op, a marked new block's last byte is marked too (one
- * such block at a time) and checked when it is freed. A NULL from malloc
- * is caught at every op.
+ * touch, or a mispredicted branch on which blocks to mark. So the loop
+ * touches no block and keeps no test that cannot be predicted: at a
+ * latency-sampled op, the new block's first and last bytes are marked (one
+ * such block at a time), and they are checked when it is freed or at the
+ * end; every op records the block's size beside its slot, and every 2^22
+ * ops and at the end the live blocks are checked to be disjoint by their
+ * addresses (ab_check_disjoint), which catches a block handed out twice
+ * without reading any. A NULL from malloc is caught at every op. On the
+ * run that reports memory (a process's first: see MeasureMemory), each new
+ * block gets a byte written in every page, so that the memory a program
+ * would use is resident when RSS is read.
  * The live bytes need no counting in the loop: every thread makes the same
  * requests, so the peak is computed from the tables. */
 #include <math.h>
@@ -129,20 +135,30 @@ typedef struct churn_cursor {
 	const uint32_t *off, *off_end, *offsets;
 } churn_cursor;
 
-/* churn_ops runs ops [first, end) of a worker. may_be_empty says whether a
- * slot can still be empty (NULL): only in the first pass over the offsets
- * table; after it, every slot the walk visits holds a block, and the loop
- * leaves that test out. */
+/* churn_ops runs ops [first, end) of a worker. */
+/* churn_no_tail stands for "no block is marked" in the loop, so that one
+ * compare per op finds the marked block (a slot still empty is NULL). */
+static const char churn_no_tail_byte;
+#define CHURN_NO_TAIL ((unsigned char *)&churn_no_tail_byte)
+
+/* CHURN_CHECK_EVERY is how often (in ops, a power of two) a worker checks
+ * that its live blocks are disjoint. */
+#define CHURN_CHECK_EVERY ((uint64_t)1 << 22)
+
 static inline __attribute__((always_inline)) uint64_t churn_ops(ab_worker *w, churn_cursor *cur, uint64_t first,
-                                                                uint64_t end, const int may_be_empty)
+                                                                uint64_t end, const int touch)
 {
 	ab_ctx *c = w->ctx;
 	void *(*ma)(size_t) = w->a.malloc;
 	void (*fr)(void *) = w->a.free;
 	void **slots = w->slots;
+	uint32_t *sizes = w->sizes;
 	const uint32_t *size = cur->size, *off = cur->off;
 	const uint32_t *size_end = cur->size_end, *off_end = cur->off_end;
 	const uint64_t mask = w->sample_mask;
+	/* A multiple of the sampling spacing: checks fall on sampled ops. */
+	const uint64_t check_mask = (CHURN_CHECK_EVERY - 1) | mask;
+	unsigned char *tail = w->tail ? w->tail : CHURN_NO_TAIL;
 	uint64_t i;
 	for (i = first; i < end; i++) {
 		off = off + 1 == off_end ? cur->offsets : off + 1;
@@ -151,19 +167,13 @@ static inline __attribute__((always_inline)) uint64_t churn_ops(ab_worker *w, ch
 		unsigned char *old = *slot;
 		/* The tag is the slot's number, low byte. */
 		const uint8_t tag = (uint8_t)(slot - slots);
-		if (AB_CHECKS && (!may_be_empty || old) && __builtin_expect(ab_marked(old), 0)) {
-			if (__builtin_expect(old[0] != tag, 0)) {
-				ab_fail(w, "block %p in slot %u lost its pattern", (void *)old, (unsigned)(slot - slots));
+		if (AB_CHECKS && __builtin_expect(old == tail, 0)) {
+			if (old[0] != tag || old[w->tail_size - 1] != (uint8_t)~tag) {
+				ab_fail(w, "block %p of %u bytes in slot %u lost its pattern", (void *)old, w->tail_size,
+				        (unsigned)(slot - slots));
 				break;
 			}
-			if (__builtin_expect(old == w->tail, 0)) {
-				if (old[w->tail_size - 1] != (uint8_t)~tag) {
-					ab_fail(w, "block %p of %u bytes in slot %u lost its pattern (last byte)", (void *)old,
-					        w->tail_size, (unsigned)(slot - slots));
-					break;
-				}
-				w->tail = NULL;
-			}
+			tail = CHURN_NO_TAIL;
 		}
 		const int sampled = AB_CHECKS && __builtin_expect((i & mask) == 0, 0);
 		uint64_t t0 = sampled ? ab_ticks() : 0;
@@ -177,17 +187,21 @@ static inline __attribute__((always_inline)) uint64_t churn_ops(ab_worker *w, ch
 			ab_fail(w, "malloc(%u) returned NULL", sz);
 			break;
 		}
-		const int marked = ab_marked(p);
-		if (__builtin_expect(marked, 0))
-			p[0] = tag;
+		sizes[slot - slots] = sz;
+		if (touch)
+			for (uint32_t k = 0; k < sz; k += 4096)
+				((volatile unsigned char *)p)[k] = tag;
 		if (__builtin_expect(sampled, 0)) {
 			ab_record(w, ab_ticks() - t0);
-			/* One block at a time carries a marked last byte; it is
-			 * checked when it is freed, or at the end. */
-			if (marked && !w->tail && sz > 1) {
-				p[sz - 1] = (uint8_t)~p[0];
-				w->tail = p;
+			if (tail == CHURN_NO_TAIL && sz > 1) {
+				p[0] = tag;
+				p[sz - 1] = (uint8_t)~tag;
+				tail = p;
 				w->tail_size = sz;
+			}
+			if ((i & check_mask) == 0 && ab_check_disjoint(w, slots, sizes, NULL, w->nslots, "blocks in slots") != 0) {
+				i++;
+				break;
 			}
 			if (ab_aborted(c)) {
 				i++;
@@ -195,6 +209,7 @@ static inline __attribute__((always_inline)) uint64_t churn_ops(ab_worker *w, ch
 			}
 		}
 	}
+	w->tail = tail == CHURN_NO_TAIL ? NULL : tail;
 	cur->size = size;
 	cur->off = off;
 	return i;
@@ -212,16 +227,16 @@ static int churn_run(ab_worker *w)
 	    .off_end = t->offsets + t->noffsets,
 	};
 	uint64_t ops = w->ctx->p.ops_per_thread;
-	uint64_t first_pass = ops < t->noffsets ? ops : t->noffsets;
 	w->tail = NULL;
-	uint64_t i = churn_ops(w, &cur, 0, first_pass, 1);
-	if (i == first_pass && !w->res.failed)
-		i = churn_ops(w, &cur, i, ops, 0);
+	/* Two copies of the loop, so that the usual one has no touching in it. */
+	uint64_t i = AB_CHECKS && w->ctx->p.touch ? churn_ops(w, &cur, 0, ops, 1) : churn_ops(w, &cur, 0, ops, 0);
 	if (AB_CHECKS && w->tail && !w->res.failed) {
 		const unsigned char *p = w->tail;
 		if (p[w->tail_size - 1] != (uint8_t)~p[0])
 			ab_fail(w, "block %p of %u bytes lost its pattern (last byte)", (void *)w->tail, w->tail_size);
 	}
+	if (AB_CHECKS && !w->res.failed)
+		ab_check_disjoint(w, w->slots, w->sizes, NULL, w->nslots, "blocks in slots");
 	w->res.ops += i;
 	w->res.frees += i;
 	return w->res.failed ? -1 : 0;

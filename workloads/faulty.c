@@ -24,10 +24,10 @@ static void *faulty_malloc(size_t n)
 	if (k % faulty_every == 0) {
 		if (faulty_mode == AB_FAULTY_NULL)
 			return NULL;
-		/* Hand out the previous block again. */
-		void *last = (void *)atomic_load(&faulty_last);
+		/* Hand out the previous block again, or a place inside it. */
+		char *last = (char *)atomic_load(&faulty_last);
 		if (last)
-			return last;
+			return faulty_mode == AB_FAULTY_INSIDE ? last + 16 : last;
 	}
 	size_t sz = (n + 15) & ~(size_t)15;
 	size_t off = atomic_fetch_add(&faulty_used, sz);

@@ -25,12 +25,29 @@ type faultyAllocator struct {
 	name  string
 }
 
-func newFaultyAllocator(reuse bool, every uint64) (*faultyAllocator, error) {
-	mode := C.int(C.AB_FAULTY_NULL)
-	name := "faulty-null"
-	if reuse {
-		mode, name = C.AB_FAULTY_REUSE, "faulty-reuse"
+// A faultyMode is how a faulty allocator breaks.
+type faultyMode int
+
+const (
+	faultyNull   faultyMode = C.AB_FAULTY_NULL   // malloc returns NULL
+	faultyReuse  faultyMode = C.AB_FAULTY_REUSE  // malloc returns the previous block again
+	faultyInside faultyMode = C.AB_FAULTY_INSIDE // malloc returns an address inside the previous block
+)
+
+func (m faultyMode) String() string {
+	switch m {
+	case faultyNull:
+		return "null"
+	case faultyReuse:
+		return "reuse"
+	case faultyInside:
+		return "inside"
 	}
+	return fmt.Sprintf("faultyMode(%d)", int(m))
+}
+
+func newFaultyAllocator(m faultyMode, every uint64) (*faultyAllocator, error) {
+	mode, name := C.int(m), "faulty-"+m.String()
 	t := (*C.ab_allocator)(C.calloc(1, C.sizeof_ab_allocator))
 	if C.ab_faulty_init(t, mode, C.uint64_t(every)) != 0 {
 		C.free(unsafe.Pointer(t))

@@ -6,10 +6,11 @@
 
 #include "allocator.h"
 
-enum { AB_FAULTY_NULL = 1, AB_FAULTY_REUSE = 2 };
+enum { AB_FAULTY_NULL = 1, AB_FAULTY_REUSE = 2, AB_FAULTY_INSIDE = 3 };
 
 /* ab_faulty_init makes a the broken allocator: every every-th malloc returns
- * NULL (AB_FAULTY_NULL) or the previous block again (AB_FAULTY_REUSE). */
+ * NULL (AB_FAULTY_NULL), the previous block again (AB_FAULTY_REUSE), or an
+ * address 16 bytes inside the previous block (AB_FAULTY_INSIDE). */
 int ab_faulty_init(ab_allocator *a, int mode, uint64_t every);
 
 #endif

@@ -130,6 +130,78 @@ void ab_fail(ab_worker *w, const char *fmt, ...)
 	atomic_store(&w->ctx->abort_run, 1);
 }
 
+struct ab_span {
+	uintptr_t start;
+	size_t size;
+	uint32_t index;
+};
+typedef struct ab_span ab_span;
+
+/* span_sort sorts spans by start address in place (heapsort): glibc's
+ * qsort may call malloc for its buffer, which would put the check's memory
+ * into the allocator under test. */
+static void span_sift(ab_span *s, size_t root, size_t n)
+{
+	for (;;) {
+		size_t child = 2 * root + 1;
+		if (child >= n)
+			return;
+		if (child + 1 < n && s[child + 1].start > s[child].start)
+			child++;
+		if (s[root].start >= s[child].start)
+			return;
+		ab_span t = s[root];
+		s[root] = s[child];
+		s[child] = t;
+		root = child;
+	}
+}
+
+static void span_sort(ab_span *s, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		span_sift(s, i, n);
+	for (size_t end = n; end > 1; end--) {
+		ab_span t = s[0];
+		s[0] = s[end - 1];
+		s[end - 1] = t;
+		span_sift(s, 0, end - 1);
+	}
+}
+
+int ab_check_disjoint(ab_worker *w, void *const *blocks, const uint32_t *sizes32, const size_t *sizes64, uint32_t n,
+                      const char *what)
+{
+	if (n == 0)
+		return 0;
+	ab_span *s = w->spans;
+	if (n > w->nspans) {
+		ab_fail(w, "checking the %s: room for %u blocks, not %u", what, w->nspans, n);
+		return -1;
+	}
+	uint32_t m = 0;
+	for (uint32_t k = 0; k < n; k++) {
+		if (!blocks[k])
+			continue;
+		s[m].start = (uintptr_t)blocks[k];
+		s[m].size = sizes32 ? sizes32[k] : sizes64[k];
+		s[m].index = k;
+		m++;
+	}
+	span_sort(s, m);
+	int rc = 0;
+	for (uint32_t k = 1; k < m; k++) {
+		const ab_span *a = &s[k - 1], *b = &s[k];
+		if (a->start + (a->size ? a->size : 1) > b->start) {
+			ab_fail(w, "%s %u (%p, %zu bytes) and %u (%p, %zu bytes) overlap: the allocator handed out live memory twice",
+			        what, a->index, (void *)a->start, a->size, b->index, (void *)b->start, b->size);
+			rc = -1;
+			break;
+		}
+	}
+	return rc;
+}
+
 void ab_live_publish(ab_worker *w)
 {
 	int64_t d = w->live - w->live_published;
@@ -257,7 +329,11 @@ ab_ctx *ab_ctx_new(const ab_params *p, const ab_allocator *a, char *err, size_t 
 		w->rec_mask = 0;
 		if (p->sample_cap)
 			w->res.samples = ab_sys_alloc(sizeof(uint32_t) * p->sample_cap);
-		if ((p->sample_cap && !w->res.samples) ||
+		if (AB_CHECKS && p->slots) {
+			w->nspans = p->slots;
+			w->spans = ab_sys_alloc(sizeof(ab_span) * p->slots);
+		}
+		if ((p->sample_cap && !w->res.samples) || (w->nspans && !w->spans) ||
 		    slots_map(w, c->k->slots ? c->k->slots(p) : 0) != 0) {
 			snprintf(err, errlen, "mmap for thread %d's samples and slots: %s", i, strerror(errno));
 			c->p.threads = i + 1;
@@ -292,6 +368,7 @@ void ab_ctx_free(ab_ctx *c)
 		c->k->ctx_free(c);
 	for (int i = 0; c->workers && i < c->p.threads; i++) {
 		ab_sys_free(c->workers[i].res.samples, sizeof(uint32_t) * c->p.sample_cap);
+		ab_sys_free(c->workers[i].spans, sizeof(ab_span) * c->workers[i].nspans);
 		slots_unmap(&c->workers[i]);
 	}
 	int fds[] = {c->gate_setup, c->gate_go, c->gate_finish, c->ev_arrived, c->ev_ready, c->ev_done};

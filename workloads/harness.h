@@ -46,6 +46,8 @@ typedef struct ab_params {
 	uint64_t seed;
 	uint64_t hold_ns; /* calibration: time a lock is held */
 	uint64_t gap_ns;  /* calibration: time between lock holds */
+	uint32_t touch;   /* write a byte in every page of each new block (churn):
+	                     set on the runs that report memory */
 } ab_params;
 
 /* What one worker thread measured. Times are CLOCK_MONOTONIC nanoseconds;
@@ -124,6 +126,8 @@ struct ab_worker {
 	uint32_t *sizes;
 	uint32_t *lat; /* pending latency halves (ticks) for split samples */
 	uint32_t nslots;
+	struct ab_span *spans; /* room for p.slots blocks, for ab_check_disjoint */
+	uint32_t nspans;
 	void *priv;
 	char pad[AB_CACHE_LINE];
 };
@@ -257,16 +261,16 @@ static inline uint8_t ab_slot_tag(uint64_t slot)
 	return (uint8_t)slot ^ 0x5BU;
 }
 
-/* ab_marked says whether a kernel marks the block at p: about one block in
- * 16, chosen by address (bits 6..9: which of 16 cache lines), so that every
- * holder of one block agrees to mark and check it, and a block handed out
- * twice at once is still caught, while the other blocks stay untouched, as
- * in a benchmark that writes nothing into them. Blocks aligned to 1 KiB or
- * more are always marked. */
-static inline int ab_marked(const void *p)
-{
-	return AB_CHECKS && (((uintptr_t)p >> 6) & 15) == 0;
-}
+/* ab_check_disjoint fails the worker when two of the n (at most p.slots)
+ * live blocks in blocks (NULL entries skipped) overlap, taking block k to span
+ * [blocks[k], blocks[k] + size(k)), where size(k) is sizes32[k] or, when
+ * sizes32 is NULL, sizes64[k]. It sorts a copy of the addresses, so it
+ * touches no block: it catches an allocator that hands out one block twice,
+ * or a block inside another, without the cache misses of reading every
+ * block. Its room is mapped with the worker, before the memory baseline.
+ * what names the blocks in the message. */
+int ab_check_disjoint(ab_worker *w, void *const *blocks, const uint32_t *sizes32, const size_t *sizes64, uint32_t n,
+                      const char *what);
 
 void ab_decimate(ab_worker *w);
 

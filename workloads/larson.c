@@ -14,10 +14,13 @@
  * happen inside the window.
  *
  * Integrity: the first byte written is the slot's tag instead of the
- * original's 'a'; for the blocks ab_marked picks (one in 16, by address) it
- * is checked before the block is freed. The original does not read a block
- * before freeing it, and an allocator whose free does not touch the block
- * (jemalloc) would pay a cache miss per op for a check on every one. */
+ * original's 'a'. The original does not read a block before freeing it, and
+ * an allocator whose free does not touch the block (jemalloc) would pay a
+ * cache miss per op for a check on every one, so the tag is checked before
+ * the free at latency-sampled ops only, and, when a worker's share ends,
+ * for every block in its array, which is then also checked to hold
+ * disjoint blocks (ab_check_disjoint, by address: a block handed out twice
+ * is caught). */
 #include <stdio.h>
 
 #include "harness.h"
@@ -176,6 +179,20 @@ static void larson_ctx_free(ab_ctx *c)
 	c->shared = NULL;
 }
 
+/* larson_check_array checks, at the end of a worker's share, every block
+ * in its array: its tag, and that no two overlap. */
+static void larson_check_array(ab_worker *w, const larson_record *r, uint32_t base)
+{
+	for (int32_t k = 0; k < r->asize; k++) {
+		const unsigned char *p = r->array[k];
+		if (p && p[0] != ab_slot_tag(base + (uint32_t)k)) {
+			ab_fail(w, "block %p of %zu bytes in slot %d lost its pattern", (void *)p, r->sizes[k], k);
+			return;
+		}
+	}
+	ab_check_disjoint(w, r->array, NULL, r->sizes, (uint32_t)r->asize, "blocks in slots");
+}
+
 /* larson_run runs one thread generation: rounds * slots replacements, or
  * what is left of the worker's share. */
 static int larson_run(ab_worker *w)
@@ -197,13 +214,11 @@ static int larson_run(ab_worker *w)
 	for (i = first; i < first + n && (int64_t)(i - first) < r->generation_ops; i++) {
 		uint32_t v = (uint32_t)(ab_lran2(&r->rgen) % r->asize);
 		unsigned char *old = r->array[v];
-		if (AB_CHECKS && ab_marked(old)) {
-			if (__builtin_expect(old[0] != ab_slot_tag(base + v), 0)) {
-				ab_fail(w, "block %p of %zu bytes in slot %u lost its pattern", (void *)old, r->sizes[v], v);
-				break;
-			}
-		}
 		int sampled = ab_sampled(w, i);
+		if (AB_CHECKS && __builtin_expect(sampled, 0) && old[0] != ab_slot_tag(base + v)) {
+			ab_fail(w, "block %p of %zu bytes in slot %u lost its pattern", (void *)old, r->sizes[v], v);
+			break;
+		}
 		uint64_t t0 = sampled ? ab_ticks() : 0;
 		fr(old);
 		r->frees++;
@@ -240,6 +255,8 @@ static int larson_run(ab_worker *w)
 	w->res.ops += i - first;
 	w->res.frees += i - first;
 	t->done = i;
+	if (AB_CHECKS && !w->res.failed && (t->done >= share || ab_aborted(c)))
+		larson_check_array(w, r, base);
 	if (w->res.failed)
 		return -1;
 	return t->done < share && !ab_aborted(c) ? AB_HAND_ON : 0;

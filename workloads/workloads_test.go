@@ -235,16 +235,20 @@ func extraFrees(w Workload, threads int) uint64 {
 
 func TestBrokenAllocatorIsCaught(t *testing.T) {
 	for _, w := range []string{"churn", "larson", "xmalloc", "threadtest", "realloc", "large", "mixed", "cache-thrash"} {
-		for _, reuse := range []bool{false, true} {
-			if reuse && w == "cache-thrash" {
+		for _, mode := range []faultyMode{faultyNull, faultyReuse, faultyInside} {
+			if mode != faultyNull && w == "cache-thrash" {
 				continue // it frees each block before the next malloc: nothing to overlap
 			}
-			f, err := newFaultyAllocator(reuse, 97)
+			if mode == faultyInside && w != "churn" && w != "larson" {
+				continue // the check of live blocks' address ranges is theirs
+			}
+			f, err := newFaultyAllocator(mode, 97)
 			require.NoError(t, err)
 			ops := uint64(5000)
 			if w == "churn" || w == "larson" || w == "xmalloc" {
-				// These check one block in 16 (by address): a block
-				// handed out twice is caught once it is one of them.
+				// These check blocks at sampled ops and when a
+				// share ends (churn and larson: every live block's
+				// address range), not at every op.
 				ops = 200000
 			}
 			_, err = run(Config{Workload: w, Alloc: f.Name(), Threads: 2, Ops: ops}, f)
@@ -253,12 +257,30 @@ func TestBrokenAllocatorIsCaught(t *testing.T) {
 			assert.Contains(t, msg, "workload "+w, msg)
 			assert.Contains(t, msg, "allocator "+f.Name(), msg)
 			assert.Contains(t, msg, "thread ", msg)
-			if reuse {
-				assert.Regexp(t, "lost its pattern|did not keep the contents", msg)
-			} else {
+			switch mode {
+			case faultyNull:
 				assert.Contains(t, msg, "returned NULL", msg)
+			case faultyReuse:
+				assert.Regexp(t, "lost its pattern|did not keep the contents|overlap", msg)
+			case faultyInside:
+				// A block 16 bytes into another is seen by its address
+				// range, whatever the bytes say.
+				assert.Regexp(t, "lost its pattern|overlap", msg)
 			}
 		}
+	}
+}
+
+// TestDisjointCheckSeesOverlap runs churn and larson on an allocator that
+// places a block inside the one before it, with latency sampling off so
+// that only the address-range check of the live blocks can catch it.
+func TestDisjointCheckSeesOverlap(t *testing.T) {
+	for _, w := range []string{"churn", "larson"} {
+		f, err := newFaultyAllocator(faultyInside, 97)
+		require.NoError(t, err)
+		_, err = run(Config{Workload: w, Alloc: f.Name(), Threads: 2, Ops: 200000, Samples: -1}, f)
+		require.Error(t, err, w)
+		assert.Contains(t, err.Error(), "overlap: the allocator handed out live memory twice", w)
 	}
 }
 

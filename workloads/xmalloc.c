@@ -20,8 +20,10 @@
  *
  * Integrity: the producer's fill (the original's) leaves each object's
  * index in its first byte; the consumer checks it before freeing the
- * objects ab_marked picks (one in 16, by address), and reads no other
- * object, as the original's consumer does not. A sampled op's latency is the object's malloc
+ * object at latency-sampled ops, and reads no other object, as the
+ * original's consumer does not. An object handed out twice in a batch is
+ * caught when the earlier of the two is sampled: the later fill has
+ * overwritten its index. A sampled op's latency is the object's malloc
  * plus its free; the malloc's time travels in the object's bytes 4..7. */
 #include <string.h>
 
@@ -178,12 +180,13 @@ static int consume(ab_worker *w, void **b, uint32_t n)
 	uint64_t first = (uint64_t)(uintptr_t)b[0];
 	for (uint32_t j = 0; j < n; j++) {
 		unsigned char *p = b[1 + j];
-		if (AB_CHECKS && ab_marked(p) && __builtin_expect(p[0] != (unsigned char)(j % 256), 0)) {
+		/* The producer's sampling rule, on its numbering. */
+		const int sampled = ab_sampled(w, first + j);
+		if (AB_CHECKS && __builtin_expect(sampled, 0) && p[0] != (unsigned char)(j % 256)) {
 			ab_fail(w, "object %p of %zu bytes lost its pattern", (void *)p, sz);
 			return -1;
 		}
-		/* The producer's sampling rule, on its numbering. */
-		if (ab_sampled(w, first + j) && sz >= 8) {
+		if (sampled && sz >= 8) {
 			uint32_t lat;
 			memcpy(&lat, p + 4, sizeof lat);
 			uint64_t t0 = ab_ticks();
