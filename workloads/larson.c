@@ -183,6 +183,10 @@ static void larson_ctx_free(ab_ctx *c)
  * in its array: its tag, and that no two overlap. */
 static void larson_check_array(ab_worker *w, const larson_record *r, uint32_t base)
 {
+	/* Ranges first: an overlap also breaks tags, and is the better name
+	 * for what went wrong. */
+	if (ab_check_disjoint(w, r->array, NULL, r->sizes, (uint32_t)r->asize, "blocks in slots") != 0)
+		return;
 	for (int32_t k = 0; k < r->asize; k++) {
 		const unsigned char *p = r->array[k];
 		if (p && p[0] != ab_slot_tag(base + (uint32_t)k)) {
@@ -190,7 +194,6 @@ static void larson_check_array(ab_worker *w, const larson_record *r, uint32_t ba
 			return;
 		}
 	}
-	ab_check_disjoint(w, r->array, NULL, r->sizes, (uint32_t)r->asize, "blocks in slots");
 }
 
 /* larson_run runs one thread generation: rounds * slots replacements, or
