@@ -11,6 +11,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/allocbench/allocbench/alloc"
+	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/cgoalloc"
 )
 
@@ -85,7 +86,7 @@ func TestCheckRequired(t *testing.T) {
 func TestConfigLinesReadByBenchfmt(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, WriteConfig(&buf, alloc.Names()))
-	buf.WriteString("BenchmarkWorkloads/workload=churn/alloc=libc/threads=1-2 100 12.5 ns/op 3.5 p99-ns\n")
+	buf.WriteString("BenchmarkWorkloads/workload=churn/alloc=libc/threads=1-2 100 12.5 ns/op 3.5 " + units.P99Nsec + "\n")
 
 	r := benchfmt.NewReader(&buf, "config")
 	var res *benchfmt.Result
@@ -115,9 +116,13 @@ func TestConfigLinesReadByBenchfmt(t *testing.T) {
 	}
 	name, _ := res.Name.Parts()
 	assert.Equal(t, "Workloads", string(name))
-	units := map[string]float64{}
+	byUnit := map[string]float64{}
 	for _, v := range res.Values {
-		units[v.OrigUnit] = v.OrigValue
+		if v.OrigUnit != "" {
+			byUnit[v.OrigUnit] = v.OrigValue
+		} else {
+			byUnit[v.Unit] = v.Value
+		}
 	}
-	assert.Equal(t, map[string]float64{"ns/op": 12.5, "p99-ns": 3.5}, units)
+	assert.Equal(t, map[string]float64{units.NsPerOp: 12.5, units.P99Nsec: 3.5}, byUnit)
 }

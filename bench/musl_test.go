@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/cgoalloc"
 )
 
@@ -60,7 +61,7 @@ func TestMuslBuildReportsMusl(t *testing.T) {
 	for _, a := range []string{"libc", "floor"} {
 		line := regexp.MustCompile(`(?m)^BenchmarkWorkloads/workload=churn/alloc=` + a + `/threads=2\S*\s+20000\s.*$`).FindString(s)
 		if assert.NotEmpty(t, line, "a result row for %s:\n%s", a, s) {
-			for _, unit := range []string{"ns/op", "cpu-ns/op", "p99-ns", "peak-rss-bytes", "vcsw/op"} {
+			for _, unit := range []string{units.NsPerOp, units.CPUNsecPerOp, units.P99Nsec, units.PeakRSSBytes, units.VcswPerOp} {
 				assert.Contains(t, line, " "+unit, "%s row has %s", a, unit)
 			}
 		}

@@ -31,7 +31,7 @@ var goldenCases = []struct {
 		"-metrics", "ns/op,peak-rss-bytes,sec/op", "old=testdata/glibc.txt", "new=testdata/musl.txt"}},
 	// Six runs each: finite intervals, significant and insignificant
 	// changes, futex metrics and a geomean that is skipped for zeros.
-	{"futex", []string{"-metrics", "ns/op,futex-pct,futex-calls/op,p99-ns", "testdata/futex.txt"}},
+	{"futex", []string{"-metrics", "ns/op,futex-pct,futex-calls/op,p99-nsec", "testdata/futex.txt"}},
 	// futex-pct only in the newer file.
 	{"mixed", []string{"testdata/mixed-old.txt", "testdata/mixed-new.txt"}},
 }
@@ -136,10 +136,10 @@ func TestMalformedLinesWarnAndTheRestIsCompared(t *testing.T) {
 }
 
 func TestTruncatedUnitIsAMixedUnitWarning(t *testing.T) {
-	// Line 12 ends in "p99-" instead of "p99-ns"; line 9 has no p99-ns.
-	_, stderr, err := runCompare(t, "-metrics", "ns/op,p99-ns", "testdata/malformed.txt")
+	// Line 12 ends in "p99-" instead of "p99-nsec"; line 9 has no p99-nsec.
+	_, stderr, err := runCompare(t, "-metrics", "ns/op,p99-nsec", "testdata/malformed.txt")
 	require.NoError(t, err)
-	assert.Contains(t, stderr, "testdata/malformed.txt:9: result lacks p99-ns")
+	assert.Contains(t, stderr, "testdata/malformed.txt:9: result lacks p99-nsec")
 	assert.Contains(t, stderr, "(e.g. testdata/malformed.txt:11), and so does the result on line 12")
 }
 

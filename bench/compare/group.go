@@ -9,11 +9,13 @@ import (
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchproc"
 	"golang.org/x/perf/benchunit"
+
+	"github.com/allocbench/allocbench/bench/units"
 )
 
 // DefaultMetrics are the units compared when Options.Metrics is empty:
 // the first always, the others when some result has them.
-var DefaultMetrics = []string{"ns/op", "futex-pct", "p99-ns", "rss-per-live-byte"}
+var DefaultMetrics = []string{units.NsPerOp, units.FutexPct, units.P99Nsec, units.RSSPerLiveByte}
 
 // The most rows and columns a table has; an input with more gets a warning
 // and the first ones, in sorted order.
@@ -493,22 +495,26 @@ func group(files []*File, opts Options) (*grouping, []Warning, error) {
 }
 
 // origUnit returns a value in the unit it was written in, undoing
-// benchfmt's tidying ("ns/op" rather than "sec/op").
+// benchfmt's tidying ("ns/op" rather than "sec/op"), under the unit's
+// current name: files written before the "nsec" units ("cpu-ns/op",
+// "p99-ns") read as the runs of today (units.Current).
 func origUnit(v benchfmt.Value) (string, float64) {
 	if v.OrigUnit != "" {
-		return v.OrigUnit, v.OrigValue
+		return units.Current(v.OrigUnit), v.OrigValue
 	}
-	return v.Unit, v.Value
+	return units.Current(v.Unit), v.Value
 }
 
-// findUnit finds metric m among units, accepting the tidied spelling.
-func findUnit(units []string, m string) (string, bool) {
-	for _, u := range units {
+// findUnit finds metric m among have, accepting the tidied spelling and
+// the names of earlier versions.
+func findUnit(have []string, m string) (string, bool) {
+	m = units.Current(m)
+	for _, u := range have {
 		if u == m {
 			return u, true
 		}
 	}
-	for _, u := range units {
+	for _, u := range have {
 		if _, tidy := benchunit.Tidy(1, u); tidy == m {
 			return u, true
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/bench"
+	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/internal/glibcbench"
 )
 
@@ -405,7 +406,7 @@ func originalConfig(p glibcbench.Program, allocs []string, preload map[string]st
 // program's own peak RSS (of a process unlike allocbench's, hence its own
 // unit).
 func originalLine(name string, r glibcbench.Result) string {
-	return fmt.Sprintf("%s \t%d\t%.6g ns/op\t%.0f max-rss-bytes", name, int64(r.Iterations), r.NsPerOp(), r.MaxRSSKiB*1024)
+	return fmt.Sprintf("%s \t%d\t%.6g %s\t%.0f %s", name, int64(r.Iterations), r.NsPerOp(), units.NsPerOp, r.MaxRSSKiB*1024, units.MaxRSSBytes)
 }
 
 // cellResult is what the fidelity job reads from a cell's result line.
@@ -425,7 +426,7 @@ func firstResult(lines []string) (cellResult, bool) {
 				continue
 			}
 			for _, v := range res.Values {
-				if v.OrigUnit == "ns/op" || (v.OrigUnit == "" && v.Unit == "ns/op") {
+				if v.OrigUnit == units.NsPerOp || (v.OrigUnit == "" && v.Unit == units.NsPerOp) {
 					ns := v.OrigValue
 					if v.OrigUnit == "" {
 						ns = v.Value

@@ -228,11 +228,11 @@ func TestFidelityJob(t *testing.T) {
 }
 
 func TestFirstResult(t *testing.T) {
-	r, ok := firstResult([]string{"BenchmarkWorkloads/workload=churn/alloc=libc/threads=2-4 \t 1000000\t 16.91 ns/op\t 3.2 p99-ns"})
+	r, ok := firstResult([]string{"BenchmarkWorkloads/workload=churn/alloc=libc/threads=2-4 \t 1000000\t 16.91 ns/op\t 3.2 p99-nsec"})
 	require.True(t, ok)
 	assert.Equal(t, "BenchmarkWorkloads/workload=churn/alloc=libc/threads=2-4", r.name)
 	assert.InDelta(t, 16.91, r.nsPerOp, 1e-9)
-	_, ok = firstResult([]string{"BenchmarkX 10 5 p99-ns"})
+	_, ok = firstResult([]string{"BenchmarkX 10 5 p99-nsec"})
 	assert.False(t, ok, "no ns/op")
 	_, ok = firstResult(nil)
 	assert.False(t, ok)
