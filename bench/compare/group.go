@@ -64,6 +64,37 @@ type Options struct {
 	Confidence float64
 }
 
+// Check reports the first option that cannot be used whatever the input:
+// a level out of range, a projection or a filter that does not parse.
+// Commands call it before reading anything, so that bad input stops them
+// at once.
+func (o Options) Check() error {
+	if o.Alpha != 0 && (o.Alpha <= 0 || o.Alpha >= 1) {
+		return fmt.Errorf("alpha %v is not between 0 and 1", o.Alpha)
+	}
+	if o.Confidence != 0 && (o.Confidence <= 0 || o.Confidence >= 1) {
+		return fmt.Errorf("confidence %v is not between 0 and 1", o.Confidence)
+	}
+	filter := new(benchproc.Filter)
+	if strings.TrimSpace(o.Filter) != "" {
+		f, err := benchproc.NewFilter(o.Filter)
+		if err != nil {
+			return fmt.Errorf("parsing -filter: %w", err)
+		}
+		filter = f
+	}
+	var pp benchproc.ProjectionParser
+	for _, p := range []struct{ name, proj string }{{"-row", o.Row}, {"-col", o.Col}} {
+		if p.proj == "" {
+			continue
+		}
+		if _, err := pp.Parse(p.proj, filter); err != nil {
+			return fmt.Errorf("parsing %s: %w", p.name, err)
+		}
+	}
+	return nil
+}
+
 // resolve fills in the defaults that depend on the input.
 func (o Options) resolve(files []*File) (Options, error) {
 	if o.Alpha == 0 {

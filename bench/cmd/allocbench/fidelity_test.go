@@ -54,7 +54,7 @@ func TestFidelityBadInput(t *testing.T) {
 func TestFidelityHelpAndDefaults(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	require.NoError(t, run([]string{"fidelity", "-h"}, &stdout, &stderr))
-	assert.True(t, strings.HasPrefix(stderr.String(), "allocbench fidelity checks allocbench's churn workload against the program it\nreproduces"), stderr.String())
+	assert.True(t, strings.HasPrefix(stderr.String(), fidelitySummary+"\n"), stderr.String())
 	assert.Contains(t, stderr.String(), "usage: allocbench fidelity [flags]")
 
 	o, err := parseFidelityFlags(nil, &stderr)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/allocbench/allocbench/bench/compare"
 	"github.com/allocbench/allocbench/internal/sysinfo"
+	"github.com/allocbench/allocbench/internal/usage"
 )
 
 const fakeEnv = "ALLOCBENCH_FAKE_CELL"
@@ -134,7 +135,7 @@ func runCLI(t *testing.T, ctx context.Context, args ...string) (string, string, 
 	var stdout, stderr bytes.Buffer
 	opts, err := parseFlags(args, &stderr)
 	if err != nil {
-		return stdout.String(), stderr.String(), usageError{err}
+		return stdout.String(), stderr.String(), usage.Wrap(err)
 	}
 	err = runJob(ctx, opts, &stdout, &stderr)
 	return stdout.String(), stderr.String(), err
