@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
@@ -125,4 +126,15 @@ func TestConfigLinesReadByBenchfmt(t *testing.T) {
 		}
 	}
 	assert.Equal(t, map[string]float64{units.NsPerOp: 12.5, units.P99Nsec: 3.5}, byUnit)
+}
+
+// A skipped allocator is named once, with the reason, whatever -v says.
+func TestSayUnavailable(t *testing.T) {
+	var buf bytes.Buffer
+	why := errors.New("libnosuch.so.1: cannot open shared object file")
+	sayUnavailable(&buf, "nosuchalloc", why)
+	sayUnavailable(&buf, "nosuchalloc", why)
+	assert.Equal(t, "allocbench: skipping the benchmarks of nosuchalloc: libnosuch.so.1: cannot open shared object file (set "+RequireEnv+"=nosuchalloc to make this an error)\n", buf.String())
+	sayUnavailable(&buf, "otheralloc", why)
+	assert.Equal(t, 2, strings.Count(buf.String(), "\n"), "once per allocator")
 }

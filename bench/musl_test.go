@@ -58,6 +58,7 @@ func TestMuslBuildReportsMusl(t *testing.T) {
 	assert.Regexp(t, `(?m)^libc-version: 1\.\d+\.\d+$`, s)
 	assert.Regexp(t, `(?m)^alloc-libc: musl 1\.\d+\.\d+ served-by=\S+ \(static\)$|(?m)^alloc-libc: musl 1\.\d+\.\d+ served-by=`, s)
 	assert.Regexp(t, `(?m)^alloc-jemalloc: skipped: .*statically`, s, "a static build says why it cannot load jemalloc")
+	assert.Regexp(t, `(?m)^allocbench: skipping the benchmarks of jemalloc: .*statically`, s, "the skip is said without -test.v")
 	for _, a := range []string{"libc", "floor"} {
 		line := regexp.MustCompile(`(?m)^BenchmarkWorkloads/workload=churn/alloc=` + a + `/threads=2\S*\s+20000\s.*$`).FindString(s)
 		if assert.NotEmpty(t, line, "a result row for %s:\n%s", a, s) {
