@@ -14,6 +14,7 @@ import (
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/cgoalloc"
+	"github.com/allocbench/allocbench/workloads"
 )
 
 func TestDefaultThreads(t *testing.T) {
@@ -137,4 +138,41 @@ func TestSayUnavailable(t *testing.T) {
 	assert.Equal(t, "allocbench: skipping the benchmarks of nosuchalloc: libnosuch.so.1: cannot open shared object file (set "+RequireEnv+"=nosuchalloc to make this an error)\n", buf.String())
 	sayUnavailable(&buf, "otheralloc", why)
 	assert.Equal(t, 2, strings.Count(buf.String(), "\n"), "once per allocator")
+}
+
+// Main's options: the flag wins over the environment, which wins over the
+// defaults; bad values name themselves.
+func TestResolveSettings(t *testing.T) {
+	t.Setenv(ThreadsEnv, "")
+	t.Setenv(FutexEnv, "")
+	s, err := resolveSettings("", "")
+	require.NoError(t, err)
+	assert.Equal(t, DefaultThreads(), s.threads)
+	assert.Equal(t, workloads.FutexAuto, s.futex)
+
+	t.Setenv(ThreadsEnv, "3")
+	t.Setenv(FutexEnv, "off")
+	s, err = resolveSettings("", "")
+	require.NoError(t, err)
+	assert.Equal(t, []int{3}, s.threads)
+	assert.Equal(t, workloads.FutexOff, s.futex)
+
+	s, err = resolveSettings("1,4", "sampled")
+	require.NoError(t, err)
+	assert.Equal(t, []int{1, 4}, s.threads)
+	assert.Equal(t, workloads.FutexSampled, s.futex)
+
+	_, err = resolveSettings("0", "")
+	if assert.Error(t, err) {
+		assert.Contains(t, err.Error(), "-allocbench.threads: thread count 0 is out of range")
+	}
+	t.Setenv(ThreadsEnv, "many")
+	_, err = resolveSettings("", "")
+	if assert.Error(t, err) {
+		assert.Contains(t, err.Error(), ThreadsEnv+`: thread count "many"`)
+	}
+	_, err = resolveSettings("1", "strace")
+	if assert.Error(t, err) {
+		assert.Contains(t, err.Error(), `unknown futex method "strace"`)
+	}
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/allocbench/allocbench/internal/usage"
 )
 
 var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
@@ -165,6 +167,7 @@ func TestNothingToCompareIsAnError(t *testing.T) {
 	_, stderr, err := runCompare(t, "testdata/empty.txt", "testdata/no-such-file.txt")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "nothing to compare")
+	assert.False(t, usage.Is(err), "a failure, not a usage error")
 	assert.Contains(t, stderr, "no benchmark results")
 
 	_, _, err = runCompare(t, "-filter", "/workload:nope", "testdata/glibc.txt")
@@ -177,6 +180,7 @@ func TestNothingToCompareIsAnError(t *testing.T) {
 
 	_, _, err = runCompare(t)
 	require.Error(t, err)
+	assert.True(t, usage.Is(err), "no input files is a usage error")
 }
 
 func TestBadFlags(t *testing.T) {
@@ -188,7 +192,9 @@ func TestBadFlags(t *testing.T) {
 		{"-nope"},
 	} {
 		_, _, err := runCompare(t, args...)
-		assert.Error(t, err, "%q", args)
+		if assert.Error(t, err, "%q", args) {
+			assert.True(t, usage.Is(err), "%q: a usage error", args)
+		}
 	}
 	_, stderr, err := runCompare(t, "-h")
 	assert.NoError(t, err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/allocbench/allocbench/bench/compare"
 	"github.com/allocbench/allocbench/bench/units"
+	"github.com/allocbench/allocbench/internal/usage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -300,8 +301,10 @@ func TestRunErrors(t *testing.T) {
 	assert.Contains(t, err.Error(), "nothing to compare")
 	assert.Empty(t, stdout.String())
 
-	assert.Error(t, Run(nil, &stdout, &stderr))
-	assert.Error(t, Run([]string{"-bogus"}, &stdout, &stderr))
+	err = Run(nil, &stdout, &stderr)
+	assert.True(t, usage.Is(err), "no input files is a usage error: %v", err)
+	err = Run([]string{"-bogus"}, &stdout, &stderr)
+	assert.True(t, usage.Is(err), "%v", err)
 	assert.Error(t, Run([]string{"-o", filepath.Join(t.TempDir(), "no", "such", "dir.html"), "testdata/glibc.txt"}, &stdout, &stderr))
 }
 

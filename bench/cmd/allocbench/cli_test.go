@@ -115,9 +115,11 @@ func TestHelp(t *testing.T) {
 	assert.Contains(t, main, "with\n-no-install it installs nothing")
 	assert.Contains(t, helpOf(t, "containers"), "as root, unless -no-install is given")
 
-	var stdout, stderr bytes.Buffer
-	require.NoError(t, run([]string{"help", "help"}, &stdout, &stderr))
-	assert.True(t, strings.HasPrefix(stdout.String(), helpSummary+"\n"))
+	for _, args := range [][]string{{"help", "help"}, {"help", "-h"}} {
+		var stdout, stderr bytes.Buffer
+		require.NoError(t, run(args, &stdout, &stderr))
+		assert.True(t, strings.HasPrefix(stdout.String(), helpSummary+"\n"), "%v", args)
+	}
 }
 
 var flagLine = regexp.MustCompile(`(?m)^  -([a-z][a-z0-9.-]*)`)

@@ -10,7 +10,7 @@ import (
 )
 
 // commands are allocbench's subcommands, as `allocbench help` lists them;
-// runCommand runs them.
+// commandFunc finds the function that runs each.
 var commands = []struct{ name, summary string }{
 	{"containers", "run the matrix inside distribution containers"},
 	{"fidelity", "check churn against glibc's own bench-malloc-thread"},
@@ -19,21 +19,22 @@ var commands = []struct{ name, summary string }{
 	{"help", "show the help of allocbench or of a command"},
 }
 
-// runCommand runs the subcommand name, if there is one.
-func runCommand(name string, args []string, stdout, stderr io.Writer) (err error, ok bool) {
+// commandFunc returns the function that runs the subcommand name, or nil
+// when there is none.
+func commandFunc(name string) func(args []string, stdout, stderr io.Writer) error {
 	switch name {
 	case "containers":
-		return runContainers(args, stdout, stderr), true
+		return runContainers
 	case "fidelity":
-		return runFidelity(args, stdout, stderr), true
+		return runFidelity
 	case "compare":
-		return runCompare(args, stdout, stderr), true
+		return runCompare
 	case "report":
-		return runReport(args, stdout, stderr), true
+		return runReport
 	case "help":
-		return runHelp(args, stdout), true
+		return func(args []string, stdout, _ io.Writer) error { return runHelp(args, stdout) }
 	}
-	return nil, false
+	return nil
 }
 
 func commandNames() string {
@@ -81,7 +82,7 @@ func runHelp(args []string, stdout io.Writer) error {
 		return run([]string{"-h"}, stdout, stdout)
 	case len(args) > 1:
 		return usage.Errorf("help takes one command at most, not %q (commands: %s)", strings.Join(args, " "), commandNames())
-	case args[0] == "help":
+	case args[0] == "help", args[0] == "-h", args[0] == "-help", args[0] == "--help":
 		fmt.Fprintf(stdout, "%s\n\nusage: allocbench help [command]\n\ncommands: %s\n", helpSummary, commandNames())
 		return nil
 	}

@@ -51,8 +51,8 @@ func signalName(sig os.Signal) string {
 // run is allocbench: the main job, or the subcommand args[0] names.
 func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
-		if err, ok := runCommand(args[0], args[1:], stdout, stderr); ok {
-			return err
+		if cmd := commandFunc(args[0]); cmd != nil {
+			return cmd(args[1:], stdout, stderr)
 		}
 	}
 	opts, err := parseFlags(args, stderr)
