@@ -9,8 +9,8 @@ import (
 	"github.com/allocbench/allocbench/internal/usage"
 )
 
-// Summary says in one line what the compare subcommand does.
-const Summary = "allocbench compare compares Go benchmark result files, benchstat-style, one table per metric."
+// Description says in one line what the compare subcommand does.
+const Description = "allocbench compare compares Go benchmark result files, benchstat-style, one table per metric."
 
 // Usage is the command line of the compare subcommand.
 const Usage = "allocbench compare [-row proj] [-col proj] [-filter expr] [-format text|csv|markdown] [-metrics unit,...] [-alpha a] [-confidence c] [label=]file..."
@@ -31,7 +31,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&opts.Alpha, "alpha", DefaultAlpha, "significance level of the Mann-Whitney U test")
 	fs.Float64Var(&opts.Confidence, "confidence", DefaultConfidence, "confidence level of the median's interval")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "%s\n\nusage: %s\n\n", Summary, Usage)
+		fmt.Fprintf(fs.Output(), "%s\n\nusage: %s\n\n", Description, Usage)
 		fmt.Fprintf(fs.Output(), "A file is labelled by its base name without extension, or by label= before it.\nProjections and filters use benchproc syntax: .name, /workload, /alloc, /threads,\n%s, or config keys like libc. Units of earlier versions (p99-ns) read as\ntoday's (p99-nsec).\n\nflags:\n", LabelKey)
 		fs.PrintDefaults()
 	}

@@ -59,8 +59,8 @@ func Write(w io.Writer, in Input) error {
 	return err
 }
 
-// Summary says in one line what the report subcommand does.
-const Summary = "allocbench report writes a self-contained HTML report with plots of Go benchmark result files."
+// Description says in one line what the report subcommand does.
+const Description = "allocbench report writes a self-contained HTML report with plots of Go benchmark result files."
 
 // Usage is the command line of the report subcommand.
 const Usage = "allocbench report [-o report.html] [-title text] [label=]file..."
@@ -74,7 +74,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "report.html", "write the report to `file`")
 	title := fs.String("title", DefaultTitle, "page `title`")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "%s\n\nusage: %s\n\nThe page needs no network: it holds the configuration of each file and plots of\nevery workload. A file is labelled by its base name without extension, or by\nlabel= before it.\n\nflags:\n", Summary, Usage)
+		fmt.Fprintf(fs.Output(), "%s\n\nusage: %s\n\nThe page needs no network: it holds the configuration of each file and plots of\nevery workload. A file is labelled by its base name without extension, or by\nlabel= before it.\n\nflags:\n", Description, Usage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -18,7 +18,7 @@ import (
 // table in order.
 func benchstatTables(t *testing.T, files ...string) []string {
 	t.Helper()
-	cmd := exec.Command("go", append([]string{"tool", "benchstat", "-format", "csv", "-table", "", "-row", ".name", "-col", ".file"}, files...)...)
+	cmd := exec.Command("go", append([]string{"tool", "benchstat", "-format", "csv", "-table", ""}, files...)...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

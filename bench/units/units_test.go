@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchunit"
 )
 
@@ -32,10 +33,35 @@ func TestTidyKeepsUnits(t *testing.T) {
 			assert.Equal(t, v, tv, "%v %s", v, u)
 		}
 	}
-	_, tu := benchunit.Tidy(0, "sys-ns/op")
-	_, tu1 := benchunit.Tidy(1, "sys-ns/op")
-	assert.Equal(t, "sys-sec/op", tu1, "the old name is tidied")
-	assert.NotEqual(t, tu, tu1, "the old name splits on a zero value (the reason for the rename)")
+}
+
+// readUnits returns the unit of each value benchfmt's reader reads from
+// the result lines, as benchstat sees them.
+func readUnits(t *testing.T, lines string) []string {
+	t.Helper()
+	r := benchfmt.NewReader(strings.NewReader(lines), "test")
+	var out []string
+	for r.Scan() {
+		if res, ok := r.Result().(*benchfmt.Result); ok {
+			for _, v := range res.Values {
+				out = append(out, v.Unit)
+			}
+		}
+	}
+	return out
+}
+
+// The reader tidies a unit with an ns token only where that changes the
+// value: the old names split on a zero value, the new ones never change.
+func TestReaderKeepsOneUnit(t *testing.T) {
+	assert.Equal(t, []string{"sys-ns/op", "sys-sec/op"},
+		readUnits(t, "BenchmarkX 1 0 sys-ns/op\nBenchmarkX 1 5 sys-ns/op\n"), "the reason for the rename")
+	for _, u := range every {
+		if u == NsPerOp {
+			continue
+		}
+		assert.Equal(t, []string{u, u}, readUnits(t, "BenchmarkX 1 0 "+u+"\nBenchmarkX 1 5 "+u+"\n"), u)
+	}
 }
 
 func TestNoNsToken(t *testing.T) {

@@ -118,7 +118,7 @@ func Lock(ctx context.Context, dir string, waiting func()) (unlock func(), err e
 	for {
 		locked, err := tryLock(f)
 		if locked {
-			return func() { unlock(f); f.Close() }, nil
+			return func() { releaseLock(f); f.Close() }, nil
 		}
 		if err != nil {
 			f.Close()

@@ -21,4 +21,4 @@ func tryLock(f *os.File) (locked bool, err error) {
 	return false, err
 }
 
-func unlock(f *os.File) { syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }
+func releaseLock(f *os.File) { syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }

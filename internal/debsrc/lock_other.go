@@ -13,4 +13,4 @@ func tryLock(f *os.File) (locked bool, err error) {
 	return false, errors.New("building from Debian sources needs Linux; compare and report work everywhere")
 }
 
-func unlock(f *os.File) {}
+func releaseLock(f *os.File) {}

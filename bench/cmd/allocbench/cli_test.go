@@ -90,8 +90,8 @@ func TestHelp(t *testing.T) {
 		"":           mainSummary,
 		"containers": containersSummary,
 		"fidelity":   fidelitySummary,
-		"compare":    compare.Summary,
-		"report":     report.Summary,
+		"compare":    compare.Description,
+		"report":     report.Description,
 	}
 	for cmd, summary := range summaries {
 		h := helpOf(t, cmd)

@@ -85,7 +85,7 @@ func fakeCell() {
 	case strings.Contains(behave, "crash:"+workload+"/"+alloc):
 		fmt.Println("libc: fake")
 		fmt.Fprintln(os.Stderr, "fake cell: about to crash")
-		syscall.Kill(os.Getpid(), syscall.SIGSEGV)
+		crash()
 		time.Sleep(time.Second)
 	case strings.Contains(behave, "hang:"+workload+"/"+alloc):
 		time.Sleep(time.Hour)

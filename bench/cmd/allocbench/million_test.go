@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -9,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/allocbench/allocbench/bench/units"
 )
 
 // writeMillionLines writes n result lines shaped like the main job's: 13
@@ -66,7 +70,7 @@ func BenchmarkMillionLines(b *testing.B) {
 					}
 					peak = max(peak, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
 				}
-				b.ReportMetric(float64(peak)/1024, "peak-rss-MiB")
+				b.ReportMetric(float64(peak)/1024, units.PeakRSSMiB)
 			})
 		}
 	}
