@@ -49,7 +49,7 @@ func parseContainerFlags(args []string, stderr io.Writer) (containerOptions, err
 			"It builds each distribution's image (Debian bases locally with debootstrap\n"+
 			"unless -local=false), runs every cell in a container of its own and writes one\n"+
 			"result file per distribution. It installs what the host build lacks as the\n"+
-			"main job does, as root, unless -no-install is given.\n\nflags (the main job's, and -images to -futex-tracing):\n", containersSummary)
+			"main job does, as root, unless -no-install is given.\n\nflags (the main job's, with -base, -cpus, -futex-tracing, -images, -local and -memory):\n", containersSummary)
 		fs.PrintDefaults()
 	}
 	o, err := parseJobFlags(fs, args)
