@@ -7,8 +7,11 @@
 //
 // so that `go test -bench 'Workloads/workload=larson/alloc=jemalloc'`
 // selects and `benchstat -col /alloc` pivots. Another project's benchmark can
-// run any workload on any allocator with Run:
+// run any workload on any allocator with Run, and the whole matrix with
+// Matrix; its TestMain calls Main, which does what this package's does:
 //
+//	func TestMain(m *testing.M)            { bench.Main(m) }
+//	func BenchmarkAllocators(b *testing.B) { bench.Matrix(b) }
 //	func BenchmarkMine(b *testing.B) {
 //		bench.Run(b, workloads.Config{Workload: "larson", Alloc: "mimalloc", Threads: 4})
 //	}
@@ -17,9 +20,11 @@ package bench
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,7 +42,8 @@ const RequireEnv = cgoalloc.RequireEnv
 // worker threads, reporting the metrics of workloads.Result.Metrics. A
 // combination that cannot run (floor with a cross-thread workload, an
 // allocator that is not installed) is skipped with the reason, unless
-// RequireEnv names the allocator.
+// RequireEnv names the allocator. A skipped allocator is also named on
+// stderr, once per process, since go test shows skips only with -v.
 func Run(b *testing.B, cfg workloads.Config) workloads.Result {
 	b.Helper()
 	cfg.Ops = uint64(b.N)
@@ -48,6 +54,7 @@ func Run(b *testing.B, cfg workloads.Config) workloads.Result {
 		if Required(cfg.Alloc) {
 			b.Fatalf("allocator %s is required by %s but cannot be used: %v", cfg.Alloc, RequireEnv, err)
 		}
+		sayUnavailable(os.Stderr, cfg.Alloc, err)
 		b.Skip(err)
 	}
 	// Only the measured window counts toward -benchtime: thread start, the
@@ -74,6 +81,17 @@ func Run(b *testing.B, cfg workloads.Config) workloads.Result {
 	}
 	Report(b, res)
 	return res
+}
+
+// unavailableSaid records the allocators sayUnavailable has named.
+var unavailableSaid sync.Map
+
+// sayUnavailable tells w, once per allocator, that its benchmarks are
+// skipped and why.
+func sayUnavailable(w io.Writer, name string, why error) {
+	if _, said := unavailableSaid.LoadOrStore(name, true); !said {
+		fmt.Fprintf(w, "allocbench: skipping the benchmarks of %s: %v (set %s=%s to make this an error)\n", name, why, RequireEnv, name)
+	}
 }
 
 // lastCall reports whether the testing package will stop calling the

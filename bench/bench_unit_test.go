@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
@@ -11,7 +12,9 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/allocbench/allocbench/alloc"
+	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/cgoalloc"
+	"github.com/allocbench/allocbench/workloads"
 )
 
 func TestDefaultThreads(t *testing.T) {
@@ -85,7 +88,7 @@ func TestCheckRequired(t *testing.T) {
 func TestConfigLinesReadByBenchfmt(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, WriteConfig(&buf, alloc.Names()))
-	buf.WriteString("BenchmarkWorkloads/workload=churn/alloc=libc/threads=1-2 100 12.5 ns/op 3.5 p99-ns\n")
+	buf.WriteString("BenchmarkWorkloads/workload=churn/alloc=libc/threads=1-2 100 12.5 ns/op 3.5 " + units.P99Nsec + "\n")
 
 	r := benchfmt.NewReader(&buf, "config")
 	var res *benchfmt.Result
@@ -115,9 +118,61 @@ func TestConfigLinesReadByBenchfmt(t *testing.T) {
 	}
 	name, _ := res.Name.Parts()
 	assert.Equal(t, "Workloads", string(name))
-	units := map[string]float64{}
+	byUnit := map[string]float64{}
 	for _, v := range res.Values {
-		units[v.OrigUnit] = v.OrigValue
+		if v.OrigUnit != "" {
+			byUnit[v.OrigUnit] = v.OrigValue
+		} else {
+			byUnit[v.Unit] = v.Value
+		}
 	}
-	assert.Equal(t, map[string]float64{"ns/op": 12.5, "p99-ns": 3.5}, units)
+	assert.Equal(t, map[string]float64{units.NsPerOp: 12.5, units.P99Nsec: 3.5}, byUnit)
+}
+
+// A skipped allocator is named once, with the reason, whatever -v says.
+func TestSayUnavailable(t *testing.T) {
+	var buf bytes.Buffer
+	why := errors.New("libnosuch.so.1: cannot open shared object file")
+	sayUnavailable(&buf, "nosuchalloc", why)
+	sayUnavailable(&buf, "nosuchalloc", why)
+	assert.Equal(t, "allocbench: skipping the benchmarks of nosuchalloc: libnosuch.so.1: cannot open shared object file (set "+RequireEnv+"=nosuchalloc to make this an error)\n", buf.String())
+	sayUnavailable(&buf, "otheralloc", why)
+	assert.Equal(t, 2, strings.Count(buf.String(), "\n"), "once per allocator")
+}
+
+// Main's options: the flag wins over the environment, which wins over the
+// defaults; bad values name themselves.
+func TestResolveSettings(t *testing.T) {
+	t.Setenv(ThreadsEnv, "")
+	t.Setenv(FutexEnv, "")
+	s, err := resolveSettings("", "")
+	require.NoError(t, err)
+	assert.Equal(t, DefaultThreads(), s.threads)
+	assert.Equal(t, workloads.FutexAuto, s.futex)
+
+	t.Setenv(ThreadsEnv, "3")
+	t.Setenv(FutexEnv, "off")
+	s, err = resolveSettings("", "")
+	require.NoError(t, err)
+	assert.Equal(t, []int{3}, s.threads)
+	assert.Equal(t, workloads.FutexOff, s.futex)
+
+	s, err = resolveSettings("1,4", "sampled")
+	require.NoError(t, err)
+	assert.Equal(t, []int{1, 4}, s.threads)
+	assert.Equal(t, workloads.FutexSampled, s.futex)
+
+	_, err = resolveSettings("0", "")
+	if assert.Error(t, err) {
+		assert.Contains(t, err.Error(), "-allocbench.threads: thread count 0 is out of range")
+	}
+	t.Setenv(ThreadsEnv, "many")
+	_, err = resolveSettings("", "")
+	if assert.Error(t, err) {
+		assert.Contains(t, err.Error(), ThreadsEnv+`: thread count "many"`)
+	}
+	_, err = resolveSettings("1", "strace")
+	if assert.Error(t, err) {
+		assert.Contains(t, err.Error(), `unknown futex method "strace"`)
+	}
 }

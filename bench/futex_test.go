@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/workloads"
 )
 
@@ -67,9 +68,9 @@ func BenchmarkFutexOverhead(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.ReportMetric(on.NsPerOp(), "ns/op")
-			b.ReportMetric(off.NsPerOp(), "unmeasured-ns/op")
-			b.ReportMetric(on.NsPerOp()/off.NsPerOp(), "measured/unmeasured")
+			b.ReportMetric(on.NsPerOp(), units.NsPerOp)
+			b.ReportMetric(off.NsPerOp(), units.UnmeasuredNsecPerOp)
+			b.ReportMetric(on.NsPerOp()/off.NsPerOp(), units.MeasuredPerUnmeasured)
 		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/cgoalloc"
 )
 
@@ -57,10 +58,11 @@ func TestMuslBuildReportsMusl(t *testing.T) {
 	assert.Regexp(t, `(?m)^libc-version: 1\.\d+\.\d+$`, s)
 	assert.Regexp(t, `(?m)^alloc-libc: musl 1\.\d+\.\d+ served-by=\S+ \(static\)$|(?m)^alloc-libc: musl 1\.\d+\.\d+ served-by=`, s)
 	assert.Regexp(t, `(?m)^alloc-jemalloc: skipped: .*statically`, s, "a static build says why it cannot load jemalloc")
+	assert.Regexp(t, `(?m)^allocbench: skipping the benchmarks of jemalloc: .*statically`, s, "the skip is said without -test.v")
 	for _, a := range []string{"libc", "floor"} {
 		line := regexp.MustCompile(`(?m)^BenchmarkWorkloads/workload=churn/alloc=` + a + `/threads=2\S*\s+20000\s.*$`).FindString(s)
 		if assert.NotEmpty(t, line, "a result row for %s:\n%s", a, s) {
-			for _, unit := range []string{"ns/op", "cpu-ns/op", "p99-ns", "peak-rss-bytes", "vcsw/op"} {
+			for _, unit := range []string{units.NsPerOp, units.CPUNsecPerOp, units.P99Nsec, units.PeakRSSBytes, units.VcswPerOp} {
 				assert.Contains(t, line, " "+unit, "%s row has %s", a, unit)
 			}
 		}

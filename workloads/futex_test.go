@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/internal/procfs"
 )
 
@@ -69,17 +70,17 @@ func TestFutexMetrics(t *testing.T) {
 	res, err := Run(Config{Workload: "churn", Alloc: "libc", Threads: 2, Ops: 20000, Futex: FutexAuto})
 	require.NoError(t, err)
 	require.NotNil(t, res.Futex)
-	units := map[string]bool{}
+	byUnit := map[string]bool{}
 	for _, m := range res.Metrics() {
-		units[m.Unit] = true
+		byUnit[m.Unit] = true
 	}
 	if res.Futex.Measured() {
-		assert.True(t, units["futex-ns/op"])
-		assert.True(t, units["futex-pct"])
-		assert.Equal(t, res.Futex.Method == FutexTracepoint, units["futex-calls/op"])
+		assert.True(t, byUnit[units.FutexNsecPerOp])
+		assert.True(t, byUnit[units.FutexPct])
+		assert.Equal(t, res.Futex.Method == FutexTracepoint, byUnit[units.FutexCallsPerOp])
 	} else {
 		assert.NotEmpty(t, res.Futex.Reason, "no figure without a reason")
-		assert.False(t, units["futex-ns/op"], "never a made-up number")
+		assert.False(t, byUnit[units.FutexNsecPerOp], "never a made-up number")
 	}
 
 	off, err := Run(Config{Workload: "churn", Alloc: "libc", Threads: 2, Ops: 20000})

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/allocbench/allocbench/alloc"
+	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/cgoalloc"
 )
 
@@ -146,9 +147,9 @@ func BenchmarkHarnessOverhead(b *testing.B) {
 						b.Fatal(err)
 					}
 					bareRate := float64(ops) / (float64(win) / 1e9)
-					b.ReportMetric(res.NsPerOp(), "ns/op")
-					b.ReportMetric(float64(win)/float64(ops), "bare-ns/op")
-					b.ReportMetric(res.OpsPerSec()/bareRate, "harness/bare")
+					b.ReportMetric(res.NsPerOp(), units.NsPerOp)
+					b.ReportMetric(float64(win)/float64(ops), units.BareNsecPerOp)
+					b.ReportMetric(res.OpsPerSec()/bareRate, units.HarnessPerBare)
 				})
 			}
 		}
@@ -169,9 +170,9 @@ func BenchmarkSamplingOverhead(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.ReportMetric(on.NsPerOp(), "ns/op")
-			b.ReportMetric(off.NsPerOp(), "unsampled-ns/op")
-			b.ReportMetric(on.NsPerOp()/off.NsPerOp(), "sampled/unsampled")
+			b.ReportMetric(on.NsPerOp(), units.NsPerOp)
+			b.ReportMetric(off.NsPerOp(), units.UnsampledNsecPerOp)
+			b.ReportMetric(on.NsPerOp()/off.NsPerOp(), units.SampledPerUnsampled)
 		})
 	}
 }
@@ -208,9 +209,9 @@ func BenchmarkFloorBound(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					b.ReportMetric(res.NsPerOp(), "ns/op")
-					b.ReportMetric(fl.NsPerOp(), "floor-ns/op")
-					b.ReportMetric(fl.NsPerOp()/res.NsPerOp(), "floor/alloc")
+					b.ReportMetric(res.NsPerOp(), units.NsPerOp)
+					b.ReportMetric(fl.NsPerOp(), units.FloorNsecPerOp)
+					b.ReportMetric(fl.NsPerOp()/res.NsPerOp(), units.FloorPerAlloc)
 				})
 			}
 		}

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/allocbench/allocbench/bench/units"
 )
 
 // Result is what one run measured. Only the worker threads count, and only
@@ -174,29 +176,29 @@ func (r Result) Metrics() []Metric {
 		remote += w.RemoteFrees
 	}
 	ms := []Metric{
-		{r.NsPerOp(), "ns/op"},
-		{float64(cpu.Nanoseconds()) / ops, "cpu-ns/op"},
-		{float64(sys.Nanoseconds()) / ops, "sys-ns/op"},
+		{r.NsPerOp(), units.NsPerOp},
+		{float64(cpu.Nanoseconds()) / ops, units.CPUNsecPerOp},
+		{float64(sys.Nanoseconds()) / ops, units.SysNsecPerOp},
 	}
 	if r.OffCPUKnown {
 		ms = append(ms,
-			Metric{float64(off.Nanoseconds()) / ops, "offcpu-ns/op"},
-			Metric{float64(runq.Nanoseconds()) / ops, "runq-ns/op"})
+			Metric{float64(off.Nanoseconds()) / ops, units.OffCPUNsecPerOp},
+			Metric{float64(runq.Nanoseconds()) / ops, units.RunqNsecPerOp})
 	}
 	if idle > 0 {
-		ms = append(ms, Metric{float64(idle.Nanoseconds()) / ops, "idle-cpu-ns/op"})
+		ms = append(ms, Metric{float64(idle.Nanoseconds()) / ops, units.IdleCPUNsecPerOp})
 	}
 	ms = append(ms,
-		Metric{float64(vcsw) / ops, "vcsw/op"},
-		Metric{float64(ivcsw) / ops, "ivcsw/op"},
-		Metric{float64(minflt) / ops, "minflt/op"})
+		Metric{float64(vcsw) / ops, units.VcswPerOp},
+		Metric{float64(ivcsw) / ops, units.IvcswPerOp},
+		Metric{float64(minflt) / ops, units.MinfltPerOp})
 	if medium > 0 {
-		ms = append(ms, Metric{100 * float64(remote) / float64(medium), "remote-free-pct"})
+		ms = append(ms, Metric{100 * float64(remote) / float64(medium), units.RemoteFreePct})
 	}
 	if r.MemoryKnown {
-		ms = append(ms, Metric{float64(r.PeakRSS), "peak-rss-bytes"})
+		ms = append(ms, Metric{float64(r.PeakRSS), units.PeakRSSBytes})
 		if v := r.RSSPerLiveByte(); !math.IsNaN(v) {
-			ms = append(ms, Metric{v, "rss-per-live-byte"})
+			ms = append(ms, Metric{v, units.RSSPerLiveByte})
 		}
 	}
 	if r.Futex.Measured() {
@@ -204,19 +206,19 @@ func (r Result) Metrics() []Metric {
 		for _, w := range r.Workers {
 			wall += w.Wall
 		}
-		ms = append(ms, Metric{float64(r.Futex.Time.Nanoseconds()) / ops, "futex-ns/op"})
+		ms = append(ms, Metric{float64(r.Futex.Time.Nanoseconds()) / ops, units.FutexNsecPerOp})
 		if r.Futex.Method == FutexTracepoint {
-			ms = append(ms, Metric{float64(r.Futex.Calls) / ops, "futex-calls/op"})
+			ms = append(ms, Metric{float64(r.Futex.Calls) / ops, units.FutexCallsPerOp})
 		}
 		if wall > 0 {
-			ms = append(ms, Metric{100 * float64(r.Futex.Time) / float64(wall), "futex-pct"})
+			ms = append(ms, Metric{100 * float64(r.Futex.Time) / float64(wall), units.FutexPct})
 		}
 	}
 	if r.Latency.Samples > 0 {
 		ms = append(ms,
-			Metric{r.Latency.P50, "p50-ns"},
-			Metric{r.Latency.P99, "p99-ns"},
-			Metric{r.Latency.P999, "p999-ns"})
+			Metric{r.Latency.P50, units.P50Nsec},
+			Metric{r.Latency.P99, units.P99Nsec},
+			Metric{r.Latency.P999, units.P999Nsec})
 	}
 	return ms
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/allocbench/allocbench/alloc"
+	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/cgoalloc"
 )
 
@@ -206,22 +207,22 @@ func checkSane(t *testing.T, cfg Config, w Workload, res Result) {
 	require.Positive(t, res.Latency.Samples, name)
 	assert.LessOrEqual(t, res.Latency.P50, res.Latency.P99, name)
 	assert.LessOrEqual(t, res.Latency.P99, res.Latency.P999, name)
-	units := map[string]float64{}
+	byUnit := map[string]float64{}
 	for _, m := range res.Metrics() {
 		assert.False(t, math.IsNaN(m.Value) || math.IsInf(m.Value, 0) || m.Value < 0, "%s: %s = %v", name, m.Unit, m.Value)
-		units[m.Unit] = m.Value
+		byUnit[m.Unit] = m.Value
 	}
-	for _, u := range []string{"ns/op", "cpu-ns/op", "sys-ns/op", "vcsw/op", "minflt/op", "p50-ns", "p99-ns", "p999-ns"} {
-		assert.Contains(t, units, u, name)
+	for _, u := range []string{units.NsPerOp, units.CPUNsecPerOp, units.SysNsecPerOp, units.VcswPerOp, units.MinfltPerOp, units.P50Nsec, units.P99Nsec, units.P999Nsec} {
+		assert.Contains(t, byUnit, u, name)
 	}
 	if res.MemoryKnown {
-		assert.Contains(t, units, "peak-rss-bytes", name)
+		assert.Contains(t, byUnit, units.PeakRSSBytes, name)
 		// The kernel's RSS counters are summed per CPU and may lag by a
 		// few pages, so the peak can read a little under the baseline.
 		assert.GreaterOrEqual(t, float64(res.PeakRSS), float64(res.BaseRSS)-float64(1<<20), name)
 	}
 	// CPU time cannot exceed what the threads could have used.
-	assert.LessOrEqual(t, units["cpu-ns/op"], units["ns/op"]*float64(cfg.Threads)*1.1+1, "%s: cpu-ns/op within threads × ns/op", name)
+	assert.LessOrEqual(t, byUnit[units.CPUNsecPerOp], byUnit[units.NsPerOp]*float64(cfg.Threads)*1.1+1, "%s: cpu-nsec/op within threads × ns/op", name)
 }
 
 // extraFrees is the number of frees a workload makes in its window of

@@ -15,7 +15,7 @@ package workloads
 // condition variables and stops on a timer; here the queue is lock-free and
 // waiting spins and yields, so futex time in a worker is the allocator's,
 // and the CPU a thread spends waiting for the other side is kept out of
-// cpu-ns/op (idle-cpu-ns/op shows it); the run ends after b.N objects.
+// cpu-nsec/op (idle-cpu-nsec/op shows it); the run ends after b.N objects.
 // A sampled op's latency is the object's malloc plus its free.
 var Xmalloc = register(Workload{
 	Name:        "xmalloc",

@@ -1,19 +1,24 @@
 package compare
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/allocbench/allocbench/internal/usage"
 )
+
+// Description says in one line what the compare subcommand does.
+const Description = "allocbench compare compares Go benchmark result files, benchstat-style, one table per metric."
 
 // Usage is the command line of the compare subcommand.
 const Usage = "allocbench compare [-row proj] [-col proj] [-filter expr] [-format text|csv|markdown] [-metrics unit,...] [-alpha a] [-confidence c] [label=]file..."
 
 // Run implements "allocbench compare": it reads the files named in args,
 // writes one table per metric to stdout and warnings about the input to
-// stderr. It fails only on bad flags or when nothing can be compared.
+// stderr. It fails only on bad flags (a usage error, see package
+// internal/usage) or when nothing can be compared.
 func Run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -26,15 +31,12 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&opts.Alpha, "alpha", DefaultAlpha, "significance level of the Mann-Whitney U test")
 	fs.Float64Var(&opts.Confidence, "confidence", DefaultConfidence, "confidence level of the median's interval")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: %s\n\n", Usage)
-		fmt.Fprintf(fs.Output(), "Compares Go benchmark results like benchstat. A file is labelled by its base name\nwithout extension, or by label= before it. Projections and filters use benchproc\nsyntax: .name, /workload, /alloc, /threads, %s, or config keys like libc.\n\n", LabelKey)
+		fmt.Fprintf(fs.Output(), "%s\n\nusage: %s\n\n", Description, Usage)
+		fmt.Fprintf(fs.Output(), "A file is labelled by its base name without extension, or by label= before it.\nProjections and filters use benchproc syntax: .name, /workload, /alloc, /threads,\n%s, or config keys like libc. Units of earlier versions (p99-ns) read as\ntoday's (p99-nsec).\n\nflags:\n", LabelKey)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
+		return usage.Wrap(err)
 	}
 	f := Format(*format)
 	switch f {
@@ -42,14 +44,16 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	case "md":
 		f = Markdown
 	default:
-		return fmt.Errorf("compare: unknown -format %q (want text, csv or markdown)", *format)
+		return usage.Errorf("compare: unknown -format %q (want text, csv or markdown)", *format)
 	}
 	if *metrics != "" {
 		opts.Metrics = strings.Split(*metrics, ",")
 	}
+	if err := opts.Check(); err != nil {
+		return usage.Errorf("compare: %w", err)
+	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return errors.New("compare: no input files")
+		return usage.Errorf("compare: no input files (usage: %s)", Usage)
 	}
 
 	files, warns := ReadFiles(ParseSources(fs.Args()))

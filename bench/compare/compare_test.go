@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/allocbench/allocbench/internal/usage"
 )
 
 var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
@@ -31,7 +33,7 @@ var goldenCases = []struct {
 		"-metrics", "ns/op,peak-rss-bytes,sec/op", "old=testdata/glibc.txt", "new=testdata/musl.txt"}},
 	// Six runs each: finite intervals, significant and insignificant
 	// changes, futex metrics and a geomean that is skipped for zeros.
-	{"futex", []string{"-metrics", "ns/op,futex-pct,futex-calls/op,p99-ns", "testdata/futex.txt"}},
+	{"futex", []string{"-metrics", "ns/op,futex-pct,futex-calls/op,p99-nsec", "testdata/futex.txt"}},
 	// futex-pct only in the newer file.
 	{"mixed", []string{"testdata/mixed-old.txt", "testdata/mixed-new.txt"}},
 }
@@ -136,10 +138,10 @@ func TestMalformedLinesWarnAndTheRestIsCompared(t *testing.T) {
 }
 
 func TestTruncatedUnitIsAMixedUnitWarning(t *testing.T) {
-	// Line 12 ends in "p99-" instead of "p99-ns"; line 9 has no p99-ns.
-	_, stderr, err := runCompare(t, "-metrics", "ns/op,p99-ns", "testdata/malformed.txt")
+	// Line 12 ends in "p99-" instead of "p99-nsec"; line 9 has no p99-nsec.
+	_, stderr, err := runCompare(t, "-metrics", "ns/op,p99-nsec", "testdata/malformed.txt")
 	require.NoError(t, err)
-	assert.Contains(t, stderr, "testdata/malformed.txt:9: result lacks p99-ns")
+	assert.Contains(t, stderr, "testdata/malformed.txt:9: result lacks p99-nsec")
 	assert.Contains(t, stderr, "(e.g. testdata/malformed.txt:11), and so does the result on line 12")
 }
 
@@ -165,6 +167,7 @@ func TestNothingToCompareIsAnError(t *testing.T) {
 	_, stderr, err := runCompare(t, "testdata/empty.txt", "testdata/no-such-file.txt")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "nothing to compare")
+	assert.False(t, usage.Is(err), "a failure, not a usage error")
 	assert.Contains(t, stderr, "no benchmark results")
 
 	_, _, err = runCompare(t, "-filter", "/workload:nope", "testdata/glibc.txt")
@@ -177,6 +180,7 @@ func TestNothingToCompareIsAnError(t *testing.T) {
 
 	_, _, err = runCompare(t)
 	require.Error(t, err)
+	assert.True(t, usage.Is(err), "no input files is a usage error")
 }
 
 func TestBadFlags(t *testing.T) {
@@ -188,7 +192,9 @@ func TestBadFlags(t *testing.T) {
 		{"-nope"},
 	} {
 		_, _, err := runCompare(t, args...)
-		assert.Error(t, err, "%q", args)
+		if assert.Error(t, err, "%q", args) {
+			assert.True(t, usage.Is(err), "%q: a usage error", args)
+		}
 	}
 	_, stderr, err := runCompare(t, "-h")
 	assert.NoError(t, err)

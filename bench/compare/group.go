@@ -9,11 +9,13 @@ import (
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchproc"
 	"golang.org/x/perf/benchunit"
+
+	"github.com/allocbench/allocbench/bench/units"
 )
 
 // DefaultMetrics are the units compared when Options.Metrics is empty:
 // the first always, the others when some result has them.
-var DefaultMetrics = []string{"ns/op", "futex-pct", "p99-ns", "rss-per-live-byte"}
+var DefaultMetrics = []string{units.NsPerOp, units.FutexPct, units.P99Nsec, units.RSSPerLiveByte}
 
 // The most rows and columns a table has; an input with more gets a warning
 // and the first ones, in sorted order.
@@ -60,6 +62,37 @@ type Options struct {
 	// Confidence is the confidence level of the median's interval
 	// (DefaultConfidence if 0).
 	Confidence float64
+}
+
+// Check reports the first option that cannot be used whatever the input:
+// a level out of range, a projection or a filter that does not parse.
+// Commands call it before reading anything, so that bad input stops them
+// at once.
+func (o Options) Check() error {
+	if o.Alpha != 0 && (o.Alpha <= 0 || o.Alpha >= 1) {
+		return fmt.Errorf("alpha %v is not between 0 and 1", o.Alpha)
+	}
+	if o.Confidence != 0 && (o.Confidence <= 0 || o.Confidence >= 1) {
+		return fmt.Errorf("confidence %v is not between 0 and 1", o.Confidence)
+	}
+	filter := new(benchproc.Filter)
+	if strings.TrimSpace(o.Filter) != "" {
+		f, err := benchproc.NewFilter(o.Filter)
+		if err != nil {
+			return fmt.Errorf("parsing -filter: %w", err)
+		}
+		filter = f
+	}
+	var pp benchproc.ProjectionParser
+	for _, p := range []struct{ name, proj string }{{"-row", o.Row}, {"-col", o.Col}} {
+		if p.proj == "" {
+			continue
+		}
+		if _, err := pp.Parse(p.proj, filter); err != nil {
+			return fmt.Errorf("parsing %s: %w", p.name, err)
+		}
+	}
+	return nil
 }
 
 // resolve fills in the defaults that depend on the input.
@@ -493,22 +526,26 @@ func group(files []*File, opts Options) (*grouping, []Warning, error) {
 }
 
 // origUnit returns a value in the unit it was written in, undoing
-// benchfmt's tidying ("ns/op" rather than "sec/op").
+// benchfmt's tidying ("ns/op" rather than "sec/op"), under the unit's
+// current name: files written before the "nsec" units ("cpu-ns/op",
+// "p99-ns") read as the runs of today (units.Current).
 func origUnit(v benchfmt.Value) (string, float64) {
 	if v.OrigUnit != "" {
-		return v.OrigUnit, v.OrigValue
+		return units.Current(v.OrigUnit), v.OrigValue
 	}
-	return v.Unit, v.Value
+	return units.Current(v.Unit), v.Value
 }
 
-// findUnit finds metric m among units, accepting the tidied spelling.
-func findUnit(units []string, m string) (string, bool) {
-	for _, u := range units {
+// findUnit finds metric m among have, accepting the tidied spelling and
+// the names of earlier versions.
+func findUnit(have []string, m string) (string, bool) {
+	m = units.Current(m)
+	for _, u := range have {
 		if u == m {
 			return u, true
 		}
 	}
-	for _, u := range units {
+	for _, u := range have {
 		if _, tidy := benchunit.Tidy(1, u); tidy == m {
 			return u, true
 		}

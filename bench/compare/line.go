@@ -130,7 +130,7 @@ func nonNegative(unit string) bool {
 	if strings.Contains(unit, "/") || benchunit.ClassOf(unit) == benchunit.Binary {
 		return true
 	}
-	for _, suffix := range []string{"-ns", "ns", "sec", "-pct", "-bytes", "-byte", "bytes"} {
+	for _, suffix := range []string{"nsec", "ns", "sec", "-pct", "-bytes", "-byte", "bytes"} {
 		if strings.HasSuffix(unit, suffix) {
 			return true
 		}

@@ -64,7 +64,7 @@ func TestImpossibleValuesAreSkipped(t *testing.T) {
 }
 
 func TestValueProblem(t *testing.T) {
-	for _, unit := range []string{"ns/op", "sec/op", "futex-pct", "p99-ns", "peak-rss-bytes", "rss-per-live-byte", "B/op", "MB/s", "measured/unmeasured"} {
+	for _, unit := range []string{"ns/op", "sec/op", "futex-pct", "p99-nsec", "peak-rss-bytes", "rss-per-live-byte", "B/op", "MB/s", "measured/unmeasured"} {
 		assert.NotEmpty(t, ValueProblem(unit, -1), unit)
 		assert.Empty(t, ValueProblem(unit, 0), unit)
 	}
@@ -108,9 +108,9 @@ func TestOverlongLineIsSkippedAndTheRestRead(t *testing.T) {
 func TestCutOffLastLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cut.txt")
 	for _, end := range []string{"\t 62 p99-", "\t 6"} {
-		data := churn(1, "20", "\t 60 p99-ns") + "\n" + churn(1, "21", "\t 61 p99-ns") + "\n" + churn(1, "22", end)
+		data := churn(1, "20", "\t 60 p99-nsec") + "\n" + churn(1, "21", "\t 61 p99-nsec") + "\n" + churn(1, "22", end)
 		require.NoError(t, os.WriteFile(path, []byte(data), 0o644))
-		_, stderr, err := runCompare(t, "-metrics", "ns/op,p99-ns", path)
+		_, stderr, err := runCompare(t, "-metrics", "ns/op,p99-nsec", path)
 		require.NoError(t, err)
 		assert.Contains(t, stderr, path+":3: skipped a line cut off at the end of the file (no newline after it)", end)
 		assert.NotContains(t, stderr, "lacks", end)

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/allocbench/allocbench/internal/aptsources"
@@ -196,7 +195,7 @@ func removeRootfs(dir string) error {
 	mounts, err := mountsUnder(dir)
 	if err == nil && len(mounts) > 0 {
 		for _, m := range mounts { // deepest first
-			syscall.Unmount(m, syscall.MNT_DETACH)
+			detach(m)
 		}
 		mounts, err = mountsUnder(dir)
 	}

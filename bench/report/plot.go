@@ -17,6 +17,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/allocbench/allocbench/bench/units"
 )
 
 // A metric is one kind of plot: which unit it reads and how it shows it.
@@ -33,11 +35,11 @@ type metric struct {
 
 // metrics are the plots made for each workload and file, in page order.
 var metrics = []metric{
-	{ID: "throughput", Unit: "ns/op", Title: "Throughput", YLabel: "Mops/s, all threads (higher is better)",
+	{ID: "throughput", Unit: units.NsPerOp, Title: "Throughput", YLabel: "Mops/s, all threads (higher is better)",
 		Transform: func(ns float64) float64 { return 1000 / ns }, Decreasing: true},
-	{ID: "futex", Unit: "futex-pct", Title: "Futex share", YLabel: "% of time in futex (lower is better)"},
-	{ID: "p99", Unit: "p99-ns", Title: "p99 latency", YLabel: "p99 latency, ns (lower is better)"},
-	{ID: "rss", Unit: "rss-per-live-byte", Title: "Memory overhead", YLabel: "RSS per live byte (lower is better)"},
+	{ID: "futex", Unit: units.FutexPct, Title: "Futex share", YLabel: "% of time in futex (lower is better)"},
+	{ID: "p99", Unit: units.P99Nsec, Title: "p99 latency", YLabel: "p99 latency, ns (lower is better)"},
+	{ID: "rss", Unit: units.RSSPerLiveByte, Title: "Memory overhead", YLabel: "RSS per live byte (lower is better)"},
 }
 
 // A point is one thread count of one allocator, already transformed.

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/allocbench/allocbench/bench/compare"
+	"github.com/allocbench/allocbench/internal/usage"
 )
 
 // A Claim is a published statement about an allocator and whether the
@@ -58,6 +59,9 @@ func Write(w io.Writer, in Input) error {
 	return err
 }
 
+// Description says in one line what the report subcommand does.
+const Description = "allocbench report writes a self-contained HTML report with plots of Go benchmark result files."
+
 // Usage is the command line of the report subcommand.
 const Usage = "allocbench report [-o report.html] [-title text] [label=]file..."
 
@@ -70,18 +74,14 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "report.html", "write the report to `file`")
 	title := fs.String("title", DefaultTitle, "page `title`")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: %s\n\nWrites a self-contained HTML page with the configuration of each file and\nplots of every workload. A file is labelled by its base name without\nextension, or by label= before it.\n\n", Usage)
+		fmt.Fprintf(fs.Output(), "%s\n\nusage: %s\n\nThe page needs no network: it holds the configuration of each file and plots of\nevery workload. A file is labelled by its base name without extension, or by\nlabel= before it.\n\nflags:\n", Description, Usage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
+		return usage.Wrap(err)
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return errors.New("report: no input files")
+		return usage.Errorf("report: no input files (usage: %s)", Usage)
 	}
 	files, warns := compare.ReadFiles(compare.ParseSources(fs.Args()))
 	for _, w := range warns {

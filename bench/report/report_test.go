@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/allocbench/allocbench/bench/compare"
+	"github.com/allocbench/allocbench/bench/units"
+	"github.com/allocbench/allocbench/internal/usage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -299,8 +301,10 @@ func TestRunErrors(t *testing.T) {
 	assert.Contains(t, err.Error(), "nothing to compare")
 	assert.Empty(t, stdout.String())
 
-	assert.Error(t, Run(nil, &stdout, &stderr))
-	assert.Error(t, Run([]string{"-bogus"}, &stdout, &stderr))
+	err = Run(nil, &stdout, &stderr)
+	assert.True(t, usage.Is(err), "no input files is a usage error: %v", err)
+	err = Run([]string{"-bogus"}, &stdout, &stderr)
+	assert.True(t, usage.Is(err), "%v", err)
 	assert.Error(t, Run([]string{"-o", filepath.Join(t.TempDir(), "no", "such", "dir.html"), "testdata/glibc.txt"}, &stdout, &stderr))
 }
 
@@ -334,4 +338,28 @@ func TestTicks(t *testing.T) {
 		labels = append(labels, tk.Label)
 	}
 	assert.Equal(t, []string{"0.0", "0.5", "1.0", "1.5", "2.0", "2.5"}, labels)
+}
+
+// A file written before the "nsec" units ("p99-ns") gives the same plots
+// as one written now.
+func TestOldUnitNames(t *testing.T) {
+	data, err := os.ReadFile("testdata/glibc.txt")
+	require.NoError(t, err)
+	s := string(data)
+	for old, cur := range units.Renamed() {
+		s = regexp.MustCompile(`\s`+regexp.QuoteMeta(cur)+`\b`).ReplaceAllString(s, " "+old)
+	}
+	require.Contains(t, s, " p99-ns")
+	require.NotContains(t, s, units.P99Nsec)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "glibc.txt"), []byte(s), 0o644))
+
+	in := readInput(t, "glibc="+filepath.Join(dir, "glibc.txt"))
+	assert.Empty(t, in.Warnings)
+	doc := parsePage(t, render(t, in))
+	for _, wl := range []string{"churn", "larson", "xmalloc"} {
+		assert.NotNil(t, doc.byID("plot-"+wl+"-p99-glibc"), "%s: p99 plot from p99-ns", wl)
+	}
+	page := strings.ReplaceAll(string(render(t, in)), dir, "testdata")
+	assert.Equal(t, string(render(t, readInput(t, "testdata/glibc.txt"))), page, "the same page as the file with today's names")
 }

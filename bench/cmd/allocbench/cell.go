@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/allocbench/allocbench/bench/compare"
+	"github.com/allocbench/allocbench/internal/procgroup"
 )
 
 // cellSeq numbers the cells' containers.
@@ -47,15 +48,13 @@ func runCell(ctx context.Context, argv []string, c cell, o options) outcome {
 	cmd.Env = append(cellBaseEnv(o.env), cellEnv(c, o)...)
 	// The cell gets a process group of its own, so a hung cell is killed
 	// with everything it started.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error {
+	procgroup.Isolate(cmd, func() {
 		if container != "" {
 			kill, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			_ = exec.CommandContext(kill, "docker", "kill", container).Run()
 		}
-		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
+	})
 	cmd.WaitDelay = 5 * time.Second
 	// A cell prints o.count results; a few more lines are tolerated
 	// (a benchmark that reruns), not an unbounded number.

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/allocbench/allocbench/bench/report"
+	"github.com/allocbench/allocbench/bench/units"
 )
 
 // A claim from the public reports the project checks (the figures are
@@ -56,14 +57,14 @@ var claims = []claim{
 			if !contains(intsToStrings(o.threads), "2") {
 				n = maxThreads(o)
 			}
-			g, gok := m.median(key{r.glibc, "churn", "libc", n}, "futex-ns/op")
-			u, uok := m.median(key{r.musl, "churn", "libc", n}, "futex-ns/op")
+			g, gok := m.median(key{r.glibc, "churn", "libc", n}, units.FutexNsecPerOp)
+			u, uok := m.median(key{r.musl, "churn", "libc", n}, units.FutexNsecPerOp)
 			if !gok || !uok {
 				return notMeasured("needs churn on the glibc and musl variants' libc with a futex method")
 			}
 			cell := fmt.Sprintf("churn threads=%d: futex %.3g ns/op on musl vs %.3g ns/op on glibc", n, u, g)
 			if g == 0 {
-				return verdict{fmt.Sprintf("musl %.3g futex-ns/op, glibc none", u), yesNo(u > 0), cell}
+				return verdict{fmt.Sprintf("musl %.3g %s, glibc none", u, units.FutexNsecPerOp), yesNo(u > 0), cell}
 			}
 			return verdict{fmt.Sprintf("%.1fx as much futex time per op under musl", u/g), yesNo(u/g >= 5) + " (holds at ≥5x)", cell}
 		},
@@ -76,15 +77,15 @@ var claims = []claim{
 			if !contains(intsToStrings(o.threads), "1") {
 				return notMeasured("needs threads=1")
 			}
-			g, gok := m.median(key{r.glibc, "churn", "libc", 1}, "ns/op")
-			u, uok := m.median(key{r.musl, "churn", "libc", 1}, "ns/op")
+			g, gok := m.median(key{r.glibc, "churn", "libc", 1}, units.NsPerOp)
+			u, uok := m.median(key{r.musl, "churn", "libc", 1}, units.NsPerOp)
 			if !gok || !uok {
 				return notMeasured("needs churn on the glibc and musl variants' libc")
 			}
 			st := u / g
 			n := maxThreads(o)
-			g2, _ := m.median(key{r.glibc, "churn", "libc", n}, "ns/op")
-			u2, ok2 := m.median(key{r.musl, "churn", "libc", n}, "ns/op")
+			g2, _ := m.median(key{r.glibc, "churn", "libc", n}, units.NsPerOp)
+			u2, ok2 := m.median(key{r.musl, "churn", "libc", n}, units.NsPerOp)
 			cell := fmt.Sprintf("churn threads=1: %s/libc %.3g ns/op vs %s/libc %.3g ns/op", r.musl, u, r.glibc, g)
 			measured := fmt.Sprintf("%.1fx single-threaded", st)
 			holds := st <= 2
@@ -119,8 +120,8 @@ var claims = []claim{
 				if !contains(rssWorkloads, wl) {
 					continue
 				}
-				g, gok := m.median(key{r.glibc, wl, "libc", n}, "rss-per-live-byte")
-				mi, mok := m.median(key{r.glibc, wl, "mimalloc", n}, "rss-per-live-byte")
+				g, gok := m.median(key{r.glibc, wl, "libc", n}, units.RSSPerLiveByte)
+				mi, mok := m.median(key{r.glibc, wl, "mimalloc", n}, units.RSSPerLiveByte)
 				if gok && mok && g > 0 {
 					ratios = append(ratios, mi/g)
 					cells = append(cells, fmt.Sprintf("%s %.2f vs %.2f", wl, mi, g))
@@ -156,14 +157,14 @@ var claims = []claim{
 			var parts []string
 			worst := math.Inf(1)
 			for _, wl := range o.workloads {
-				g, gok := m.median(key{r.glibc, wl, "libc", n}, "ns/op")
+				g, gok := m.median(key{r.glibc, wl, "libc", n}, units.NsPerOp)
 				if !gok {
 					continue
 				}
 				best := 0.0
 				bestAlloc := ""
 				for _, a := range []string{"mimalloc", "jemalloc"} {
-					if v, ok := m.median(key{r.musl, wl, a, n}, "ns/op"); ok && v > 0 && g/v > best {
+					if v, ok := m.median(key{r.musl, wl, a, n}, units.NsPerOp); ok && v > 0 && g/v > best {
 						best, bestAlloc = g/v, a
 					}
 				}
@@ -201,8 +202,8 @@ func maxSlowdown(m measurements, o options, slow, fast column) (float64, string,
 	var best float64
 	var cell string
 	for _, wl := range o.workloads {
-		s, sok := m.median(key{slow.variant, wl, slow.alloc, n}, "ns/op")
-		f, fok := m.median(key{fast.variant, wl, fast.alloc, n}, "ns/op")
+		s, sok := m.median(key{slow.variant, wl, slow.alloc, n}, units.NsPerOp)
+		f, fok := m.median(key{fast.variant, wl, fast.alloc, n}, units.NsPerOp)
 		if !sok || !fok || f <= 0 || s <= 0 {
 			continue
 		}

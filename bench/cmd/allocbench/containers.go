@@ -44,6 +44,14 @@ func parseContainerFlags(args []string, stderr io.Writer) (containerOptions, err
 	cpus := fs.String("cpus", "", "run the containers under this CPU quota (docker run --cpus)")
 	memory := fs.String("memory", "", "run the containers under this memory limit (docker run --memory)")
 	tracing := fs.Bool("futex-tracing", false, "give the containers CAP_SYS_ADMIN so the exact futex method works inside")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "%s\n\nusage: allocbench containers [flags]\n\n"+
+			"It builds each distribution's image (Debian bases locally with debootstrap\n"+
+			"unless -local=false), runs every cell in a container of its own and writes one\n"+
+			"result file per distribution. It installs what the host build lacks as the\n"+
+			"main job does, as root, unless -no-install is given.\n\nflags (the main job's, with -base, -cpus, -futex-tracing, -images, -local and -memory):\n", containersSummary)
+		fs.PrintDefaults()
+	}
 	o, err := parseJobFlags(fs, args)
 	if err != nil {
 		return containerOptions{}, err
@@ -75,7 +83,10 @@ func parseContainerFlags(args []string, stderr io.Writer) (containerOptions, err
 	return co, nil
 }
 
-func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io.Writer) error {
+func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io.Writer) (err error) {
+	if err := needLinux("allocbench containers"); err != nil {
+		return err
+	}
 	if err := containers.CheckDocker(ctx); err != nil {
 		return err
 	}
@@ -87,6 +98,11 @@ func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io
 		return err
 	}
 	defer rd.Close()
+	defer func() {
+		if err != nil {
+			rd.discardUnused(stderr)
+		}
+	}()
 	fmt.Fprintf(stdout, "allocbench: results in %s%s\n", rd.dir, note)
 	if n := envNotice(co.env); n != "" {
 		fmt.Fprintf(stdout, "allocbench: %s\n", n)

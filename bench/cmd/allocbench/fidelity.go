@@ -16,6 +16,7 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/bench"
+	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/internal/glibcbench"
 )
 
@@ -41,8 +42,7 @@ type fidelityOptions struct {
 	progress  string
 }
 
-const fidelityDoc = `allocbench fidelity checks allocbench's churn workload against the program it
-reproduces: glibc's own benchtests/bench-malloc-thread.c, built from this
+const fidelityDoc = `The original is glibc's own benchtests/bench-malloc-thread.c, built from this
 system's glibc source package (fetched with apt-get, cached under
 ~/.cache/allocbench/glibcbench). For each allocator and thread count it runs
 the original (other allocators swapped in with LD_PRELOAD) and allocbench's
@@ -62,11 +62,11 @@ func parseFidelityFlags(args []string, stderr io.Writer) (fidelityOptions, error
 		benchtime = fs.String("benchtime", "", "go test -benchtime of one allocbench run (default: -duration)")
 		timeout   = fs.Duration("timeout", 3*time.Minute, "time limit for one run of either")
 		results   = fs.String("o", "results", "directory for results/<timestamp>/{original,allocbench}.txt")
-		noInstall = fs.Bool("no-install", false, "do not install missing packages; print the command instead")
+		noInstall = fs.Bool("no-install", false, "do not install missing packages (which needs root); print the install command instead")
 		progress  = fs.String("progress", "auto", "progress display: auto (on a terminal, not in CI), on, off")
 	)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "%s\nusage: allocbench fidelity [flags]\n\nflags:\n", fidelityDoc)
+		fmt.Fprintf(fs.Output(), "%s\n\nusage: allocbench fidelity [flags]\n\n%s\nflags:\n", fidelitySummary, fidelityDoc)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -163,12 +163,23 @@ func (o fidelityOptions) cellOptions() options {
 	}
 }
 
-func runFidelityJob(ctx context.Context, o fidelityOptions, stdout, stderr io.Writer) error {
+func runFidelityJob(ctx context.Context, o fidelityOptions, stdout, stderr io.Writer) (err error) {
+	if err := needLinux("allocbench fidelity"); err != nil {
+		return err
+	}
 	d, note, err := createRunDir(o.results, now())
 	if err != nil {
 		return err
 	}
 	defer d.Close()
+	// measureFidelity removes the directory itself when it fails before
+	// its first pair; a failed build leaves nothing in it either.
+	measuring := false
+	defer func() {
+		if err != nil && !measuring {
+			d.discardUnused(stderr)
+		}
+	}()
 	dir := d.dir
 	fmt.Fprintf(stdout, "allocbench fidelity: results in %s%s\n", dir, note)
 	var (
@@ -203,6 +214,7 @@ func runFidelityJob(ctx context.Context, o fidelityOptions, stdout, stderr io.Wr
 		return err
 	}
 	fmt.Fprintf(stdout, "original: %s\n", prog.Describe())
+	measuring = true
 	return measureFidelity(ctx, o, variants[0], prog, prog, dir, stdout, stderr)
 }
 
@@ -223,9 +235,20 @@ type fidelityPair struct {
 
 // measureFidelity runs the pairs, writes the raw results into dir as they
 // come, and ends with the table.
-func measureFidelity(ctx context.Context, o fidelityOptions, v variant, prog glibcbench.Program, orig originalProgram, dir string, stdout, stderr io.Writer) error {
+func measureFidelity(ctx context.Context, o fidelityOptions, v variant, prog glibcbench.Program, orig originalProgram, dir string, stdout, stderr io.Writer) (err error) {
 	start := time.Now()
 	r := &fidelityRun{o: o, v: v, orig: orig, cellOpts: o.cellOptions(), stderr: stderr, preload: map[string]string{}}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	d := &runDir{dir: dir, root: root}
+	defer d.Close()
+	defer func() {
+		if err != nil {
+			d.discardUnused(stderr)
+		}
+	}()
 	// Where each allocator's library is, before anything is measured.
 	for _, a := range o.allocs {
 		lib, err := orig.Preload(ctx, a)
@@ -234,12 +257,6 @@ func measureFidelity(ctx context.Context, o fidelityOptions, v variant, prog gli
 		}
 		r.preload[a] = lib
 	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return fmt.Errorf("results: %w", err)
-	}
-	d := &runDir{dir: dir, root: root}
-	defer d.Close()
 	if r.origFile, err = createResultFile(d, "original.txt"); err != nil {
 		return err
 	}
@@ -270,6 +287,7 @@ loop:
 					bar.finish()
 					return err
 				}
+				d.ended++
 				if why != "" {
 					skip = why
 				}
@@ -405,7 +423,7 @@ func originalConfig(p glibcbench.Program, allocs []string, preload map[string]st
 // program's own peak RSS (of a process unlike allocbench's, hence its own
 // unit).
 func originalLine(name string, r glibcbench.Result) string {
-	return fmt.Sprintf("%s \t%d\t%.6g ns/op\t%.0f max-rss-bytes", name, int64(r.Iterations), r.NsPerOp(), r.MaxRSSKiB*1024)
+	return fmt.Sprintf("%s \t%d\t%.6g %s\t%.0f %s", name, int64(r.Iterations), r.NsPerOp(), units.NsPerOp, r.MaxRSSKiB*1024, units.MaxRSSBytes)
 }
 
 // cellResult is what the fidelity job reads from a cell's result line.
@@ -425,7 +443,7 @@ func firstResult(lines []string) (cellResult, bool) {
 				continue
 			}
 			for _, v := range res.Values {
-				if v.OrigUnit == "ns/op" || (v.OrigUnit == "" && v.Unit == "ns/op") {
+				if v.OrigUnit == units.NsPerOp || (v.OrigUnit == "" && v.Unit == units.NsPerOp) {
 					ns := v.OrigValue
 					if v.OrigUnit == "" {
 						ns = v.Value

@@ -54,7 +54,7 @@ func TestFidelityBadInput(t *testing.T) {
 func TestFidelityHelpAndDefaults(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	require.NoError(t, run([]string{"fidelity", "-h"}, &stdout, &stderr))
-	assert.True(t, strings.HasPrefix(stderr.String(), "allocbench fidelity checks allocbench's churn workload against the program it\nreproduces"), stderr.String())
+	assert.True(t, strings.HasPrefix(stderr.String(), fidelitySummary+"\n"), stderr.String())
 	assert.Contains(t, stderr.String(), "usage: allocbench fidelity [flags]")
 
 	o, err := parseFidelityFlags(nil, &stderr)
@@ -228,11 +228,11 @@ func TestFidelityJob(t *testing.T) {
 }
 
 func TestFirstResult(t *testing.T) {
-	r, ok := firstResult([]string{"BenchmarkWorkloads/workload=churn/alloc=libc/threads=2-4 \t 1000000\t 16.91 ns/op\t 3.2 p99-ns"})
+	r, ok := firstResult([]string{"BenchmarkWorkloads/workload=churn/alloc=libc/threads=2-4 \t 1000000\t 16.91 ns/op\t 3.2 p99-nsec"})
 	require.True(t, ok)
 	assert.Equal(t, "BenchmarkWorkloads/workload=churn/alloc=libc/threads=2-4", r.name)
 	assert.InDelta(t, 16.91, r.nsPerOp, 1e-9)
-	_, ok = firstResult([]string{"BenchmarkX 10 5 p99-ns"})
+	_, ok = firstResult([]string{"BenchmarkX 10 5 p99-nsec"})
 	assert.False(t, ok, "no ns/op")
 	_, ok = firstResult(nil)
 	assert.False(t, ok)

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/allocbench/allocbench/alloc"
@@ -123,12 +122,17 @@ type outcome struct {
 // now is the clock that names the results directory.
 var now = time.Now
 
-func runJob(ctx context.Context, o options, stdout, stderr io.Writer) error {
+func runJob(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	d, note, err := createRunDir(o.results, now())
 	if err != nil {
 		return err
 	}
 	defer d.Close()
+	defer func() {
+		if err != nil {
+			d.discardUnused(stderr)
+		}
+	}()
 	fmt.Fprintf(stdout, "allocbench: results in %s%s\n", d.dir, note)
 	if n := envNotice(o.env); n != "" {
 		fmt.Fprintf(stdout, "allocbench: %s\n", n)
@@ -192,8 +196,8 @@ func ownedDir(root *os.Root) error {
 	if !st.IsDir() {
 		return errors.New("not a directory")
 	}
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Geteuid() {
-		return fmt.Errorf("owned by uid %d, not by this process (uid %d): it was replaced after it was made", sys.Uid, os.Geteuid())
+	if uid, ok := fileOwner(st); ok && uid != os.Geteuid() {
+		return fmt.Errorf("owned by uid %d, not by this process (uid %d): it was replaced after it was made", uid, os.Geteuid())
 	}
 	return root.Chmod(".", 0o755)
 }
@@ -237,6 +241,7 @@ func runMatrix(ctx context.Context, o options, variants []variant, notes []strin
 			prog.finish()
 			return fmt.Errorf("writing %s: %w (every cell finished before this one is in the file)", f.path, err)
 		}
+		d.ended++
 		if f.logErr != nil && !logWarned[f] {
 			logWarned[f] = true
 			fmt.Fprintf(stderr, "allocbench: writing %s: %v; the cells' logs stop there\n", f.logPath, f.logErr)

@@ -9,6 +9,12 @@
 //	allocbench fidelity [flags]         check churn against glibc's bench-malloc-thread
 //	allocbench compare [label=]file...  compare result files
 //	allocbench report [label=]file...   write an HTML report
+//	allocbench help [command]           show the help of allocbench or of a command
+//
+// The exit status is 0 on success, 1 on a failure, 2 for bad usage (in
+// every command), 3 when some cells failed and 130 when a signal stopped
+// the run. The main job, containers and fidelity need Linux; compare and
+// report work everywhere.
 package main
 
 import (

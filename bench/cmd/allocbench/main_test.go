@@ -19,6 +19,7 @@ import (
 
 	"github.com/allocbench/allocbench/bench/compare"
 	"github.com/allocbench/allocbench/internal/sysinfo"
+	"github.com/allocbench/allocbench/internal/usage"
 )
 
 const fakeEnv = "ALLOCBENCH_FAKE_CELL"
@@ -84,7 +85,7 @@ func fakeCell() {
 	case strings.Contains(behave, "crash:"+workload+"/"+alloc):
 		fmt.Println("libc: fake")
 		fmt.Fprintln(os.Stderr, "fake cell: about to crash")
-		syscall.Kill(os.Getpid(), syscall.SIGSEGV)
+		crash()
 		time.Sleep(time.Second)
 	case strings.Contains(behave, "hang:"+workload+"/"+alloc):
 		time.Sleep(time.Hour)
@@ -120,7 +121,7 @@ func fakeCell() {
 	}
 	for i := 0; i < count; i++ {
 		v := ns * (1 + 0.01*float64(i))
-		fmt.Printf("BenchmarkWorkloads/workload=%s/alloc=%s/threads=%s-2 \t 1000000\t %.2f ns/op\t %.2f futex-ns/op\t %.2f futex-pct\t %.1f p99-ns\t %.2f rss-per-live-byte\n",
+		fmt.Printf("BenchmarkWorkloads/workload=%s/alloc=%s/threads=%s-2 \t 1000000\t %.2f ns/op\t %.2f futex-nsec/op\t %.2f futex-pct\t %.1f p99-nsec\t %.2f rss-per-live-byte\n",
 			workload, alloc, threads, v, futex, futex/ns*10, v*3, 1.5)
 		if i == 1 && strings.Contains(behave, "partial:"+workload+"/"+alloc) {
 			time.Sleep(time.Hour)
@@ -134,7 +135,7 @@ func runCLI(t *testing.T, ctx context.Context, args ...string) (string, string, 
 	var stdout, stderr bytes.Buffer
 	opts, err := parseFlags(args, &stderr)
 	if err != nil {
-		return stdout.String(), stderr.String(), usageError{err}
+		return stdout.String(), stderr.String(), usage.Wrap(err)
 	}
 	err = runJob(ctx, opts, &stdout, &stderr)
 	return stdout.String(), stderr.String(), err
@@ -206,7 +207,7 @@ func TestSummaryAndClaims(t *testing.T) {
 	// musl's malloc is 4x slower in the made-up figures, mimalloc 2x faster.
 	assert.Regexp(t, `musl-mt\s.*musl slower by 4\.0x at most \(threads=2\)\s+yes`, stdout)
 	assert.Regexp(t, `mi-mt\s.*up to 2\.0x \(threads=2\)\s+yes`, stdout)
-	assert.Regexp(t, `musl-futex\s.*musl 30 futex-ns/op, glibc none\s+yes`, stdout)
+	assert.Regexp(t, `musl-futex\s.*musl 30 futex-nsec/op, glibc none\s+yes`, stdout)
 	assert.Regexp(t, `st-small\s.*4\.0x single-threaded vs 4\.0x at threads=2\s+no`, stdout)
 	assert.Regexp(t, `musl-fix\s.*at least 200% of glibc's throughput`, stdout)
 	assert.Contains(t, stdout, "musl-mt: churn threads=2: musl/libc 82 ns/op vs glibc/libc 20.5 ns/op", "medians of the six runs")
@@ -306,7 +307,7 @@ func (f *diskFile) Write(p []byte) (int, error) {
 func TestFullDiskLeavesWholeCells(t *testing.T) {
 	cellA := cell{variant: "glibc", workload: "churn", alloc: "libc", threads: 1}
 	cellB := cell{variant: "glibc", workload: "churn", alloc: "libc", threads: 2}
-	resultB := []string{"BenchmarkWorkloads/workload=churn/alloc=libc/threads=2-2 1 11.5 ns/op 70.1 p99-ns", "BenchmarkWorkloads/workload=churn/alloc=libc/threads=2-2 1 11.6 ns/op 70.2 p99-ns"}
+	resultB := []string{"BenchmarkWorkloads/workload=churn/alloc=libc/threads=2-2 1 11.5 ns/op 70.1 p99-nsec", "BenchmarkWorkloads/workload=churn/alloc=libc/threads=2-2 1 11.6 ns/op 70.2 p99-nsec"}
 	for _, tc := range []struct {
 		room     int64
 		wantNote bool
@@ -315,7 +316,7 @@ func TestFullDiskLeavesWholeCells(t *testing.T) {
 		require.NoError(t, err)
 		r, err := createResultFile(d, "glibc.txt")
 		require.NoError(t, err)
-		require.NoError(t, r.add(outcome{cell: cellA, config: []string{"libc: glibc"}, results: []string{"BenchmarkWorkloads/workload=churn/alloc=libc/threads=1-2 1 17 ns/op 60.1 p99-ns"}}))
+		require.NoError(t, r.add(outcome{cell: cellA, config: []string{"libc: glibc"}, results: []string{"BenchmarkWorkloads/workload=churn/alloc=libc/threads=1-2 1 17 ns/op 60.1 p99-nsec"}}))
 		before, err := os.ReadFile(r.path)
 		require.NoError(t, err)
 		r.f = &diskFile{File: r.f.(*os.File), capacity: int64(len(before)) + tc.room}

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -9,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/allocbench/allocbench/bench/units"
 )
 
 // writeMillionLines writes n result lines shaped like the main job's: 13
@@ -29,7 +33,7 @@ func writeMillionLines(b *testing.B, path string, n int, distinct bool) {
 			wl = fmt.Sprintf("w%d", i)
 		}
 		ns := 10 + float64(i%997)/10
-		fmt.Fprintf(w, "BenchmarkWorkloads/workload=%s/alloc=%s/threads=%d-2 \t %d\t %.2f ns/op\t %.2f cpu-ns/op\t %.7f minflt/op\t %.4f offcpu-ns/op\t %.2f p50-ns\t %.2f p99-ns\t %.1f p999-ns\t %d peak-rss-bytes\t %.4f rss-per-live-byte\t %.4f runq-ns/op\t %.4f sys-ns/op\t 0 vcsw/op\t %.3f futex-pct\n",
+		fmt.Fprintf(w, "BenchmarkWorkloads/workload=%s/alloc=%s/threads=%d-2 \t %d\t %.2f ns/op\t %.2f cpu-nsec/op\t %.7f minflt/op\t %.4f offcpu-nsec/op\t %.2f p50-nsec\t %.2f p99-nsec\t %.1f p999-nsec\t %d peak-rss-bytes\t %.4f rss-per-live-byte\t %.4f runq-nsec/op\t %.4f sys-nsec/op\t 0 vcsw/op\t %.3f futex-pct\n",
 			wl, allocs[(i/len(workloads))%len(allocs)], 1<<((i/45)%4), 1000000+i, ns, ns*1.1, float64(i%7)/1e6, float64(i%13)/10,
 			ns*2, ns*6, ns*20, 14860288+i%65536, 1+float64(i%100)/100, float64(i%17)/10, float64(i%3)/10, float64(i%50)/10)
 	}
@@ -66,7 +70,7 @@ func BenchmarkMillionLines(b *testing.B) {
 					}
 					peak = max(peak, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
 				}
-				b.ReportMetric(float64(peak)/1024, "peak-rss-MiB")
+				b.ReportMetric(float64(peak)/1024, units.PeakRSSMiB)
 			})
 		}
 	}

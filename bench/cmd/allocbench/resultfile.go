@@ -178,6 +178,36 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 type runDir struct {
 	dir  string
 	root *os.Root
+	// ended counts the cells (or fidelity pairs) whose outcome is in the
+	// directory: finished, failed or skipped.
+	ended int
+}
+
+// discardUnused removes the directory of a run that ended before any cell
+// did, with what it holds (the test binaries, empty result files), so that
+// a run that fails early leaves no empty <timestamp>/ behind; it says so
+// on log. A directory with an ended cell is kept.
+func (d *runDir) discardUnused(log io.Writer) {
+	if d.ended > 0 {
+		return
+	}
+	dir, err := d.root.Open(".")
+	if err != nil {
+		return
+	}
+	names, err := dir.Readdirnames(-1)
+	dir.Close()
+	if err != nil {
+		return
+	}
+	for _, n := range names {
+		if err := d.root.RemoveAll(n); err != nil {
+			return
+		}
+	}
+	if err := os.Remove(d.dir); err == nil {
+		fmt.Fprintf(log, "allocbench: removed %s: the run ended before its first cell\n", d.dir)
+	}
 }
 
 func (d *runDir) path(name string) string { return filepath.Join(d.dir, name) }

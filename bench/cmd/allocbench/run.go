@@ -14,11 +14,9 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/bench"
+	"github.com/allocbench/allocbench/internal/usage"
 	"github.com/allocbench/allocbench/workloads"
 )
-
-// usageError marks bad command-line input (exit status 2).
-type usageError struct{ error }
 
 // cellsFailedError says the run finished but some cells failed (exit
 // status 3).
@@ -50,36 +48,20 @@ func signalName(sig os.Signal) string {
 	return sig.String()
 }
 
-func exitCode(err error) int {
-	var u usageError
-	var c cellsFailedError
-	var i interruptedError
-	switch {
-	case errors.As(err, &u):
-		return 2
-	case errors.As(err, &c):
-		return 3
-	case errors.As(err, &i):
-		return 130
-	}
-	return 1
-}
-
+// run is allocbench: the main job, or the subcommand args[0] names.
 func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
-		switch args[0] {
-		case "compare":
-			return runCompare(args[1:], stdout, stderr)
-		case "report":
-			return runReport(args[1:], stdout, stderr)
-		case "containers":
-			return runContainers(args[1:], stdout, stderr)
-		case "fidelity":
-			return runFidelity(args[1:], stdout, stderr)
+		if cmd := commandFunc(args[0]); cmd != nil {
+			return cmd(args[1:], stdout, stderr)
 		}
 	}
 	opts, err := parseFlags(args, stderr)
-	return start(err, func(ctx context.Context) error { return runJob(ctx, opts, stdout, stderr) })
+	return start(err, func(ctx context.Context) error {
+		if err := needLinux("the main job"); err != nil {
+			return err
+		}
+		return runJob(ctx, opts, stdout, stderr)
+	})
 }
 
 // stopSignals stop a run: the running cells and their containers are
@@ -90,10 +72,7 @@ var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, sys
 // usage error), until it ends or one of stopSignals cancels it.
 func start(parseErr error, job func(context.Context) error) error {
 	if parseErr != nil {
-		if errors.Is(parseErr, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{parseErr}
+		return usage.Wrap(parseErr)
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
@@ -154,6 +133,10 @@ const (
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("allocbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		writeMainUsage(fs.Output())
+		fs.PrintDefaults()
+	}
 	return parseJobFlags(fs, args)
 }
 
@@ -172,16 +155,12 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 		futex      = fs.String("futex", "auto", "futex measurement: auto, tracepoint, sampled, off")
 		timeout    = fs.Duration("timeout", 3*time.Minute, "time limit for one cell")
 		results    = fs.String("o", "results", "directory for results/<timestamp>/<variant>.txt")
-		noInstall  = fs.Bool("no-install", false, "do not install missing packages; print the command instead")
+		noInstall  = fs.Bool("no-install", false, "do not install missing packages (which needs root); print the install command instead")
 		progress   = fs.String("progress", "auto", "progress display: auto (on a terminal, not in CI), on, off")
 		binariesFl = fs.String("binaries", "", "use prebuilt test binaries instead of building: variant=path,...")
 		env        envFlag
 	)
 	fs.Var(&env, "env", "pass an environment variable that changes allocators (GLIBC_TUNABLES, MALLOC_*, LD_PRELOAD...) on to the cells: NAME (its value here) or NAME=value; repeatable. Without it the cells get none of them")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: allocbench [flags]\n       allocbench containers [flags]\n       allocbench fidelity [flags]\n       allocbench compare [flags] [label=]file...\n       allocbench report [flags] [label=]file...\n\nflags of %s:\n", fs.Name())
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
@@ -195,7 +174,7 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 		return options{}, fmt.Errorf("%s set to nothing; leave it out for the default", strings.Join(emptied, ", "))
 	}
 	if fs.NArg() > 0 {
-		return options{}, fmt.Errorf("unexpected argument %q (subcommands: containers, fidelity, compare, report)", fs.Arg(0))
+		return options{}, fmt.Errorf("unexpected argument %q (commands: %s)", fs.Arg(0), commandNames())
 	}
 	o := options{quick: *quick, allocs: nil, futex: *futex, timeout: *timeout, results: *results, noInstall: *noInstall, progress: *progress, env: env}
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/allocbench/allocbench/bench/compare"
 	"github.com/allocbench/allocbench/bench/report"
+	"github.com/allocbench/allocbench/bench/units"
 )
 
 // key names one cell's results across runs.
@@ -23,7 +24,7 @@ type key struct {
 }
 
 // measurements holds every value of every unit per cell, as printed (the
-// original units: ns/op, p99-ns, ...).
+// original units: ns/op, p99-nsec, ...).
 type measurements map[key]map[string][]float64
 
 // readResults reads the variants' result files in the run's directory.
@@ -150,8 +151,8 @@ func summarize(w io.Writer, d *runDir, o options, variants []variant) ([]report.
 				cell  func(k key) string
 			}{
 				{fmt.Sprintf("threads=%d  speed", n), func(k key) string {
-					v, ok := m.median(k, "ns/op")
-					b, bok := m.median(base, "ns/op")
+					v, ok := m.median(k, units.NsPerOp)
+					b, bok := m.median(base, units.NsPerOp)
 					if !ok {
 						return "-"
 					}
@@ -160,15 +161,15 @@ func summarize(w io.Writer, d *runDir, o options, variants []variant) ([]report.
 					}
 					s := fmt.Sprintf("%.2fx", b/v)
 					if k != base {
-						if sig, _ := m.differs(base, k, "ns/op"); !sig {
+						if sig, _ := m.differs(base, k, units.NsPerOp); !sig {
 							s = "~" + s
 						}
 					}
 					return s
 				}},
-				{"futex%", func(k key) string { return fmtMedian(m, k, "futex-pct", "%.1f") }},
-				{"p99-ns", func(k key) string { return fmtMedian(m, k, "p99-ns", "%.3g") }},
-				{"rss/live", func(k key) string { return fmtMedian(m, k, "rss-per-live-byte", "%.3g") }},
+				{"futex%", func(k key) string { return fmtMedian(m, k, units.FutexPct, "%.1f") }},
+				{units.P99Nsec, func(k key) string { return fmtMedian(m, k, units.P99Nsec, "%.3g") }},
+				{"rss/live", func(k key) string { return fmtMedian(m, k, units.RSSPerLiveByte, "%.3g") }},
 			}
 			for _, r := range rows {
 				fmt.Fprintf(tw, "%s\t", r.label)

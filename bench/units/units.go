@@ -1,0 +1,136 @@
+// Package units names every unit that allocbench's benchmarks report.
+//
+// benchfmt's reader, which benchstat uses, "tidies" units whose numerator
+// holds the token "ns" or "MB" into base units (ns → sec, MB → B), but only
+// when that changes the value: a run that reads 0 keeps its original unit.
+// A metric written as "sys-ns/op" therefore becomes two metrics in
+// benchstat, sys-sec/op for the runs above 0 and sys-ns/op for the others.
+// Every time unit here except the testing package's own ns/op is spelt
+// "nsec" instead, a token the tidying never rewrites, so benchstat reads
+// each metric as one whatever its values.
+//
+// Files written before the rename used the "ns" names; Current maps them
+// to the names here so that old and new runs compare.
+package units
+
+// The figures of one run of a workload (workloads.Result.Metrics).
+const (
+	// NsPerOp is the testing package's own unit: the measured window
+	// divided by the ops of all threads (the inverse of throughput).
+	// benchstat shows it as sec/op.
+	NsPerOp = "ns/op"
+	// CPUNsecPerOp is the workers' CPU time per op.
+	CPUNsecPerOp = "cpu-nsec/op"
+	// SysNsecPerOp is the workers' system CPU time per op.
+	SysNsecPerOp = "sys-nsec/op"
+	// OffCPUNsecPerOp is the time the workers were off CPU in the window,
+	// per op.
+	OffCPUNsecPerOp = "offcpu-nsec/op"
+	// RunqNsecPerOp is the part of OffCPUNsecPerOp the workers were
+	// runnable but waiting for a CPU.
+	RunqNsecPerOp = "runq-nsec/op"
+	// IdleCPUNsecPerOp is CPU time the workers spent waiting for another
+	// thread's work, per op; it is not part of CPUNsecPerOp.
+	IdleCPUNsecPerOp = "idle-cpu-nsec/op"
+	// VcswPerOp counts the workers' voluntary context switches per op.
+	VcswPerOp = "vcsw/op"
+	// IvcswPerOp counts the workers' involuntary context switches per op.
+	IvcswPerOp = "ivcsw/op"
+	// MinfltPerOp counts the workers' minor page faults per op.
+	MinfltPerOp = "minflt/op"
+	// RemoteFreePct is the percentage of medium-lived blocks freed by
+	// another thread than the one that allocated them (mixed).
+	RemoteFreePct = "remote-free-pct"
+	// PeakRSSBytes is the peak resident memory of a process that made the
+	// run alone.
+	PeakRSSBytes = "peak-rss-bytes"
+	// RSSPerLiveByte is that process's resident memory above its
+	// baseline divided by the peak of bytes the workload held live.
+	RSSPerLiveByte = "rss-per-live-byte"
+	// FutexNsecPerOp is the workers' time in futex calls per op.
+	FutexNsecPerOp = "futex-nsec/op"
+	// FutexCallsPerOp counts the workers' futex calls per op (exact
+	// method only).
+	FutexCallsPerOp = "futex-calls/op"
+	// FutexPct is the workers' time in futex calls as a percentage of
+	// their wall time.
+	FutexPct = "futex-pct"
+	// P50Nsec, P99Nsec and P999Nsec are quantiles of the latency of one
+	// malloc and its free, from a sample of ops.
+	P50Nsec  = "p50-nsec"
+	P99Nsec  = "p99-nsec"
+	P999Nsec = "p999-nsec"
+)
+
+// The figures of glibc's bench-malloc-thread, as allocbench fidelity
+// writes them beside its own (ns/op is NsPerOp).
+const (
+	// MaxRSSBytes is the original program's maximum resident memory.
+	MaxRSSBytes = "max-rss-bytes"
+)
+
+// The figures of the benchmarks that measure allocbench itself.
+const (
+	// BareNsecPerOp is the bare C reference's ns per op
+	// (BenchmarkHarnessOverhead).
+	BareNsecPerOp = "bare-nsec/op"
+	// HarnessPerBare is the harness's throughput over the bare
+	// reference's.
+	HarnessPerBare = "harness/bare"
+	// UnsampledNsecPerOp is ns per op with latency sampling off
+	// (BenchmarkSamplingOverhead).
+	UnsampledNsecPerOp = "unsampled-nsec/op"
+	// SampledPerUnsampled is the ratio of ns per op with sampling on and
+	// off.
+	SampledPerUnsampled = "sampled/unsampled"
+	// FloorNsecPerOp is ns per op of the floor allocator on the same
+	// work (BenchmarkFloorBound).
+	FloorNsecPerOp = "floor-nsec/op"
+	// FloorPerAlloc is the floor's ns per op over the allocator's.
+	FloorPerAlloc = "floor/alloc"
+	// UnmeasuredNsecPerOp is ns per op with futex measurement off
+	// (BenchmarkFutexOverhead).
+	UnmeasuredNsecPerOp = "unmeasured-nsec/op"
+	// MeasuredPerUnmeasured is the ratio of ns per op with futex
+	// measurement on and off.
+	MeasuredPerUnmeasured = "measured/unmeasured"
+	// PeakRSSMiB is the peak resident memory of compare or report, in
+	// MiB (BenchmarkMillionLines).
+	PeakRSSMiB = "peak-rss-MiB"
+)
+
+// renamed maps each unit that earlier versions wrote to its name now.
+var renamed = map[string]string{
+	"cpu-ns/op":        CPUNsecPerOp,
+	"sys-ns/op":        SysNsecPerOp,
+	"offcpu-ns/op":     OffCPUNsecPerOp,
+	"runq-ns/op":       RunqNsecPerOp,
+	"idle-cpu-ns/op":   IdleCPUNsecPerOp,
+	"futex-ns/op":      FutexNsecPerOp,
+	"p50-ns":           P50Nsec,
+	"p99-ns":           P99Nsec,
+	"p999-ns":          P999Nsec,
+	"bare-ns/op":       BareNsecPerOp,
+	"unsampled-ns/op":  UnsampledNsecPerOp,
+	"floor-ns/op":      FloorNsecPerOp,
+	"unmeasured-ns/op": UnmeasuredNsecPerOp,
+}
+
+// Current returns the name a unit has now: the "nsec" name for a unit
+// that earlier versions wrote with "ns", and any other unit unchanged.
+func Current(unit string) string {
+	if u, ok := renamed[unit]; ok {
+		return u
+	}
+	return unit
+}
+
+// Renamed returns the units that earlier versions wrote, each with its
+// name now.
+func Renamed() map[string]string {
+	m := make(map[string]string, len(renamed))
+	for old, cur := range renamed {
+		m[old] = cur
+	}
+	return m
+}

@@ -1,0 +1,44 @@
+// Package usage marks errors in what the user typed: a bad flag, a bad
+// value, a missing or unexpected argument. Commands exit with status 2 for
+// them (ExitCode), as the flag package does for its own errors, and with
+// 1 for failures of the work itself.
+package usage
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+)
+
+// ExitCode is the exit status for a usage error.
+const ExitCode = 2
+
+// An Error is a usage error.
+type Error struct{ Err error }
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns a usage error formatted as fmt.Errorf does.
+func Errorf(format string, args ...any) error {
+	return &Error{Err: fmt.Errorf(format, args...)}
+}
+
+// Wrap marks err as a usage error; nil stays nil, and so does
+// flag.ErrHelp, which is no error: -h asked for the help it printed.
+func Wrap(err error) error {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	var u *Error
+	if errors.As(err, &u) {
+		return err
+	}
+	return &Error{Err: err}
+}
+
+// Is reports whether err is, or wraps, a usage error.
+func Is(err error) bool {
+	var u *Error
+	return errors.As(err, &u)
+}
