@@ -197,6 +197,12 @@ func (r Result) Metrics() []Metric {
 	}
 	if r.MemoryKnown {
 		ms = append(ms, Metric{float64(r.PeakRSS), units.PeakRSSBytes})
+		if r.PeakLive > 0 {
+			// What rss-per-live-byte divides by: readers mark the
+			// figure when the live set is too small to measure the
+			// allocator.
+			ms = append(ms, Metric{float64(r.PeakLive), units.PeakLiveBytes})
+		}
 		if v := r.RSSPerLiveByte(); !math.IsNaN(v) {
 			ms = append(ms, Metric{v, units.RSSPerLiveByte})
 		}
@@ -215,10 +221,13 @@ func (r Result) Metrics() []Metric {
 		}
 	}
 	if r.Latency.Samples > 0 {
+		// The number of samples says how far the percentiles can be
+		// trusted (a p99 of fewer than 100 is about the largest).
 		ms = append(ms,
 			Metric{r.Latency.P50, units.P50Nsec},
 			Metric{r.Latency.P99, units.P99Nsec},
-			Metric{r.Latency.P999, units.P999Nsec})
+			Metric{r.Latency.P999, units.P999Nsec},
+			Metric{float64(r.Latency.Samples), units.LatencySamples})
 	}
 	return ms
 }

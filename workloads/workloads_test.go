@@ -212,11 +212,15 @@ func checkSane(t *testing.T, cfg Config, w Workload, res Result) {
 		assert.False(t, math.IsNaN(m.Value) || math.IsInf(m.Value, 0) || m.Value < 0, "%s: %s = %v", name, m.Unit, m.Value)
 		byUnit[m.Unit] = m.Value
 	}
-	for _, u := range []string{units.NsPerOp, units.CPUNsecPerOp, units.SysNsecPerOp, units.VcswPerOp, units.MinfltPerOp, units.P50Nsec, units.P99Nsec, units.P999Nsec} {
+	for _, u := range []string{units.NsPerOp, units.CPUNsecPerOp, units.SysNsecPerOp, units.VcswPerOp, units.MinfltPerOp, units.P50Nsec, units.P99Nsec, units.P999Nsec, units.LatencySamples} {
 		assert.Contains(t, byUnit, u, name)
 	}
+	assert.Equal(t, float64(res.Latency.Samples), byUnit[units.LatencySamples], name)
 	if res.MemoryKnown {
 		assert.Contains(t, byUnit, units.PeakRSSBytes, name)
+		if res.PeakLive > 0 {
+			assert.Equal(t, float64(res.PeakLive), byUnit[units.PeakLiveBytes], name)
+		}
 		// The kernel's RSS counters are summed per CPU and may lag by a
 		// few pages, so the peak can read a little under the baseline.
 		assert.GreaterOrEqual(t, float64(res.PeakRSS), float64(res.BaseRSS)-float64(1<<20), name)

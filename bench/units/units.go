@@ -60,6 +60,12 @@ const (
 	P50Nsec  = "p50-nsec"
 	P99Nsec  = "p99-nsec"
 	P999Nsec = "p999-nsec"
+	// LatencySamples is how many latency samples the quantiles come
+	// from, over all threads.
+	LatencySamples = "latency-samples"
+	// PeakLiveBytes is the peak number of bytes the workload held live
+	// in the memory run: what RSSPerLiveByte divides by.
+	PeakLiveBytes = "peak-live-bytes"
 )
 
 // The figures of glibc's bench-malloc-thread, as allocbench fidelity

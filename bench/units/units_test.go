@@ -14,6 +14,7 @@ var every = []string{
 	NsPerOp, CPUNsecPerOp, SysNsecPerOp, OffCPUNsecPerOp, RunqNsecPerOp, IdleCPUNsecPerOp,
 	VcswPerOp, IvcswPerOp, MinfltPerOp, RemoteFreePct, PeakRSSBytes, RSSPerLiveByte,
 	FutexNsecPerOp, FutexCallsPerOp, FutexPct, P50Nsec, P99Nsec, P999Nsec,
+	LatencySamples, PeakLiveBytes,
 	MaxRSSBytes,
 	BareNsecPerOp, HarnessPerBare, UnsampledNsecPerOp, SampledPerUnsampled,
 	FloorNsecPerOp, FloorPerAlloc, UnmeasuredNsecPerOp, MeasuredPerUnmeasured, PeakRSSMiB,
