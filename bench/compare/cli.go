@@ -13,23 +13,42 @@ import (
 const Description = "allocbench compare compares Go benchmark result files, benchstat-style, one table per metric."
 
 // Usage is the command line of the compare subcommand.
-const Usage = "allocbench compare [-row proj] [-col proj] [-filter expr] [-format text|csv|markdown] [-metrics unit,...] [-alpha a] [-confidence c] [label=]file..."
+const Usage = "allocbench compare [-row proj] [-col proj] [-filter expr] [-baseline column] [-format text|csv|markdown|json] [-metrics unit,...] [-alpha a] [-confidence c] [-claims] [label=]file..."
 
-// Run implements "allocbench compare": it reads the files named in args,
-// writes one table per metric to stdout and warnings about the input to
-// stderr. It fails only on bad flags (a usage error, see package
-// internal/usage) or when nothing can be compared.
+// Claims is what compare -claims adds after the tables: the published
+// claims judged on the files (package claims provides it).
+type Claims interface {
+	// Write writes the claims in a text, CSV or Markdown format.
+	Write(w io.Writer, f Format) error
+}
+
+// ClaimsFunc judges the claims on files, for compare -claims; in JSON the
+// Claims value goes in as "claims".
+type ClaimsFunc func(files []*File) (Claims, []Warning, error)
+
+// Run implements "allocbench compare" without -claims; see RunWith.
 func Run(args []string, stdout, stderr io.Writer) error {
+	return RunWith(args, stdout, stderr, nil)
+}
+
+// RunWith implements "allocbench compare": it reads the files named in
+// args, writes one table per metric to stdout (and with -claims, the claims
+// that claims judges) and warnings about the input to stderr. It fails only
+// on bad flags (a usage error, see package internal/usage) or when nothing
+// can be compared.
+func RunWith(args []string, stdout, stderr io.Writer, claims ClaimsFunc) error {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var opts Options
 	fs.StringVar(&opts.Row, "row", "", "projection for table rows (default \""+DefaultRow+"\", plus /alloc when the columns are files)")
 	fs.StringVar(&opts.Col, "col", "", "projection for table columns; the first column is the baseline (default \""+DefaultColFiles+"\" with two or more files, else \""+DefaultColAllocs+"\")")
 	fs.StringVar(&opts.Filter, "filter", "", "keep only results matching this benchproc `filter`, e.g. /workload:churn")
-	format := fs.String("format", string(Text), "output `format`: text, csv or markdown")
+	fs.StringVar(&opts.Baseline, "baseline", "", "the `column` the others are compared with, by its label (e.g. musl, or jemalloc); default: the first")
+	format := fs.String("format", string(Text), "output `format`: text, csv, markdown or json (schema "+JSONSchema+", see README)")
 	metrics := fs.String("metrics", "", "comma-separated `units` to compare, or \"all\" (default "+strings.Join(DefaultMetrics, ",")+" where present)")
 	fs.Float64Var(&opts.Alpha, "alpha", DefaultAlpha, "significance level of the Mann-Whitney U test")
 	fs.Float64Var(&opts.Confidence, "confidence", DefaultConfidence, "confidence level of the median's interval")
+	withClaims := fs.Bool("claims", false, "after the tables, judge the published claims on the files (all of them, whatever -filter keeps)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "%s\n\nusage: %s\n\n", Description, Usage)
 		fmt.Fprintf(fs.Output(), "A file is labelled by its base name without extension, or by label= before it.\nProjections and filters use benchproc syntax: .name, /workload, /alloc, /threads,\n%s, or config keys like libc. Units of earlier versions (p99-ns) read as\ntoday's (p99-nsec).\n\nflags:\n", LabelKey)
@@ -40,11 +59,14 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	}
 	f := Format(*format)
 	switch f {
-	case Text, CSV, Markdown:
+	case Text, CSV, Markdown, JSON:
 	case "md":
 		f = Markdown
 	default:
-		return usage.Errorf("compare: unknown -format %q (want text, csv or markdown)", *format)
+		return usage.Errorf("compare: unknown -format %q (want text, csv, markdown or json)", *format)
+	}
+	if *withClaims && claims == nil {
+		return usage.Errorf("compare: -claims is not available in this build")
 	}
 	if *metrics != "" {
 		opts.Metrics = strings.Split(*metrics, ",")
@@ -62,6 +84,24 @@ func Run(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "warning: %s\n", w)
 		}
 	}
+	if f == JSON {
+		tables, more, err := Tables(files, opts)
+		printWarnings(more)
+		if err != nil {
+			return fmt.Errorf("compare: %w", err)
+		}
+		all := append(append([]Warning(nil), warns...), more...)
+		var extra any
+		if *withClaims {
+			cl, cw, err := claims(files)
+			if err != nil {
+				return fmt.Errorf("compare: claims: %w", err)
+			}
+			all = append(all, cw...)
+			extra = cl
+		}
+		return WriteJSON(stdout, files, all, tables, opts, extra)
+	}
 	first := true
 	_, err := eachTable(files, opts, printWarnings, func(t *Table) error {
 		if !first {
@@ -75,5 +115,19 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("compare: %w", err)
 	}
+	if *withClaims {
+		cl, cw, err := claims(files)
+		for _, w := range cw {
+			fmt.Fprintf(stderr, "warning: %s\n", w)
+		}
+		if err != nil {
+			return fmt.Errorf("compare: claims: %w", err)
+		}
+		if _, err := io.WriteString(stdout, "\n"); err != nil {
+			return err
+		}
+		return cl.Write(stdout, f)
+	}
 	return nil
 }
+

@@ -2,8 +2,10 @@ package compare
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -42,6 +44,7 @@ var formats = []struct{ flag, ext string }{
 	{"text", "text"},
 	{"csv", "csv"},
 	{"markdown", "md"},
+	{"json", "json"},
 }
 
 func TestGolden(t *testing.T) {
@@ -186,6 +189,7 @@ func TestNothingToCompareIsAnError(t *testing.T) {
 func TestBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"-format", "html", "testdata/glibc.txt"},
+		{"-claims", "testdata/glibc.txt"},
 		{"-filter", "(", "testdata/glibc.txt"},
 		{"-row", "@", "testdata/glibc.txt"},
 		{"-alpha", "2", "testdata/glibc.txt"},
@@ -304,4 +308,106 @@ func labels(rows []Row) []string {
 		out = append(out, r.Label)
 	}
 	return out
+}
+
+// The JSON document: the schema's name, every table with its baseline,
+// fields and cells; nulls where a figure does not exist.
+func TestJSONDocument(t *testing.T) {
+	stdout, _, err := runCompare(t, "-format", "json", "-metrics", "ns/op,futex-pct", "-baseline", "jemalloc", "testdata/futex.txt")
+	require.NoError(t, err)
+	var doc struct {
+		Schema     string
+		Alpha      float64
+		Confidence float64
+		Files      []struct {
+			Label, Path string
+			Results     int
+			Config      map[string]string
+		}
+		Warnings []struct{ Message string }
+		Tables   []struct {
+			Metric, Baseline string
+			Columns          []struct {
+				Label  string
+				Fields map[string]string
+			}
+			Rows []struct {
+				Label  string
+				Fields map[string]string
+				Cells  []struct {
+					N              int
+					Median, Lo, Hi *float64
+					DeltaPct       *float64 `json:"delta_pct"`
+					P              *float64
+					Significant    *bool
+					Values         []float64
+				}
+			}
+			Geomean *struct{ Label string }
+			Notes   []string
+		}
+		Claims any
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &doc))
+	assert.Equal(t, JSONSchema, doc.Schema)
+	assert.Equal(t, 0.05, doc.Alpha)
+	assert.Equal(t, 0.95, doc.Confidence)
+	require.Len(t, doc.Files, 1)
+	assert.Equal(t, "glibc", doc.Files[0].Config["libc"])
+	assert.Nil(t, doc.Claims, "no claims without -claims")
+	require.Len(t, doc.Tables, 2)
+	assert.Equal(t, []string{"ns/op", "futex-pct"}, []string{doc.Tables[0].Metric, doc.Tables[1].Metric})
+	tb := doc.Tables[0]
+	assert.Equal(t, "jemalloc", tb.Baseline, "-baseline moves the column first")
+	assert.Equal(t, "jemalloc", tb.Columns[0].Label)
+	assert.Equal(t, map[string]string{"alloc": "jemalloc"}, tb.Columns[0].Fields)
+	require.NotEmpty(t, tb.Rows)
+	r := tb.Rows[0]
+	assert.Equal(t, "larson", r.Fields["workload"])
+	assert.Equal(t, "1", r.Fields["threads"])
+	base, other := r.Cells[0], r.Cells[1]
+	assert.Equal(t, 6, base.N)
+	require.NotNil(t, base.Median)
+	require.NotNil(t, base.Lo, "six runs give an interval")
+	assert.LessOrEqual(t, *base.Lo, *base.Median)
+	assert.Nil(t, base.P, "the baseline is not tested against itself")
+	assert.Nil(t, base.DeltaPct)
+	require.NotNil(t, other.P)
+	require.NotNil(t, other.Significant)
+	require.NotNil(t, other.DeltaPct)
+	assert.Len(t, other.Values, 6)
+}
+
+type stubClaims string
+
+func (s stubClaims) Write(w io.Writer, f Format) error {
+	_, err := fmt.Fprintf(w, "claims in %s: %s\n", f, string(s))
+	return err
+}
+
+func (s stubClaims) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]string{"stub": string(s)})
+}
+
+// -claims adds what the judge returns after the tables, and under
+// "claims" in JSON.
+func TestClaimsFlag(t *testing.T) {
+	judge := func(files []*File) (Claims, []Warning, error) {
+		return stubClaims(fmt.Sprintf("%d files", len(files))), nil, nil
+	}
+	var o, e bytes.Buffer
+	require.NoError(t, RunWith([]string{"-claims", "testdata/glibc.txt", "testdata/musl.txt"}, &o, &e, judge))
+	assert.True(t, strings.HasSuffix(o.String(), "\nclaims in text: 2 files\n"), o.String())
+	o.Reset()
+	require.NoError(t, RunWith([]string{"-claims", "-format", "json", "testdata/glibc.txt"}, &o, &e, judge))
+	var doc struct{ Claims map[string]string }
+	require.NoError(t, json.Unmarshal(o.Bytes(), &doc))
+	assert.Equal(t, map[string]string{"stub": "1 files"}, doc.Claims)
+	o.Reset()
+	require.NoError(t, RunWith([]string{"testdata/glibc.txt"}, &o, &e, judge))
+	assert.NotContains(t, o.String(), "claims in")
+
+	_, _, err := runCompare(t, "-baseline", "tcmalloc", "testdata/glibc.txt")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `baseline "tcmalloc" is not a column (columns: libc, jemalloc, mimalloc, floor)`)
 }

@@ -246,6 +246,8 @@ const (
 	Text     Format = "text"
 	CSV      Format = "csv"
 	Markdown Format = "markdown"
+	// JSON is written by WriteJSON: every table in one document.
+	JSON Format = "json"
 )
 
 // WriteTables writes tables in format f, separated by blank lines.

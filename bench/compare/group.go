@@ -62,6 +62,12 @@ type Options struct {
 	// Confidence is the confidence level of the median's interval
 	// (DefaultConfidence if 0).
 	Confidence float64
+	// Optional leaves out the Metrics that no result has without a
+	// warning, for callers that ask for every metric they can use.
+	Optional bool
+	// Baseline is the label of the column the others are compared with;
+	// it becomes the first column. Empty keeps the first in sorted order.
+	Baseline string
 }
 
 // Check reports the first option that cannot be used whatever the input:
@@ -488,6 +494,11 @@ func group(files []*File, opts Options) (*grouping, []Warning, error) {
 	}
 	g.rowHeader, g.common = labelKeys(g.rows, g.rowLabels, true)
 	labelKeys(g.cols, g.colLabels, false)
+	if opts.Baseline != "" {
+		if err := g.baselineFirst(opts.Baseline); err != nil {
+			return nil, warns, err
+		}
+	}
 
 	// Metrics.
 	switch {
@@ -511,7 +522,7 @@ func group(files []*File, opts Options) (*grouping, []Warning, error) {
 				if !containsString(g.metrics, u) {
 					g.metrics = append(g.metrics, u)
 				}
-			} else {
+			} else if !opts.Optional {
 				warns = append(warns, Warning{Msg: fmt.Sprintf("no result has metric %s", m)})
 			}
 		}
@@ -523,6 +534,19 @@ func group(files []*File, opts Options) (*grouping, []Warning, error) {
 	warns = append(warns, g.pooledWarnings()...)
 	warns = append(warns, g.mixedUnitWarnings()...)
 	return g, warns, nil
+}
+
+// baselineFirst moves the column labelled base to the front.
+func (g *grouping) baselineFirst(base string) error {
+	var labels []string
+	for i, ck := range g.cols {
+		if g.colLabels[ck] == base {
+			g.cols = append([]benchproc.Key{ck}, append(g.cols[:i:i], g.cols[i+1:]...)...)
+			return nil
+		}
+		labels = append(labels, g.colLabels[ck])
+	}
+	return fmt.Errorf("baseline %q is not a column (columns: %s)", base, strings.Join(labels, ", "))
 }
 
 // origUnit returns a value in the unit it was written in, undoing

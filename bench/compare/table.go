@@ -11,6 +11,7 @@ import (
 	"math"
 
 	"golang.org/x/perf/benchmath"
+	"golang.org/x/perf/benchproc"
 )
 
 // A Table compares one metric across rows and columns.
@@ -22,6 +23,9 @@ type Table struct {
 	RowHeader string
 	Common    string
 	Cols      []string // column labels; Cols[0] is the baseline
+	// ColFields holds each column's projected fields by name (e.g.
+	// "alloc", "label").
+	ColFields []map[string]string
 	Rows      []Row
 	// Geomean is the geometric mean of the medians over the rows that
 	// have data in every column, or nil when it is not meaningful
@@ -39,7 +43,10 @@ type Table struct {
 // A Row is one line of a Table.
 type Row struct {
 	Label string
-	Cells []Cell // one per column
+	// Fields holds the row's projected fields by name (e.g.
+	// "workload", "threads"); nil in the geomean row.
+	Fields map[string]string
+	Cells  []Cell // one per column
 }
 
 // A Cell is the summary of one sample, and for all but the first column
@@ -113,6 +120,7 @@ func (g *grouping) table(unit string) *Table {
 	}
 	for _, ck := range g.cols {
 		t.Cols = append(t.Cols, g.colLabels[ck])
+		t.ColFields = append(t.ColFields, keyFields(g.colProj.FlattenedFields(), ck))
 	}
 	notes := make(map[string]bool)
 	note := func(errs []error) {
@@ -124,7 +132,7 @@ func (g *grouping) table(unit string) *Table {
 		}
 	}
 	for _, rk := range g.rows {
-		row := Row{Label: g.rowLabels[rk], Cells: make([]Cell, len(g.cols))}
+		row := Row{Label: g.rowLabels[rk], Fields: keyFields(g.rowProj.FlattenedFields(), rk), Cells: make([]Cell, len(g.cols))}
 		var base *benchmath.Sample
 		var baseSum benchmath.Summary
 		any := false
@@ -157,6 +165,15 @@ func (g *grouping) table(unit string) *Table {
 	}
 	t.Geomean, t.GeomeanRows = geomean(t.Rows, len(t.Cols))
 	return t
+}
+
+// keyFields returns the values of a key's fields by name.
+func keyFields(fields []*benchproc.Field, k benchproc.Key) map[string]string {
+	m := make(map[string]string, len(fields))
+	for _, f := range fields {
+		m[fieldName(f.Name)] = k.Get(f)
+	}
+	return m
 }
 
 func relDelta(old, new float64) float64 {
