@@ -1,0 +1,161 @@
+package claims
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/allocbench/allocbench/bench/cells"
+	"github.com/allocbench/allocbench/bench/compare"
+)
+
+// fig is one cell's made-up figures.
+type fig struct {
+	workload, alloc string
+	threads         int
+	ns, futex, rss  float64
+}
+
+// writeFile writes six runs of each cell, 1% apart, after the
+// configuration lines.
+func writeFile(t *testing.T, name string, config []string, figs []fig) string {
+	t.Helper()
+	lines := append([]string(nil), config...)
+	for _, f := range figs {
+		for i := 0; i < 6; i++ {
+			k := 1 + 0.01*float64(i) - 0.025
+			lines = append(lines, fmt.Sprintf("BenchmarkWorkloads/workload=%s/alloc=%s/threads=%d-2 \t 1000\t %g ns/op\t %g futex-ns/op\t %g rss-per-live-byte",
+				f.workload, f.alloc, f.threads, f.ns*k, f.futex*k, f.rss*k))
+		}
+	}
+	path := filepath.Join(t.TempDir(), name+".txt")
+	require.NoError(t, os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644))
+	return path
+}
+
+var glibcFigs = []fig{
+	{"churn", "libc", 1, 20, 0, 2}, {"churn", "libc", 2, 20, 0, 2},
+	{"churn", "jemalloc", 1, 12, 0, 3}, {"churn", "jemalloc", 2, 12, 0, 3},
+	{"churn", "mimalloc", 1, 10, 0, 1}, {"churn", "mimalloc", 2, 10, 0, 1},
+	{"larson", "libc", 2, 20, 0, 2}, {"larson", "mimalloc", 2, 10, 0, 0.8}, {"larson", "jemalloc", 2, 12, 0, 2},
+}
+
+var muslFigs = []fig{
+	{"churn", "libc", 1, 30, 10, 2}, {"churn", "libc", 2, 80, 40, 2},
+	{"churn", "mimalloc", 2, 11, 0, 1}, {"larson", "libc", 2, 60, 30, 2}, {"larson", "mimalloc", 2, 11, 0, 1},
+}
+
+func judge(t *testing.T, args ...string) (Roles, map[string]Verdict) {
+	t.Helper()
+	files, warns := compare.ReadFiles(compare.ParseSources(args))
+	require.Empty(t, warns)
+	s, _, err := cells.Collect(files, cells.Options{})
+	require.NoError(t, err)
+	r := FindRoles(s)
+	vs := Evaluate(s, r)
+	require.Len(t, vs, len(all))
+	out := map[string]Verdict{}
+	for _, v := range vs {
+		out[v.ID] = v
+	}
+	return r, out
+}
+
+func TestClaimsOnGlibcAndMusl(t *testing.T) {
+	g := writeFile(t, "g", []string{"libc: glibc"}, glibcFigs)
+	m := writeFile(t, "m", []string{"libc: musl"}, muslFigs)
+	// Labels other than glibc and musl: the libc lines decide.
+	r, v := judge(t, "debian12="+g, "alpine="+m)
+	assert.Equal(t, Roles{Glibc: "debian12", Musl: "alpine"}, r)
+
+	assert.Equal(t, "musl slower by 4.0x at most (churn threads=2)", v["musl-mt"].Measured)
+	assert.Equal(t, "yes", v["musl-mt"].Holds)
+	assert.Equal(t, []string{
+		"alpine/libc churn threads=2: 80 ns/op (median of 6)", "debian12/libc churn threads=2: 20 ns/op (median of 6)",
+		"alpine/libc larson threads=2: 60 ns/op (median of 6)", "debian12/libc larson threads=2: 20 ns/op (median of 6)",
+	}, v["musl-mt"].Cells, "every cell compared, the deciding pair first")
+
+	assert.Equal(t, "musl 40 futex-ns/op, glibc none (churn threads=2)", v["musl-futex"].Measured)
+	assert.Equal(t, "yes", v["musl-futex"].Holds)
+	assert.Equal(t, "1.5x single-threaded vs 4.0x at threads=2", v["st-small"].Measured)
+	assert.Equal(t, "yes", v["st-small"].Holds)
+	assert.Equal(t, "up to 2.0x (churn threads=2)", v["mi-mt"].Measured)
+	assert.Equal(t, "yes", v["mi-mt"].Holds)
+	assert.Equal(t, "mimalloc needs 0.40x glibc's RSS per live byte (median over 1 workloads)", v["mi-rss"].Measured)
+	assert.Equal(t, "yes", v["mi-rss"].Holds)
+	assert.Equal(t, "glibc reaches 60% of jemalloc's throughput at worst (churn threads=2)", v["je-mt"].Measured)
+	assert.Equal(t, "no", v["je-mt"].Holds)
+	assert.Contains(t, v["musl-fix"].Measured, "reaches at least 182% of glibc's throughput (churn: alpine/mimalloc at 182%; larson: alpine/mimalloc at 182%)")
+	assert.Equal(t, "yes", v["musl-fix"].Holds)
+	for id, x := range v {
+		assert.Empty(t, x.Missing, id)
+		assert.NotEmpty(t, x.Cells, id)
+		assert.NotEmpty(t, x.Rule, id)
+	}
+}
+
+// Without a musl file, the musl claims say what they lack and the glibc
+// ones are still judged.
+func TestClaimsSayWhatIsMissing(t *testing.T) {
+	g := writeFile(t, "g", []string{"libc: glibc"}, glibcFigs)
+	r, v := judge(t, "host="+g)
+	assert.Equal(t, Roles{Glibc: "host"}, r)
+	for _, id := range []string{"musl-mt", "musl-futex", "st-small", "musl-fix"} {
+		assert.Equal(t, "n/a", v[id].Holds, id)
+		assert.Equal(t, "needs a file measured with musl (libc: musl); there is none", v[id].Missing, id)
+		assert.Empty(t, v[id].Measured, id)
+	}
+	assert.Equal(t, "yes", v["mi-mt"].Holds)
+
+	// The cells are there but not at the same thread counts.
+	m := writeFile(t, "m", []string{"libc: musl"}, []fig{{"churn", "libc", 4, 80, 40, 2}})
+	_, v = judge(t, "glibc="+g, "musl="+m)
+	assert.Equal(t, "needs ns/op of musl/libc and glibc/libc on some workload at the same thread count; there is none", v["musl-mt"].Missing)
+	assert.Contains(t, v["musl-futex"].Missing, "musl/libc has threads=4, glibc/libc has threads=1,2")
+	assert.Contains(t, v["st-small"].Missing, "needs churn at threads=1")
+}
+
+// A plain go test -bench output without a libc line: files named glibc
+// and musl stand for them; anything else judges nothing.
+func TestClaimsFromPlainBenchOutput(t *testing.T) {
+	g := writeFile(t, "glibc", nil, glibcFigs)
+	r, v := judge(t, g)
+	assert.Equal(t, Roles{Glibc: "glibc"}, r)
+	assert.Equal(t, "yes", v["mi-mt"].Holds)
+
+	x := writeFile(t, "bench", nil, glibcFigs)
+	r, v = judge(t, x)
+	assert.Equal(t, Roles{}, r)
+	assert.Equal(t, "needs a file measured with glibc (libc: glibc); there is none", v["mi-mt"].Missing)
+	assert.Equal(t, "needs a file measured with musl (libc: musl) and a file measured with glibc (libc: glibc); there is none", v["musl-mt"].Missing)
+}
+
+func TestReportFormats(t *testing.T) {
+	g := writeFile(t, "g", []string{"libc: glibc"}, glibcFigs)
+	m := writeFile(t, "m", []string{"libc: musl"}, muslFigs)
+	files, _ := compare.ReadFiles(compare.ParseSources([]string{"glibc=" + g, "musl=" + m}))
+	c, _, err := Judge(files)
+	require.NoError(t, err)
+	var text, md, csv bytes.Buffer
+	require.NoError(t, c.Write(&text, compare.Text))
+	require.NoError(t, c.Write(&md, compare.Markdown))
+	require.NoError(t, c.Write(&csv, compare.CSV))
+	assert.Contains(t, text.String(), "Published claims, measured here (glibc: glibc, musl: musl):")
+	assert.Regexp(t, `musl-mt\s+about 4x .*musl slower by 4\.0x at most \(churn threads=2\)\s+yes \(holds at ≥3x\)`, text.String())
+	assert.Contains(t, text.String(), "  musl-mt: musl/libc churn threads=2: 80 ns/op (median of 6); glibc/libc churn threads=2")
+	assert.Contains(t, md.String(), "| musl-mt | about 4x")
+	assert.Equal(t, 1+len(all), strings.Count(csv.String(), "\n"))
+	js, err := json.Marshal(c)
+	require.NoError(t, err)
+	var back Report
+	require.NoError(t, json.Unmarshal(js, &back))
+	assert.Equal(t, Roles{"glibc", "musl"}, back.Roles)
+	assert.Len(t, back.Verdicts, len(all))
+}
