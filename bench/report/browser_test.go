@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"flag"
 	"image"
 	"image/color"
 	"image/png"
@@ -97,7 +98,6 @@ func TestBrowserRendersReport(t *testing.T) {
 	path := filepath.Join(dir, "report.html")
 	in := readInput(t, "glibc=testdata/glibc.txt", "musl=testdata/musl.txt")
 	in.Title = "allocbench: glibc vs musl (sample results)"
-	in.Claims = sampleClaims
 	f, err := os.Create(path)
 	require.NoError(t, err)
 	require.NoError(t, Write(f, in))
@@ -110,6 +110,8 @@ func TestBrowserRendersReport(t *testing.T) {
 		assert.Contains(t, dom, "<title>allocbench: glibc vs musl (sample results)</title>")
 		assert.Contains(t, dom, "Where each number was measured")
 		assert.Contains(t, dom, `id="claims"`)
+		assert.Contains(t, dom, "Summary: throughput relative to glibc/libc")
+		assert.Less(t, strings.Index(dom, `id="summary"`), strings.Index(dom, `id="plots"`), "the summary comes first")
 		svgs := regexp.MustCompile(`(?s)<svg id="([^"]+)".*?</svg>`).FindAllStringSubmatch(dom, -1)
 		got := make(map[string]string)
 		for _, m := range svgs {
@@ -146,10 +148,25 @@ func TestBrowserRendersReport(t *testing.T) {
 		}
 		assert.Greater(t, ink, 5000, "the screenshot is nearly blank")
 		assert.Greater(t, len(colours), 50)
-		if *update {
-			writeSmallPNG(t, img, filepath.Join("testdata", "report.png"))
-		}
 	})
+}
+
+var screenshotFrom = flag.String("screenshot-from", "", "write testdata/screenshot.png, the README's picture, from this report `page` (needs chromium)")
+
+// TestScreenshot makes the README's picture from a real run's page:
+//
+//	go test -run TestScreenshot ./bench/report -args -screenshot-from $PWD/results/X/report.html
+func TestScreenshot(t *testing.T) {
+	if *screenshotFrom == "" {
+		t.Skip("-screenshot-from not given")
+	}
+	bin := chromium(t)
+	page, err := filepath.Abs(*screenshotFrom)
+	require.NoError(t, err)
+	shot := filepath.Join(t.TempDir(), "shot.png")
+	_, stderr := runChromium(t, bin, "--window-size=1400,2000", "--screenshot="+shot, "file://"+page)
+	assert.Empty(t, pageProblems(stderr, "file://"+page))
+	writeSmallPNG(t, readPNG(t, shot), filepath.Join("testdata", "screenshot.png"))
 }
 
 func readPNG(t *testing.T, path string) image.Image {

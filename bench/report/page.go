@@ -60,6 +60,31 @@ table.claims th { background: #eaeef2; }
 td.holds-yes { background: #dafbe1; color: #116329; font-weight: 600; }
 td.holds-no { background: #ffebe9; color: #a40e26; font-weight: 600; }
 td.holds-na { color: #57606a; }
+details.fold { background: #fff; border: 1px solid #d0d7de; border-radius: 8px; padding: 6px 16px; margin: 0 0 12px; }
+details.fold > summary { cursor: pointer; font-weight: 600; }
+.scroll { overflow-x: auto; margin: 0 0 8px; }
+table.sum { border-collapse: collapse; background: #fff; font-size: 13px; font-variant-numeric: tabular-nums; }
+table.sum th, table.sum td { border: 1px solid #d0d7de; padding: 3px 7px; vertical-align: top; }
+table.sum thead th { background: #eaeef2; text-align: center; }
+table.sum th.threads { background: #f6f8fa; text-align: left; white-space: nowrap; }
+table.sum th.what { font-weight: normal; color: #424a53; text-align: left; white-space: nowrap; background: #f6f8fa; }
+table.sum td { text-align: right; white-space: nowrap; }
+table.sum tr.speed td { font-weight: 600; }
+table.sum td .pm, table.sum td .p { display: block; font-weight: normal; font-size: 11px; color: #57606a; }
+table.sum td.base { background: #eef2ff; }
+table.sum td.faster { background: #dafbe1; }
+table.sum td.slower { background: #ffebe9; }
+table.sum td.same { color: #57606a; }
+table.sum td.bimodal { background: #fff8c5; }
+table.sum td.none { color: #8c959f; text-align: center; }
+table.sum sup a { color: #9a6700; text-decoration: none; font-weight: 600; }
+ol.notes { font-size: 13px; color: #424a53; margin: 4px 0 18px; }
+ol.notes li span.cells { color: #57606a; }
+table.scal { border-collapse: collapse; background: #fff; font-size: 13px; }
+table.scal th, table.scal td { border: 1px solid #d0d7de; padding: 3px 8px; text-align: left; }
+table.scal th { background: #eaeef2; }
+ul.cells { margin: 0; padding-left: 16px; font-size: 12px; }
+.intro { max-width: 1000px; }
 code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; }
 </style>
 </head>
@@ -68,49 +93,107 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px
 <header>
 <h1>{{.Title}}</h1>
 <p class="meta">{{if .Generated}}Generated {{.Generated}} from {{else}}From {{end}}{{len .Files}} result file{{if ne (len .Files) 1}}s{{end}}{{range $i, $f := .Files}}{{if $i}},{{end}} <code>{{$f.Label}}</code>{{end}}.</p>
-<nav><a href="#setup">Setup</a>{{if .Warnings}}<a href="#warnings">Warnings</a>{{end}}{{range .Workloads}}<a href="#{{.ID}}">{{.Name}}</a>{{end}}{{if .Claims}}<a href="#claims">Claims</a>{{end}}</nav>
+<p class="note intro">Which allocator is fastest here, and by how much: the summary compares every allocator's throughput with <b>{{.Baseline}}</b> at the same thread count (change it with <code>-baseline</code>). Below it: how each allocator scales with threads, the published claims checked against these files, and the plots. Where each number was measured is at the end.</p>
+<nav><a href="#summary">Summary</a>{{if .Scaling}}<a href="#scaling">Scaling</a>{{end}}<a href="#claims">Claims</a>{{if .Direct}}<a href="#direct">Direct comparisons</a>{{end}}<a href="#plots">Plots</a>{{range .Workloads}}<a href="#{{.ID}}">{{.Name}}</a>{{end}}{{if .Warnings}}<a href="#warnings">Warnings ({{len .Warnings}})</a>{{end}}<a href="#setup">Setup</a></nav>
 </header>
 
-<section id="setup">
-<h2>Where each number was measured</h2>
-<div class="cards">
-{{- range .Files}}
-<div class="card" id="file-{{slug .Label}}">
-<h3>{{.Label}}</h3>
-<div class="path">{{.Path}} · {{.Results}} results</div>
-<table>
-{{- range .Groups}}
-<tr><th colspan="2">{{.Name}}</th></tr>
+<section id="summary">
+<h2>Summary: throughput relative to {{.Baseline}}</h2>
+<p class="note">Each cell is a median over the runs. <b>Throughput</b> is {{.Baseline}}'s ns/op over the cell's, at the same thread count: above 1.00× is faster. Under it, ± is the half-width of the {{.Confidence}} confidence interval of the cell's median, and p the Mann-Whitney U test against {{.Baseline}} (benchstat's test): <span style="background:#dafbe1">green</span> is significantly faster, <span style="background:#ffebe9">red</span> significantly slower, grey with ~ a difference the test cannot tell from noise (p ≥ {{.Alpha}}). Then the share of the workers' time in futex, p99 latency of one malloc+free, and resident memory per live byte. Numbered marks point to notes under the table.{{if .FewRuns}} Some cells have fewer than 6 runs: they have no ± and their p-values are weak; run with <code>-count 6</code> or more.{{end}}</p>
+{{- range .Summary}}
+<h3 id="{{.ID}}">{{.Workload}}</h3>
+<div class="scroll">
+<table class="sum">
+<thead>
+<tr><th rowspan="2">threads</th><th rowspan="2"></th>{{range .Groups}}<th colspan="{{.Span}}">{{.Label}}</th>{{end}}</tr>
+<tr>{{range .Allocs}}<th>{{.}}</th>{{end}}</tr>
+</thead>
+<tbody>
 {{- range .Rows}}
-<tr{{if .Skipped}} class="skipped"{{end}}><td class="k">{{.Key}}</td><td class="v">{{.Value}}</td></tr>
+<tr class="{{.Class}}">{{if .First}}<th class="threads" rowspan="{{.Span}}">{{.Threads}}</th>{{end}}<th class="what">{{.Name}}</th>
+{{- range .Cells}}<td{{if .Class}} class="{{.Class}}"{{end}}>{{.Text}}{{range .Marks}}<sup><a href="#{{.ID}}">{{.N}}</a></sup>{{end}}{{if .Pm}}<span class="pm">{{.Pm}}</span>{{end}}{{if .P}}<span class="p">{{.P}}</span>{{end}}</td>{{end}}</tr>
 {{- end}}
-{{- end}}
+</tbody>
 </table>
 </div>
+{{- if .Notes}}
+<ol class="notes">
+{{- range .Notes}}
+<li id="{{.ID}}" value="{{.N}}">{{.Text}}. <span class="cells">{{range $i, $c := .Cells}}{{if $i}}; {{end}}{{$c}}{{end}}.</span></li>
 {{- end}}
-</div>
+</ol>
+{{- end}}
+{{- end}}
 </section>
-{{if .Warnings}}
-<section id="warnings">
-<h2>Warnings about the input</h2>
-<ul class="warnings">
-{{- range .Warnings}}
+{{if .Scaling}}
+<section id="scaling">
+<h2>Scaling</h2>
+<p class="note">Speedup over one thread, fitted by least squares to the Universal Scalability Law C(N) = N / (1 + σ(N−1) + κN(N−1)): σ is contention (the share of the work that runs one thread at a time), κ coherence (what every pair of threads pays to agree, which makes throughput fall past a peak at √((1−σ)/κ) threads). ± is one standard error. Linear scaling is σ = κ = 0.</p>
+<ul class="note">
+{{- range .Cores}}
 <li>{{.}}</li>
 {{- end}}
 </ul>
+<table class="scal">
+<thead><tr><th>workload</th><th>file/allocator</th><th>σ (contention)</th><th>κ (coherence)</th><th>peak</th><th>from</th></tr></thead>
+<tbody>
+{{- range .Scaling}}
+<tr><td>{{.Workload}}</td><td>{{.Column}}</td><td>{{.Sigma}}</td><td>{{.Kappa}}</td><td>{{.Peak}}</td><td>{{.Note}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+</section>
+{{- end}}
+
+<section id="claims">
+<h2>Claims</h2>
+<p class="note">Published claims about allocators, judged on these files ({{.Roles}}). Each verdict lists the cells it used; a claim that cannot be judged says which cells it lacks.</p>
+<table class="claims">
+<thead><tr><th>ID</th><th>Claim</th><th>Published</th><th>Measured here</th><th>Holds</th><th>Cells used</th></tr></thead>
+<tbody>
+{{- range .Claims}}
+<tr><td>{{.ID}}</td><td>{{.Claim}}</td><td>{{.Published}}</td><td>{{if .Missing}}cannot be judged: {{.Missing}}{{else}}{{.Measured}}{{end}}</td><td class="{{holdsClass .Holds}}">{{.HoldsText}}</td><td>{{if .Cells}}<ul class="cells">{{range .Cells}}<li><code>{{.}}</code></li>{{end}}</ul>{{end}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+</section>
+{{if .Direct}}
+<section id="direct">
+<h2>Direct comparisons</h2>
+<p class="note">These files differ only in their C library or distribution, so the ratio of their throughputs measures that difference alone. Each mark is the ratio of the medians for one allocator at one thread count (above 1: the first file is faster); error bars span the ratios of the two medians' {{.Confidence}} interval bounds (a conservative interval, shown where both cells have six runs or more), and faint dots are each run over the other file's median.</p>
+{{- if .DirectNot}}
+<p class="note">Not compared directly: {{range $i, $n := .DirectNot}}{{if $i}}; {{end}}{{$n}}{{end}}.</p>
+{{- end}}
+{{- range .Direct}}
+<h3>{{.Title}} <small>({{.Differ}})</small></h3>
+<div class="grid{{if eq $.Columns 3}} cols-3{{end}}">
+{{- range .Figs}}
+<figure id="fig-{{.ID}}" data-workload="{{.Workload}}" data-metric="{{.Metric}}" data-label="{{.Label}}">
+{{.SVG}}
+{{- if .Note}}
+<figcaption>{{.Note}}</figcaption>
+{{- end}}
+</figure>
+{{- end}}
+</div>
+{{- end}}
 </section>
 {{- end}}
 
 <section id="plots">
-<h2>Results</h2>
-<p class="note">Lines join the median of the runs at each thread count; faint dots are the individual runs, and error bars show the 95% confidence interval of the median where there are enough runs (six or more). Thread counts are on a log scale. Plots in one row share their y axis{{if .MultiFile}} so the files can be compared directly{{end}}; the y axis is logarithmic where the values span a factor of ten or more. Throughput is 1000 / (ns/op): million operations per second over all threads.</p>
+<h2>Plots</h2>
+<p class="note">Lines join the median of the runs at each thread count; faint dots are the individual runs, and error bars show the {{.Confidence}} confidence interval of the median where there are enough runs (six or more). Thread counts are on a log scale. Plots in one row share their y axis{{if .MultiFile}} so the files can be compared directly{{end}}; the y axis is logarithmic where the values span a factor of ten or more. Throughput is 1000 / (ns/op): million operations per second over all threads. A caption under a plot says which of its figures cannot be trusted as they stand.</p>
+{{- if and .DirectNot (not .Direct)}}
+<p class="note">No direct comparison (a ratio plot for files that differ only in C library or distribution): {{range $i, $n := .DirectNot}}{{if $i}}; {{end}}{{$n}}{{end}}.</p>
+{{- end}}
 {{- range .Workloads}}
 <section id="{{.ID}}">
 <h2>Workload: {{.Name}}</h2>
 <div class="grid{{if eq $.Columns 3}} cols-3{{end}}">
 {{- range .Rows}}
-{{- if $.MultiFile}}
 <h3>{{.Title}}</h3>
+{{- if .Note}}
+<p class="note" style="grid-column: 1 / -1">{{.Note}}</p>
 {{- end}}
 {{- range .Cells}}
 {{- if .SVG}}
@@ -129,19 +212,40 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px
 </section>
 {{- end}}
 </section>
-{{if .Claims}}
-<section id="claims">
-<h2>Claims</h2>
-<table class="claims">
-<thead><tr><th>ID</th><th>Claim</th><th>Published</th><th>Measured</th><th>Holds</th><th>Cell</th></tr></thead>
-<tbody>
-{{- range .Claims}}
-<tr><td>{{.ID}}</td><td>{{.Claim}}</td><td>{{.Published}}</td><td>{{.Measured}}</td><td class="{{holdsClass .Holds}}">{{.Holds}}</td><td><code>{{.Cell}}</code></td></tr>
+{{if .Warnings}}
+<section id="warnings">
+<h2>Warnings about the input</h2>
+<details class="fold"><summary>{{len .Warnings}} warning{{if ne (len .Warnings) 1}}s{{end}}: lines skipped, results left out, files that differ</summary>
+<ul class="warnings">
+{{- range .Warnings}}
+<li>{{.}}</li>
 {{- end}}
-</tbody>
-</table>
+</ul>
+</details>
 </section>
 {{- end}}
+
+<section id="setup">
+<h2>Where each number was measured</h2>
+<details class="fold"><summary>Configuration of each file: C library, allocators and their versions, kernel, distribution, CPU, limits, measurement methods</summary>
+<div class="cards">
+{{- range .Files}}
+<div class="card" id="file-{{slug .Label}}">
+<h3>{{.Label}}</h3>
+<div class="path">{{.Path}} · {{.Results}} results</div>
+<table>
+{{- range .Groups}}
+<tr><th colspan="2">{{.Name}}</th></tr>
+{{- range .Rows}}
+<tr{{if .Skipped}} class="skipped"{{end}}><td class="k">{{.Key}}</td><td class="v">{{.Value}}</td></tr>
+{{- end}}
+{{- end}}
+</table>
+</div>
+{{- end}}
+</div>
+</details>
+</section>
 </main>
 </body>
 </html>

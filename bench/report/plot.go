@@ -31,6 +31,8 @@ type metric struct {
 	// says it reverses order, so interval bounds swap.
 	Transform  func(float64) float64
 	Decreasing bool
+	// Note is said under the row of plots.
+	Note string
 }
 
 // metrics are the plots made for each workload and file, in page order.
@@ -41,6 +43,12 @@ var metrics = []metric{
 	{ID: "p99", Unit: units.P99Nsec, Title: "p99 latency", YLabel: "p99 latency, ns (lower is better)"},
 	{ID: "rss", Unit: units.RSSPerLiveByte, Title: "Memory overhead", YLabel: "RSS per live byte (lower is better)"},
 }
+
+// The plots that are not one metric against threads.
+var (
+	speedupMetric = metric{ID: "speedup", Title: "Speedup", YLabel: "throughput over threads=1 (higher is better)"}
+	ratioMetric   = metric{ID: "ratio", Title: "Ratio", YLabel: "throughput ratio (above 1: faster)"}
+)
 
 // A point is one thread count of one allocator, already transformed.
 type point struct {
@@ -63,6 +71,17 @@ type chart struct {
 	Series          []series
 	// thinned says how run dots were thinned, or is empty.
 	thinned string
+	// Notes are caveats about the plotted figures.
+	Notes []string
+	// Options of the speedup and ratio plots: a linear thread axis, a
+	// dashed reference line (y = x for Ideal, y = Ref otherwise), fitted
+	// curves drawn instead of lines through the medians, and a vertical
+	// line at Cores.
+	LinearX, LinearY bool
+	Ideal            bool
+	Ref              float64
+	Curves           map[string]func(float64) float64
+	Cores            int
 }
 
 // thinRuns keeps about limit run dots per series: at each thread count a
@@ -133,6 +152,7 @@ type axisRange struct {
 func yRange(charts []*chart) axisRange {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	positive := true
+	linear := false
 	see := func(v float64) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return
@@ -143,6 +163,10 @@ func yRange(charts []*chart) axisRange {
 		}
 	}
 	for _, c := range charts {
+		linear = linear || c.LinearY
+		if c.Ref > 0 {
+			see(c.Ref)
+		}
 		for _, s := range c.Series {
 			for _, p := range s.Points {
 				see(p.Center)
@@ -157,7 +181,7 @@ func yRange(charts []*chart) axisRange {
 	if math.IsInf(lo, 0) {
 		return axisRange{0, 1, false}
 	}
-	if positive && hi/lo >= 10 {
+	if positive && hi/lo >= 10 && !linear {
 		return axisRange{lo / 1.25, hi * 1.25, true}
 	}
 	r := axisRange{math.Min(0, lo), hi * 1.08, false}
@@ -243,14 +267,24 @@ func (c *chart) svg(yr axisRange, threads []int, sty map[string]style) (string, 
 	p.X.Label.Text = "threads (log scale)"
 	p.Y.Label.Text = c.Metric.YLabel
 
-	// Threads on a log2 axis, one labelled tick per measured count.
-	var xt []plot.Tick
-	for _, t := range threads {
-		xt = append(xt, plot.Tick{Value: math.Log2(float64(t)), Label: strconv.Itoa(t)})
+	// Threads on a log2 axis, one labelled tick per measured count; or
+	// on a linear axis from 0.
+	tx := func(n float64) float64 { return math.Log2(n) }
+	maxN := float64(threads[len(threads)-1])
+	if c.LinearX {
+		tx = func(n float64) float64 { return n }
+		p.X.Label.Text = "threads"
+		p.X.Tick.Marker = plot.TickerFunc(linearTicks)
+		p.X.Min, p.X.Max = 0, maxN*1.05
+	} else {
+		var xt []plot.Tick
+		for _, t := range threads {
+			xt = append(xt, plot.Tick{Value: math.Log2(float64(t)), Label: strconv.Itoa(t)})
+		}
+		p.X.Tick.Marker = plot.ConstantTicks(xt)
+		p.X.Min = math.Log2(float64(threads[0])) - 0.3
+		p.X.Max = math.Log2(maxN) + 0.3
 	}
-	p.X.Tick.Marker = plot.ConstantTicks(xt)
-	p.X.Min = math.Log2(float64(threads[0])) - 0.3
-	p.X.Max = math.Log2(float64(threads[len(threads)-1])) + 0.3
 
 	// A log y axis is drawn as log10 of the values on a linear axis
 	// with ticks labelled in the original values: gonum's LogScale
@@ -281,15 +315,68 @@ func (c *chart) svg(yr axisRange, threads []int, sty map[string]style) (string, 
 	legend.Top, legend.Left = true, true
 	legend.ThumbnailWidth = vg.Points(22)
 	legend.Padding = vg.Points(3)
+	legendNames := []string{}
+
+	// Reference lines, under the data.
+	refStyle := draw.LineStyle{Color: color.Gray{Y: 60}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}
+	xLo, xHi := p.X.Min, p.X.Max
+	if c.Ideal {
+		var ideal plotter.XYs
+		for i := 0; i <= 64; i++ {
+			n := maxN * 1.05 * float64(i) / 64
+			if c.LinearX || n >= 1 {
+				ideal = append(ideal, plotter.XY{X: tx(math.Max(n, 1e-9)), Y: ty(math.Max(n, 1e-9))})
+			}
+		}
+		l, err := plotter.NewLine(ideal)
+		if err != nil {
+			return "", err
+		}
+		l.LineStyle = refStyle
+		p.Add(l)
+		legend.Add("ideal", l)
+		legendNames = append(legendNames, "ideal")
+	}
+	if c.Ref > 0 {
+		l, err := plotter.NewLine(plotter.XYs{{X: xLo, Y: ty(c.Ref)}, {X: xHi, Y: ty(c.Ref)}})
+		if err != nil {
+			return "", err
+		}
+		l.LineStyle = refStyle
+		p.Add(l)
+		name := "= " + strconv.FormatFloat(c.Ref, 'g', -1, 64)
+		legend.Add(name, l)
+		legendNames = append(legendNames, name)
+	}
+	if c.Cores > 0 && float64(c.Cores) < maxN {
+		x := tx(float64(c.Cores))
+		l, err := plotter.NewLine(plotter.XYs{{X: x, Y: ty(yr.Min)}, {X: x, Y: ty(yr.Max)}})
+		if err != nil {
+			return "", err
+		}
+		l.LineStyle = draw.LineStyle{Color: color.Gray{Y: 120}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(1), vg.Points(2)}}
+		p.Add(l)
+		lab, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: x, Y: ty(yr.Max)}}, Labels: []string{fmt.Sprintf(" %d cores", c.Cores)}})
+		if err != nil {
+			return "", err
+		}
+		for i := range lab.TextStyle {
+			lab.TextStyle[i].Font = font.From(sans, 8)
+			lab.TextStyle[i].Color = color.Gray{Y: 90}
+			lab.TextStyle[i].YAlign = draw.YTop
+		}
+		p.Add(lab)
+	}
 
 	n := len(c.Series)
+	span := p.X.Max - p.X.Min
 	for i, s := range c.Series {
 		st := sty[s.Alloc]
-		dodge := (float64(i) - float64(n-1)/2) * 0.05
+		dodge := (float64(i) - float64(n-1)/2) * 0.012 * span
 		var line, runs plotter.XYs
 		var bars plotterErrs
 		for _, pt := range s.Points {
-			x := math.Log2(float64(pt.Threads)) + dodge
+			x := tx(float64(pt.Threads)) + dodge
 			y := ty(pt.Center)
 			line = append(line, plotter.XY{X: x, Y: y})
 			for _, v := range pt.Values {
@@ -301,11 +388,27 @@ func (c *chart) svg(yr axisRange, threads []int, sty map[string]style) (string, 
 			}
 		}
 		ls := draw.LineStyle{Color: st.Color, Width: vg.Points(1.6), Dashes: st.Dashes}
-		l, err := plotter.NewLine(line)
-		if err != nil {
-			return "", err
+		joined := line
+		if f := c.Curves[s.Alloc]; f != nil {
+			joined = nil
+			for k := 0; k <= 96; k++ {
+				nth := 1 + (maxN*1.05-1)*float64(k)/96
+				if v := f(nth); v > 0 && !math.IsInf(v, 0) {
+					joined = append(joined, plotter.XY{X: tx(nth), Y: ty(v)})
+				}
+			}
+		} else if c.Curves != nil {
+			joined = nil
 		}
-		l.LineStyle = ls
+		var l *plotter.Line
+		if len(joined) > 0 {
+			var err error
+			l, err = plotter.NewLine(joined)
+			if err != nil {
+				return "", err
+			}
+			l.LineStyle = ls
+		}
 		marks, err := plotter.NewScatter(line)
 		if err != nil {
 			return "", err
@@ -328,18 +431,25 @@ func (c *chart) svg(yr axisRange, threads []int, sty map[string]style) (string, 
 			eb.CapWidth = vg.Points(5)
 			p.Add(eb)
 		}
-		p.Add(l, marks)
-		legend.Add(s.Alloc, l, marks)
+		if l != nil {
+			p.Add(l, marks)
+			legend.Add(s.Alloc, l, marks)
+		} else {
+			p.Add(marks)
+			legend.Add(s.Alloc, marks)
+		}
+		legendNames = append(legendNames, s.Alloc)
 	}
-	// Set the shared range last: Add widens it to the data.
+	// Set the shared ranges last: Add widens them to the data.
 	p.Y.Min, p.Y.Max = ty(yr.Min), ty(yr.Max)
+	p.X.Min, p.X.Max = xLo, xHi
 
 	canvas := vgsvg.NewWith(vgsvg.UseWH(plotWidth, plotHeight))
 	dc := draw.New(canvas)
 	dc = draw.Crop(dc, 4, -6, 2, -6)
 	var lw vg.Length
-	for _, s := range c.Series {
-		lw = max(lw, legend.TextStyle.Width(s.Alloc))
+	for _, name := range legendNames {
+		lw = max(lw, legend.TextStyle.Width(name))
 	}
 	lw += legend.ThumbnailWidth + legend.TextStyle.Width(" ") + legendMargin
 	p.Draw(draw.Crop(dc, 0, -lw, 0, 0))

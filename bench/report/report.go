@@ -1,38 +1,30 @@
-// Package report writes allocbench results as one self-contained HTML page:
-// where each file was measured (its configuration lines), inline SVG plots
-// of throughput, futex share, p99 latency and memory overhead against thread
-// count for every workload and file, and a table of claims checked against
-// the measurements. The page needs no scripts, no network and no other
-// files.
+// Package report writes allocbench results as one self-contained HTML page
+// that answers the question first: a summary table per workload (each
+// allocator's throughput relative to a baseline with the median's interval
+// and the significance test, futex share, p99 latency, memory per live
+// byte), the scaling fits, the published claims checked against the files,
+// then plots: direct comparisons of files that differ only in C library or
+// distribution, and throughput, speedup, futex share, p99 latency and
+// memory overhead against thread count for every workload and file. Each
+// file's configuration is folded away at the end. Figures whose inputs were
+// too small, and bimodal cells, carry a note. The page needs no scripts,
+// no network and no other files.
 package report
 
 import (
-	"errors"
 	"flag"
 	"fmt"
-	"html/template"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/allocbench/allocbench/bench/cells"
 	"github.com/allocbench/allocbench/bench/compare"
 	"github.com/allocbench/allocbench/internal/usage"
 )
-
-// A Claim is a published statement about an allocator and whether the
-// measurements bear it out.
-type Claim struct {
-	ID        string
-	Claim     string
-	Published string // what the source reports
-	Measured  string // what this run measured
-	Holds     string // "yes", "no" or "n/a"
-	Cell      string // where in the results the measurement comes from
-}
 
 // Input is what a report shows.
 type Input struct {
@@ -45,8 +37,9 @@ type Input struct {
 	// Warnings about the input (from compare.ReadFiles) to show on
 	// the page; Write adds its own.
 	Warnings []compare.Warning
-	// Claims, if any, are shown as a table after the plots.
-	Claims []Claim
+	// Baseline is the column the summary compares with: "label/alloc"
+	// or "alloc"; empty means glibc's malloc (see summary.Options).
+	Baseline string
 }
 
 // DefaultTitle is the page title when Input.Title is empty.
@@ -60,10 +53,10 @@ func Write(w io.Writer, in Input) error {
 }
 
 // Description says in one line what the report subcommand does.
-const Description = "allocbench report writes a self-contained HTML report with plots of Go benchmark result files."
+const Description = "allocbench report writes a self-contained HTML report of Go benchmark result files: summary tables, scaling, claims and plots."
 
 // Usage is the command line of the report subcommand.
-const Usage = "allocbench report [-o report.html] [-title text] [label=]file..."
+const Usage = "allocbench report [-o report.html] [-title text] [-baseline [label/]alloc] [label=]file..."
 
 // Run implements "allocbench report": it reads the files named in args,
 // writes the page and prints its path. Warnings about the input go to
@@ -73,8 +66,9 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	out := fs.String("o", "report.html", "write the report to `file`")
 	title := fs.String("title", DefaultTitle, "page `title`")
+	baseline := fs.String("baseline", "", "the `column` the summary compares with: label/alloc, or an allocator of the default file (default: libc of the first file measured with glibc)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "%s\n\nusage: %s\n\nThe page needs no network: it holds the configuration of each file and plots of\nevery workload. A file is labelled by its base name without extension, or by\nlabel= before it.\n\nflags:\n", Description, Usage)
+		fmt.Fprintf(fs.Output(), "%s\n\nusage: %s\n\nThe page needs no network: a summary table per workload (throughput relative to a\nbaseline, futex share, p99 latency, memory), scaling fits, the published claims\nchecked against the files, direct comparisons of files that differ only in C\nlibrary or distribution, plots, and each file's configuration. A file is\nlabelled by its base name without extension, or by label= before it.\n\nflags:\n", Description, Usage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -88,7 +82,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
 	var page strings.Builder
-	more, err := write(&page, Input{Title: *title, Generated: time.Now(), Files: files, Warnings: warns})
+	more, err := write(&page, Input{Title: *title, Generated: time.Now(), Files: files, Warnings: warns, Baseline: *baseline})
 	for _, w := range more {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
@@ -130,209 +124,9 @@ func replaceFile(path, data string) error {
 	return err
 }
 
-// page is what the template renders.
-type page struct {
-	Title     string
-	Generated string
-	Files     []fileCard
-	Warnings  []string
-	Workloads []workloadSection
-	Claims    []Claim
-	Columns   int
-	MultiFile bool
-}
-
-type fileCard struct {
-	Label, Path string
-	Results     int
-	Groups      []configGroup
-}
-
-type configGroup struct {
-	Name string
-	Rows []configRow
-}
-
-type configRow struct {
-	Key, Value string
-	Skipped    bool
-}
-
-type workloadSection struct {
-	Name string
-	ID   string
-	Rows []metricRow
-}
-
-type metricRow struct {
-	Title string
-	Cells []figure
-}
-
-type figure struct {
-	ID       string
-	Workload string
-	Metric   string
-	Label    string
-	SVG      template.HTML // empty when there is no data
-	Empty    string        // why there is no plot
-	Note     string        // what the plot leaves out, if anything
-}
-
-// write renders the page and returns the warnings it found beyond
-// in.Warnings.
-func write(w io.Writer, in Input) ([]compare.Warning, error) {
-	var labels []string
-	seen := make(map[string]bool)
-	for _, f := range in.Files {
-		if !seen[f.Label] {
-			seen[f.Label] = true
-			labels = append(labels, f.Label)
-		}
-	}
-	// Arrange the summaries into charts, as they come.
-	type chartKey struct{ workload, metric, label string }
-	charts := make(map[chartKey]*chart)
-	var workloads, allocs []string
-	seenW, seenA := make(map[string]bool), make(map[string]bool)
-	skipped, nonFinite := 0, 0
-	var leftOut leftOutCounts
-	warns, err := compare.EachSummary(in.Files, compare.Options{
-		Row: "/workload /threads@num",
-		Col: compare.LabelKey + " /alloc",
-	}, func(s compare.Summary) error {
-		m := metricFor(s.Unit)
-		if m == nil {
-			return nil
-		}
-		wl, alloc, label := s.Fields["/workload"], s.Fields["/alloc"], s.Fields[compare.LabelKey]
-		threads, err := strconv.Atoi(s.Fields["/threads"])
-		if wl == "" || alloc == "" || err != nil || threads <= 0 {
-			skipped++
-			return nil
-		}
-		if !seenW[wl] {
-			if len(workloads) == maxWorkloads {
-				leftOut.workloads++
-				return nil
-			}
-			seenW[wl] = true
-			workloads = append(workloads, wl)
-		}
-		p, ok := transform(s, m)
-		if !ok {
-			nonFinite++
-			return nil
-		}
-		k := chartKey{wl, m.ID, label}
-		c := charts[k]
-		if c == nil {
-			c = &chart{Workload: wl, Label: label, Metric: m}
-			charts[k] = c
-		}
-		switch c.add(alloc, p) {
-		case tooManySeries:
-			leftOut.series++
-			return nil
-		case tooManyThreads:
-			leftOut.threads++
-			return nil
-		}
-		if !seenA[alloc] {
-			seenA[alloc] = true
-			allocs = append(allocs, alloc)
-		}
-		return nil
-	})
-	if err != nil {
-		return warns, err
-	}
-	if skipped > 0 {
-		warns = append(warns, compare.Warning{Msg: fmt.Sprintf("%d summaries without a /workload, /alloc or numeric /threads in their name are not plotted", skipped)})
-	}
-	if nonFinite > 0 {
-		warns = append(warns, compare.Warning{Msg: fmt.Sprintf("%d medians cannot be plotted (a throughput of 1000/0 ns/op is infinite) and are left out", nonFinite)})
-	}
-	warns = append(warns, leftOut.warnings()...)
-	if len(charts) == 0 {
-		return warns, errors.New("nothing to plot: no results with the metrics " + strings.Join(compare.DefaultMetrics, ", "))
-	}
-
-	sty := styles(allocs)
-	p := page{
-		Title:     in.Title,
-		Claims:    in.Claims,
-		MultiFile: len(labels) > 1,
-		Columns:   min(max(len(labels), 2), 3),
-	}
-	if p.Title == "" {
-		p.Title = DefaultTitle
-	}
-	if !in.Generated.IsZero() {
-		p.Generated = in.Generated.Format("2006-01-02 15:04:05 MST")
-	}
-	for _, f := range in.Files {
-		p.Files = append(p.Files, card(f))
-	}
-	for _, w := range append(append([]compare.Warning(nil), in.Warnings...), warns...) {
-		p.Warnings = append(p.Warnings, w.String())
-	}
-	for _, wl := range workloads {
-		sec := workloadSection{Name: wl, ID: "workload-" + slug(wl)}
-		for i := range metrics {
-			m := &metrics[i]
-			var row []*chart
-			for _, l := range labels {
-				if c := charts[chartKey{wl, m.ID, l}]; c != nil {
-					row = append(row, c)
-				}
-			}
-			if len(row) == 0 {
-				continue
-			}
-			yr := yRange(row)
-			threads := sortedThreads(row)
-			for _, c := range row {
-				c.thinRuns(maxRunDots)
-			}
-			mr := metricRow{Title: m.Title}
-			for _, l := range labels {
-				c := charts[chartKey{wl, m.ID, l}]
-				fig := figure{Workload: wl, Metric: m.ID, Label: l}
-				if c == nil {
-					probe := chart{Workload: wl, Label: l, Metric: m}
-					fig.ID = probe.ID()
-					fig.Empty = fmt.Sprintf("No %s results for %s in %s.", m.Unit, wl, l)
-				} else {
-					fig.ID = c.ID()
-					fig.Note = c.thinned
-					svg, err := c.svg(yr, threads, sty)
-					if err != nil {
-						return warns, fmt.Errorf("plotting %s: %w", fig.ID, err)
-					}
-					fig.SVG = template.HTML(svg)
-				}
-				mr.Cells = append(mr.Cells, fig)
-			}
-			sec.Rows = append(sec.Rows, mr)
-		}
-		p.Workloads = append(p.Workloads, sec)
-	}
-	return warns, pageTemplate.Execute(w, p)
-}
-
-func metricFor(unit string) *metric {
-	for i := range metrics {
-		if metrics[i].Unit == unit {
-			return &metrics[i]
-		}
-	}
-	return nil
-}
-
-// transform converts a summary into a plotted point; ok is false when its
-// median cannot be plotted.
-func transform(s compare.Summary, m *metric) (p point, ok bool) {
+// transform converts a cell's summary into a plotted point; ok is false
+// when its median cannot be plotted.
+func transform(st cells.Stat, threads int, m *metric) (p point, ok bool) {
 	f := m.Transform
 	if f == nil {
 		f = func(v float64) float64 { return v }
@@ -347,7 +141,7 @@ func transform(s compare.Summary, m *metric) (p point, ok bool) {
 		}
 		return r
 	}
-	p = point{N: s.N, Center: finite(s.Center), Lo: finite(s.Lo), Hi: finite(s.Hi)}
+	p = point{Threads: threads, N: st.N, Center: finite(st.Center), Lo: finite(st.Lo), Hi: finite(st.Hi)}
 	if math.IsNaN(p.Center) {
 		return p, false
 	}
@@ -355,20 +149,18 @@ func transform(s compare.Summary, m *metric) (p point, ok bool) {
 		p.Lo, p.Hi = p.Hi, p.Lo
 		// Values are ascending in the metric's unit: keep them
 		// ascending in the plotted one.
-		for i := len(s.Values) - 1; i >= 0; i-- {
-			if r := f(s.Values[i]); !math.IsInf(r, 0) && !math.IsNaN(r) {
+		for i := len(st.Values) - 1; i >= 0; i-- {
+			if r := f(st.Values[i]); !math.IsInf(r, 0) && !math.IsNaN(r) {
 				p.Values = append(p.Values, r)
 			}
 		}
 	} else {
-		for _, v := range s.Values {
+		for _, v := range st.Values {
 			if r := f(v); !math.IsInf(r, 0) && !math.IsNaN(r) {
 				p.Values = append(p.Values, r)
 			}
 		}
 	}
-	threads, _ := strconv.Atoi(s.Fields["/threads"])
-	p.Threads = threads
 	return p, true
 }
 
@@ -390,19 +182,20 @@ const (
 	tooManyThreads
 )
 
-// leftOutCounts counts the summaries the limits left out.
+// leftOutCounts counts the workloads, and the cells of others, that the
+// limits left out.
 type leftOutCounts struct{ workloads, series, threads int }
 
 func (l leftOutCounts) warnings() []compare.Warning {
 	var out []compare.Warning
 	if l.workloads > 0 {
-		out = append(out, compare.Warning{Msg: fmt.Sprintf("only the first %d workloads are plotted; %d summaries of the others are left out (narrow the input)", maxWorkloads, l.workloads)})
+		out = append(out, compare.Warning{Msg: fmt.Sprintf("only the first %d workloads are shown; %d more are left out (narrow the input with compare -filter)", maxWorkloads, l.workloads)})
 	}
 	if l.series > 0 {
-		out = append(out, compare.Warning{Msg: fmt.Sprintf("a plot shows at most %d allocators; %d summaries of others are left out", maxSeries, l.series)})
+		out = append(out, compare.Warning{Msg: fmt.Sprintf("a plot shows at most %d allocators; %d figures of others are left out", maxSeries, l.series)})
 	}
 	if l.threads > 0 {
-		out = append(out, compare.Warning{Msg: fmt.Sprintf("a line shows at most %d thread counts; %d summaries at others are left out", maxThreadCount, l.threads)})
+		out = append(out, compare.Warning{Msg: fmt.Sprintf("a line shows at most %d thread counts; %d figures at others are left out", maxThreadCount, l.threads)})
 	}
 	return out
 }

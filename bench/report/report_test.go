@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/xml"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,8 +18,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/report.png from the sample files (needs chromium)")
 
 // node is a parsed element of the page.
 type node struct {
@@ -105,22 +102,19 @@ func render(t *testing.T, in Input) []byte {
 	return buf.Bytes()
 }
 
-var sampleClaims = []Claim{
-	{ID: "C1", Claim: "jemalloc beats glibc malloc on churn at 4 threads", Published: "2x", Measured: "1.6x", Holds: "yes", Cell: "churn/threads=4 jemalloc vs libc"},
-	{ID: "C2", Claim: "musl's mallocng scales <linearly> & well", Published: "n/a", Measured: "0.2x at 4 threads", Holds: "no", Cell: "musl churn/threads=4"},
-	{ID: "C3", Claim: "tcmalloc on musl", Holds: "n/a", Cell: "—"},
-}
-
 // expectedPlots lists the plots the samples must produce: every metric
-// present in a file, for each workload in it.
+// present in a file, for each workload in it; the speedup of each file
+// (three thread counts); the ratio of musl to glibc (they differ only in
+// their C library).
 func expectedPlots() []string {
 	var ids []string
 	for _, wl := range []string{"churn", "larson", "xmalloc"} {
-		for _, m := range []string{"throughput", "p99", "rss"} {
+		for _, m := range []string{"throughput", "speedup", "p99", "rss"} {
 			for _, l := range []string{"glibc", "musl"} {
 				ids = append(ids, fmt.Sprintf("plot-%s-%s-%s", wl, m, l))
 			}
 		}
+		ids = append(ids, fmt.Sprintf("plot-%s-ratio-musl_glibc", wl))
 	}
 	return ids
 }
@@ -128,7 +122,6 @@ func expectedPlots() []string {
 func TestSamplePage(t *testing.T) {
 	in := readInput(t, "testdata/glibc.txt", "testdata/musl.txt")
 	require.Empty(t, in.Warnings)
-	in.Claims = sampleClaims
 	page := render(t, in)
 	doc := parsePage(t, page)
 
@@ -168,7 +161,7 @@ func TestSamplePage(t *testing.T) {
 				texts = append(texts, n.Text.String())
 			}
 			joined := strings.Join(texts, "|")
-			assert.Contains(t, joined, "threads (log scale)", id)
+			assert.Contains(t, joined, "threads", id)
 			assert.Contains(t, joined, "libc", "%s: legend", id)
 			assert.NotEmpty(t, svg.all(named("title")), "%s: accessible title", id)
 		}
@@ -186,16 +179,68 @@ func TestSamplePage(t *testing.T) {
 		claims := doc.byID("claims")
 		require.NotNil(t, claims)
 		rows := claims.all(named("tr"))
-		require.Len(t, rows, 1+len(sampleClaims))
-		assert.Contains(t, rows[2].Text.String(), "musl's mallocng scales <linearly> & well", "escaped and read back")
-		cells := claims.all(named("td"))
+		require.Len(t, rows, 1+7, "a header and the seven claims")
+		text := claims.Text.String()
+		assert.Contains(t, text, "glibc: glibc, musl: musl")
+		assert.Contains(t, text, "musl slower by")
+		assert.Contains(t, text, "musl/libc churn threads=1:", "the cells a verdict used")
+		assert.Contains(t, text, "cannot be judged: needs churn with futex-nsec/op", "no futex figures in the samples")
 		var classes []string
-		for _, c := range cells {
+		for _, c := range claims.all(named("td")) {
 			if c.Attr["class"] != "" {
 				classes = append(classes, c.Attr["class"])
 			}
 		}
-		assert.Equal(t, []string{"holds-yes", "holds-no", "holds-na"}, classes)
+		assert.Len(t, classes, 7)
+		assert.Contains(t, classes, "holds-yes")
+		assert.Contains(t, classes, "holds-na")
+	})
+
+	t.Run("summary first", func(t *testing.T) {
+		var order []string
+		for _, n := range doc.all(named("section")) {
+			switch id := n.Attr["id"]; id {
+			case "summary", "scaling", "claims", "direct", "plots", "warnings", "setup":
+				order = append(order, id)
+			}
+		}
+		assert.Equal(t, []string{"summary", "scaling", "claims", "direct", "plots", "setup"}, order)
+		require.NotNil(t, doc.byID("summary-churn"))
+		text := doc.byID("summary").Text.String()
+		assert.Contains(t, text, "Summary: throughput relative to glibc/libc")
+		// glibc's churn at one thread: libc 16.95 ns/op, jemalloc 10.665.
+		assert.Contains(t, text, "1.59×")
+		assert.Contains(t, text, "throughput vs glibc/libc")
+		assert.Contains(t, text, "p99 latency, ns")
+		assert.Contains(t, text, "fewer than 6 runs", "two runs a cell")
+		// The setup cards are folded away.
+		setup := doc.byID("setup")
+		require.Len(t, setup.all(named("details")), 1)
+		assert.NotEmpty(t, setup.all(named("details"))[0].all(func(n *node) bool { return n.Attr["class"] == "card" }))
+	})
+
+	t.Run("scaling", func(t *testing.T) {
+		sc := doc.byID("scaling")
+		require.NotNil(t, sc)
+		text := sc.Text.String()
+		assert.Contains(t, text, "glibc: 2 physical cores, 2 usable CPUs; thread counts above 2 measure time-sharing, not scaling")
+		assert.Contains(t, text, "threads=4 beyond the cores: time-sharing")
+		rows := sc.all(named("tr"))
+		assert.Len(t, rows, 1+13+4, "a fit per allocator and workload of each file")
+		fig := doc.byID("fig-plot-churn-speedup-glibc")
+		require.NotNil(t, fig)
+		assert.Contains(t, fig.Text.String(), "ideal")
+		assert.Contains(t, fig.Text.String(), "2 cores")
+	})
+
+	t.Run("direct", func(t *testing.T) {
+		d := doc.byID("direct")
+		require.NotNil(t, d)
+		assert.Contains(t, d.Text.String(), "musl over glibc (libc: glibc → musl)")
+		fig := doc.byID("plot-churn-ratio-musl_glibc")
+		require.NotNil(t, fig)
+		assert.Contains(t, fig.Text.String(), "= 1", "the line at 1")
+		assert.Contains(t, fig.Text.String(), "libc")
 	})
 
 	t.Run("self-contained", func(t *testing.T) {
@@ -256,7 +301,7 @@ func TestFutexPlotsAndEmptyCells(t *testing.T) {
 	// glibc lacks futex-pct that futex.txt has for the same rows.
 	warn := doc.byID("warnings")
 	require.NotNil(t, warn)
-	assert.Contains(t, warn.Text.String(), "testdata/glibc.txt:56: result lacks futex-pct")
+	assert.Contains(t, warn.Text.String(), "testdata/glibc.txt:56: result lacks futex-nsec/op, futex-pct")
 
 	card := doc.byID("file-futex")
 	require.NotNil(t, card)
@@ -362,4 +407,68 @@ func TestOldUnitNames(t *testing.T) {
 	}
 	page := strings.ReplaceAll(string(render(t, in)), dir, "testdata")
 	assert.Equal(t, string(render(t, readInput(t, "testdata/glibc.txt"))), page, "the same page as the file with today's names")
+}
+
+// Figures whose inputs were too small carry notes, in the summary and
+// under the plots; a bimodal cell shows its two groups, not a median.
+func TestCaveatsOnThePage(t *testing.T) {
+	var lines []string
+	for i := 0; i < 6; i++ {
+		ns := 13.0
+		if i%3 == 0 {
+			ns = 22
+		}
+		lines = append(lines,
+			fmt.Sprintf("BenchmarkWorkloads/workload=churn/alloc=libc/threads=1-2 1000 %d ns/op 40 p99-ns 50 latency-samples 2.5 rss-per-live-byte 204800 peak-live-bytes", 20+i%2),
+			fmt.Sprintf("BenchmarkWorkloads/workload=churn/alloc=jemalloc/threads=1-2 1000 %.1f ns/op 30 p99-ns 5000 latency-samples 1.1 rss-per-live-byte 8388608 peak-live-bytes", ns+0.1*float64(i)))
+	}
+	page := render(t, readInput(t, writeLines(t, "small.txt", lines...)))
+	doc := parsePage(t, page)
+	sum := doc.byID("summary")
+	require.NotNil(t, sum)
+	text := sum.Text.String()
+	assert.Contains(t, text, "bimodal: 0.93× | 1.54×", "jemalloc's two groups, 22.15 and 13.3 ns/op, against libc's 20.5")
+	notes := sum.all(func(n *node) bool { return n.Name == "ol" })
+	require.Len(t, notes, 1)
+	nt := notes[0].Text.String()
+	assert.Contains(t, nt, "bimodal: the runs form two groups")
+	assert.Contains(t, nt, "small/jemalloc threads=1 speed: 4 runs near 13.3, 2 near 22.1")
+	assert.Contains(t, nt, "live set under 1 MiB")
+	assert.Contains(t, nt, "small/libc threads=1 rss: live set 200 KiB")
+	assert.Contains(t, nt, "fewer than 100 latency samples")
+	assert.Contains(t, nt, "small/libc threads=1 p99: 50 samples")
+	assert.NotContains(t, nt, "small/jemalloc threads=1 rss", "8 MiB is enough")
+	// Every mark links to its note.
+	for _, a := range sum.all(named("a")) {
+		href := strings.TrimPrefix(a.Attr["href"], "#")
+		assert.NotNil(t, doc.byID(href), href)
+	}
+
+	rss := doc.byID("fig-plot-churn-rss-small")
+	require.NotNil(t, rss)
+	assert.Contains(t, rss.Text.String(), "Live set under 1 MiB")
+	assert.Contains(t, rss.Text.String(), "libc threads=1 (live set 200 KiB)")
+	p99 := doc.byID("fig-plot-churn-p99-small")
+	require.NotNil(t, p99)
+	assert.Contains(t, p99.Text.String(), "libc threads=1 (50 samples)")
+	tp := doc.byID("fig-plot-churn-throughput-small")
+	require.NotNil(t, tp)
+	assert.Contains(t, tp.Text.String(), "Bimodal: ")
+	assert.Contains(t, tp.Text.String(), "jemalloc threads=1 (4 runs near 13.3, 2 near 22.1)")
+}
+
+// -baseline chooses the column the summary compares with; a bad one is
+// an error naming the valid ones, before a page is written.
+func TestBaselineFlag(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "r.html")
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, Run([]string{"-o", out, "-baseline", "musl/libc", "testdata/glibc.txt", "testdata/musl.txt"}, &stdout, &stderr))
+	page, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Contains(t, string(page), "Summary: throughput relative to musl/libc")
+
+	err = Run([]string{"-o", out + "2", "-baseline", "musl/jemalloc", "testdata/glibc.txt", "testdata/musl.txt"}, &stdout, &stderr)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `-baseline "musl/jemalloc" is not a file's allocator here (valid: glibc/libc, glibc/jemalloc`)
+	assert.NoFileExists(t, out+"2")
 }

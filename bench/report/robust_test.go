@@ -70,7 +70,7 @@ func TestRunDotsAreThinned(t *testing.T) {
 	assert.Less(t, len(page), 400_000, "the page stays small")
 
 	few := render(t, readInput(t, "testdata/glibc.txt"))
-	assert.NotContains(t, string(few), "<figcaption", "nothing thinned, nothing said")
+	assert.NotContains(t, string(few), "Dots show", "nothing thinned, nothing said")
 }
 
 func TestEvenlyRanked(t *testing.T) {
@@ -115,5 +115,6 @@ func TestTooManyWorkloads(t *testing.T) {
 	doc := parsePage(t, buf.Bytes())
 	assert.Len(t, doc.all(named("svg")), maxWorkloads)
 	require.NotEmpty(t, warns)
-	assert.Contains(t, warns[len(warns)-1].Msg, fmt.Sprintf("only the first %d workloads are plotted; 3 summaries", maxWorkloads))
+	assert.Contains(t, warns[len(warns)-1].Msg, fmt.Sprintf("only the first %d workloads are shown; 3 more are left out", maxWorkloads))
+	assert.Len(t, doc.all(func(n *node) bool { return n.Name == "table" && n.Attr["class"] == "sum" }), maxWorkloads, "and as many summary tables")
 }
