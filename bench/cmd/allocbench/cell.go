@@ -31,9 +31,9 @@ func runCell(ctx context.Context, argv []string, c cell, o options) outcome {
 	defer cancel()
 	args := append(append([]string(nil), argv...),
 		"-test.run", "^$",
-		"-test.bench", c.benchPattern(),
+		"-test.bench", c.BenchPattern(),
 		"-test.count", strconv.Itoa(o.count),
-		"-test.benchtime", c.benchtime(o),
+		"-test.benchtime", cellBenchtime(c, o),
 		"-test.v")
 	// A cell run through docker gets a container name, so that a hung one
 	// can be killed (killing the docker command alone leaves its container
@@ -115,8 +115,8 @@ func isDockerRun(args []string) bool {
 // (A container gets it through docker run -e; see containers.go.)
 func cellEnv(c cell, o options) []string {
 	return []string{
-		"ALLOCBENCH_VARIANT=" + c.variant,
-		"ALLOCBENCH_THREADS=" + strconv.Itoa(c.threads),
+		"ALLOCBENCH_VARIANT=" + c.Label,
+		"ALLOCBENCH_THREADS=" + strconv.Itoa(c.Threads),
 		"ALLOCBENCH_FUTEX=" + o.futex,
 		"ALLOCBENCH_REQUIRE=",
 	}

@@ -275,7 +275,7 @@ func measureFidelity(ctx context.Context, o fidelityOptions, v variant, prog gli
 loop:
 	for _, a := range o.allocs {
 		for _, n := range o.threads {
-			c := cell{variant: v.name, workload: fidelityWorkload, alloc: a, threads: n}
+			c := cell{Label: v.name, Workload: fidelityWorkload, Alloc: a, Threads: n}
 			skip := ""
 			for i := 0; i < o.count && ctx.Err() == nil; i++ {
 				bar.start(k, c)
@@ -354,7 +354,7 @@ func (r *fidelityRun) pair(ctx context.Context, c cell, i int) (skip string, err
 	runOriginal := func() {
 		rctx, cancel := context.WithTimeout(ctx, r.o.timeout)
 		defer cancel()
-		res, origErr = r.orig.Run(rctx, c.threads, r.preload[c.alloc])
+		res, origErr = r.orig.Run(rctx, c.Threads, r.preload[c.Alloc])
 	}
 	if i%2 == 0 {
 		runOriginal()
@@ -367,9 +367,9 @@ func (r *fidelityRun) pair(ctx context.Context, c cell, i int) (skip string, err
 		return "", nil // interrupted: neither run failed on its own
 	}
 
-	p := fidelityPair{alloc: c.alloc, threads: c.threads}
+	p := fidelityPair{alloc: c.Alloc, threads: c.Threads}
 	// The original's line takes the cell's name, so that the files line up.
-	name := fmt.Sprintf("BenchmarkWorkloads/workload=%s/alloc=%s/threads=%d-%d", c.workload, c.alloc, c.threads, runtime.GOMAXPROCS(0))
+	name := fmt.Sprintf("BenchmarkWorkloads/workload=%s/alloc=%s/threads=%d-%d", c.Workload, c.Alloc, c.Threads, runtime.GOMAXPROCS(0))
 	if line, ok := firstResult(out.results); ok {
 		name = line.name
 		p.allocbench = 1e9 / line.nsPerOp

@@ -16,39 +16,23 @@ import (
 	"github.com/allocbench/allocbench/workloads"
 )
 
-// cell is one (variant, workload, allocator, threads) combination; each runs
-// in its own process.
-type cell struct {
-	variant, workload, alloc string
-	threads                  int
-}
-
-func (c cell) String() string {
-	return fmt.Sprintf("%s workload=%s alloc=%s threads=%d", c.variant, c.workload, c.alloc, c.threads)
-}
-
 // benchtime is the cell's -test.benchtime: the job's, except that a
 // workload whose protocol unfolds over thread generations (larson) runs a
 // fixed count of ops that spans workloads.MinGenerations of them, unless
 // -benchtime was given. A run of 10 ms would otherwise end inside the first
 // generation, and measure no thread exit and no successor's frees.
-func (c cell) benchtime(o options) string {
+func cellBenchtime(c cell, o options) string {
 	if o.benchtimeSet {
 		return o.benchtime
 	}
-	w, err := workloads.Lookup(c.workload)
+	w, err := workloads.Lookup(c.Workload)
 	if err != nil {
 		return o.benchtime
 	}
-	if n := w.MinOps(c.threads); n > 0 {
+	if n := w.MinOps(c.Threads); n > 0 {
 		return strconv.FormatUint(n, 10) + "x"
 	}
 	return o.benchtime
-}
-
-// benchPattern selects exactly this cell's sub-benchmark.
-func (c cell) benchPattern() string {
-	return fmt.Sprintf("^BenchmarkWorkloads$/^workload=%s$/^alloc=%s$/^threads=%d$", c.workload, c.alloc, c.threads)
 }
 
 // variantAllocs are the allocators each variant can have: the musl build
@@ -88,7 +72,7 @@ func plan(o options, variants []variant) (cells []cell, notes []string) {
 					continue
 				}
 				for _, n := range o.threads {
-					cells = append(cells, cell{variant: v.name, workload: wname, alloc: a, threads: n})
+					cells = append(cells, cell{Label: v.name, Workload: wname, Alloc: a, Threads: n})
 				}
 			}
 		}
@@ -231,12 +215,12 @@ func runMatrix(ctx context.Context, o options, variants []variant, notes []strin
 			break
 		}
 		prog.start(i, c)
-		out := runCell(ctx, byName[c.variant].argv, c, o)
+		out := runCell(ctx, byName[c.Label].argv, c, o)
 		prog.done(i, out)
 		if ctx.Err() != nil && out.err != nil {
 			break // interrupted: the cell did not fail on its own
 		}
-		f := files[c.variant]
+		f := files[c.Label]
 		if err := f.add(out); err != nil {
 			prog.finish()
 			return fmt.Errorf("writing %s: %w (every cell finished before this one is in the file)", f.path, err)
@@ -269,11 +253,11 @@ func runMatrix(ctx context.Context, o options, variants []variant, notes []strin
 	for _, s := range skipped {
 		fmt.Fprintf(stdout, "skipped %s: %s\n", s.cell, s.skipped)
 	}
-	claims, err := summarize(stdout, d, o, variants)
-	if err != nil {
+	results, warnings := readVariants(d, variants)
+	if err := summarize(stdout, results, warnings); err != nil {
 		fmt.Fprintf(stderr, "allocbench: summary: %v\n", err)
 	}
-	if path, err := writeReport(d, variants, claims); err != nil {
+	if path, err := writeReport(d, results, warnings); err != nil {
 		fmt.Fprintf(stderr, "allocbench: report: %v\n", err)
 	} else {
 		fmt.Fprintf(stdout, "report: %s\n", path)

@@ -205,12 +205,13 @@ func TestSummaryAndClaims(t *testing.T) {
 	assert.Regexp(t, `threads=2  speed\s+1\.00x`, stdout)
 	assert.Regexp(t, `musl/libc`, stdout)
 	// musl's malloc is 4x slower in the made-up figures, mimalloc 2x faster.
-	assert.Regexp(t, `musl-mt\s.*musl slower by 4\.0x at most \(threads=2\)\s+yes`, stdout)
-	assert.Regexp(t, `mi-mt\s.*up to 2\.0x \(threads=2\)\s+yes`, stdout)
-	assert.Regexp(t, `musl-futex\s.*musl 30 futex-nsec/op, glibc none\s+yes`, stdout)
+	assert.Regexp(t, `musl-mt\s.*musl slower by 4\.0x at most \(churn threads=2\)\s+yes`, stdout)
+	assert.Regexp(t, `mi-mt\s.*up to 2\.0x \(churn threads=2\)\s+yes`, stdout)
+	assert.Regexp(t, `musl-futex\s.*musl 30 futex-nsec/op, glibc none \(churn threads=2\)\s+yes`, stdout)
 	assert.Regexp(t, `st-small\s.*4\.0x single-threaded vs 4\.0x at threads=2\s+no`, stdout)
 	assert.Regexp(t, `musl-fix\s.*at least 200% of glibc's throughput`, stdout)
-	assert.Contains(t, stdout, "musl-mt: churn threads=2: musl/libc 82 ns/op vs glibc/libc 20.5 ns/op", "medians of the six runs")
+	assert.Contains(t, stdout, "musl-mt: musl/libc churn threads=2: 82 ns/op (median of 6); glibc/libc churn threads=2: 20.5 ns/op (median of 6)", "medians of the six runs")
+	assert.Contains(t, stdout, "Published claims, measured here (glibc: glibc, musl: musl)")
 	assert.Regexp(t, `report: .*report\.html`, stdout)
 	dir := resultDir(t, root)
 	for _, f := range []string{"glibc.txt", "musl.txt", "report.html"} {
@@ -219,6 +220,19 @@ func TestSummaryAndClaims(t *testing.T) {
 	html, err := os.ReadFile(filepath.Join(dir, "report.html"))
 	require.NoError(t, err)
 	assert.Contains(t, string(html), "musl-mt", "the report carries the claims table")
+	assert.Contains(t, string(html), "musl slower by 4.0x at most (churn threads=2)", "the same verdicts as the terminal")
+	assert.Contains(t, string(html), "Summary: throughput relative to glibc/libc")
+
+	// The same claims from the files alone: compare -claims and report.
+	var o, e bytes.Buffer
+	require.NoError(t, run([]string{"compare", "-claims", filepath.Join(dir, "glibc.txt"), filepath.Join(dir, "musl.txt")}, &o, &e))
+	assert.Regexp(t, `musl-mt\s.*musl slower by 4\.0x at most \(churn threads=2\)\s+yes`, o.String())
+	o.Reset()
+	out := filepath.Join(t.TempDir(), "r.html")
+	require.NoError(t, run([]string{"report", "-o", out, filepath.Join(dir, "glibc.txt"), filepath.Join(dir, "musl.txt")}, &o, &e))
+	page, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Contains(t, string(page), "musl slower by 4.0x at most (churn threads=2)")
 }
 
 // Ctrl-C keeps every finished cell.
@@ -305,8 +319,8 @@ func (f *diskFile) Write(p []byte) (int, error) {
 // did not fit leaves none of its lines, and a line that names it when there
 // is room for one.
 func TestFullDiskLeavesWholeCells(t *testing.T) {
-	cellA := cell{variant: "glibc", workload: "churn", alloc: "libc", threads: 1}
-	cellB := cell{variant: "glibc", workload: "churn", alloc: "libc", threads: 2}
+	cellA := cell{Label: "glibc", Workload: "churn", Alloc: "libc", Threads: 1}
+	cellB := cell{Label: "glibc", Workload: "churn", Alloc: "libc", Threads: 2}
 	resultB := []string{"BenchmarkWorkloads/workload=churn/alloc=libc/threads=2-2 1 11.5 ns/op 70.1 p99-nsec", "BenchmarkWorkloads/workload=churn/alloc=libc/threads=2-2 1 11.6 ns/op 70.2 p99-nsec"}
 	for _, tc := range []struct {
 		room     int64
@@ -347,7 +361,7 @@ func TestPlan(t *testing.T) {
 	cells, notes := plan(o, variants)
 	var names []string
 	for _, c := range cells {
-		names = append(names, c.variant+"/"+c.workload+"/"+c.alloc)
+		names = append(names, c.Label+"/"+c.Workload+"/"+c.Alloc)
 	}
 	assert.Contains(t, names, "glibc/churn/floor")
 	assert.NotContains(t, names, "glibc/xmalloc/floor", "floor cannot take remote frees")
@@ -378,10 +392,10 @@ func TestProfiles(t *testing.T) {
 func TestCellBenchtime(t *testing.T) {
 	q, err := parseFlags([]string{"-quick"}, &bytes.Buffer{})
 	require.NoError(t, err)
-	assert.Equal(t, "3000000x", cell{"glibc", "larson", "libc", 2}.benchtime(q))
-	assert.Equal(t, "6000000x", cell{"glibc", "larson", "libc", 4}.benchtime(q))
-	assert.Equal(t, quickBenchtime, cell{"glibc", "churn", "libc", 2}.benchtime(q))
+	assert.Equal(t, "3000000x", cellBenchtime(cell{Label: "glibc", Workload: "larson", Alloc: "libc", Threads: 2}, q))
+	assert.Equal(t, "6000000x", cellBenchtime(cell{Label: "glibc", Workload: "larson", Alloc: "libc", Threads: 4}, q))
+	assert.Equal(t, quickBenchtime, cellBenchtime(cell{Label: "glibc", Workload: "churn", Alloc: "libc", Threads: 2}, q))
 	set, err := parseFlags([]string{"-quick", "-benchtime", "5ms"}, &bytes.Buffer{})
 	require.NoError(t, err)
-	assert.Equal(t, "5ms", cell{"glibc", "larson", "libc", 2}.benchtime(set), "-benchtime applies to every cell")
+	assert.Equal(t, "5ms", cellBenchtime(cell{Label: "glibc", Workload: "larson", Alloc: "libc", Threads: 2}, set), "-benchtime applies to every cell")
 }

@@ -86,9 +86,9 @@ func TestConfigurationPerCell(t *testing.T) {
 	require.Empty(t, warns)
 	methods := map[string]string{}
 	for _, r := range f.Results {
-		k, ok := parseName("glibc", r.Name)
-		require.True(t, ok)
-		methods[k.workload] = r.GetConfig("futex-method")
+		m := regexp.MustCompile(`/workload=([^/]+)/`).FindStringSubmatch(string(r.Name))
+		require.NotNil(t, m, string(r.Name))
+		methods[m[1]] = r.GetConfig("futex-method")
 	}
 	assert.Equal(t, map[string]string{"churn": "tracepoint", "larson": "sampled", "xmalloc": "tracepoint"}, methods)
 	assert.Equal(t, "tracepoint | sampled", f.Get("futex-method"))
@@ -106,7 +106,7 @@ func TestFailedCellResultsAreLeftOut(t *testing.T) {
 	results := readResult(t, root, "glibc.txt")
 	assert.Regexp(t, `(?m)^cell-failed: glibc workload=churn alloc=jemalloc threads=1: no result within 1s: killed\n(BenchmarkWorkloads/workload=churn/alloc=jemalloc/threads=1-2 .*\n){2}cell-failed:\n# failed`, results)
 	assert.Contains(t, stdout, "left out 2 results of 1 failed cell(s): glibc workload=churn alloc=jemalloc threads=1: no result within 1s: killed")
-	assert.Regexp(t, `threads=1  speed\s+1\.00x\s+-\s`, stdout, "the failed cell has no figure in the summary")
+	assert.Regexp(t, `churn\s+glibc/libc\n\s+threads=1  speed\s+1\.00x\n`, stdout, "the failed cell has no figure in the summary")
 
 	var o, e bytes.Buffer
 	require.NoError(t, run([]string{"compare", filepath.Join(resultDir(t, root), "glibc.txt")}, &o, &e))
@@ -347,7 +347,7 @@ func TestStaleContainersAreRemoved(t *testing.T) {
 // A cell run through docker carries the label that names this process.
 func TestContainerCellsAreLabelled(t *testing.T) {
 	logPath := fakeDocker(t, "")
-	c := cell{variant: "debian12", workload: "churn", alloc: "libc", threads: 1}
+	c := cell{Label: "debian12", Workload: "churn", Alloc: "libc", Threads: 1}
 	o := options{count: 1, benchtime: "1x", futex: "off", timeout: time.Minute}
 	out := runCell(context.Background(), []string{"docker", "run", "--rm", "image", "/bin/x.test"}, c, o)
 	assert.NoError(t, out.err)

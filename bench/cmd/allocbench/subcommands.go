@@ -5,13 +5,14 @@ import (
 	"os"
 	"runtime/debug"
 
+	"github.com/allocbench/allocbench/bench/claims"
 	"github.com/allocbench/allocbench/bench/compare"
 	"github.com/allocbench/allocbench/bench/report"
 )
 
 func runCompare(args []string, stdout, stderr io.Writer) error {
 	limitMemory()
-	return compare.Run(args, stdout, stderr)
+	return compare.RunWith(args, stdout, stderr, claims.Judge)
 }
 
 func runReport(args []string, stdout, stderr io.Writer) error {
