@@ -81,13 +81,14 @@ func bytesText(b float64) string {
 
 // Modes splits ascending values into a low and a high group when they form
 // two clusters: the widest gap between neighbours (on a log scale when all
-// are positive) leaves at least two values and a fifth of them on each
+// are positive) leaves at least three values and a fifth of them on each
 // side, is at least 10% of the values' scale, and is three times as wide as
 // either side's own spread. A median of such values lies in the gap, where
-// no run was.
+// no run was. Fewer than six values are never split: two and two runs
+// apart are as often chance as two modes.
 func Modes(vals []float64) (low, high []float64, ok bool) {
 	n := len(vals)
-	if n < 4 {
+	if n < 6 {
 		return nil, nil, false
 	}
 	pos := true
@@ -104,7 +105,7 @@ func Modes(vals []float64) (low, high []float64, ok bool) {
 	if !pos {
 		minGap = 0.1 * math.Max(math.Abs(vals[0]), math.Abs(vals[n-1]))
 	}
-	side := max(2, (n+4)/5)
+	side := max(3, (n+4)/5)
 	best, split := 0.0, -1
 	for i := side - 1; i < n-side; i++ {
 		if g := at(i+1) - at(i); g > best {

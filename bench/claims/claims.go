@@ -219,7 +219,11 @@ var all = []claim{
 					libc, mi, strings.Join(rssWorkloads, ", "))}
 			}
 			med := medianOf(ratios)
-			return Verdict{Measured: fmt.Sprintf("mimalloc needs %.2fx glibc's RSS per live byte (median over %d workloads)", med, len(ratios)),
+			over := fmt.Sprintf("median over %d workloads", len(ratios))
+			if len(ratios) == 1 {
+				over = "one workload"
+			}
+			return Verdict{Measured: fmt.Sprintf("mimalloc needs %.2fx glibc's RSS per live byte (%s)", med, over),
 				Holds: yesNo(med <= 0.67), Cells: used}
 		},
 	},

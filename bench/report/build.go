@@ -90,7 +90,9 @@ type noteRef struct{ N, ID string }
 
 type noteItem struct {
 	N, ID, Text string
-	Cells       []string // each cell with this cell's numbers
+	Cells       []string // the cells, grouped by what they read
+	groups      map[string][]string
+	order       []string
 }
 
 type scalingRow struct {
@@ -275,7 +277,16 @@ func summaryTables(set *cells.Set, sum *summary.Summary, shown map[string]bool) 
 				notes[key] = n
 				order = append(order, key)
 			}
-			n.Cells = append(n.Cells, fmt.Sprintf("%s threads=%d %s: %s", col, threads, what, cv.Detail))
+			// Cells that read the same are listed together: "threads=1
+			// rss, live set 86 KiB: glibc/libc, glibc/jemalloc".
+			g := fmt.Sprintf("threads=%d %s, %s", threads, what, cv.Detail)
+			if n.groups == nil {
+				n.groups = map[string][]string{}
+			}
+			if _, ok := n.groups[g]; !ok {
+				n.order = append(n.order, g)
+			}
+			n.groups[g] = append(n.groups[g], col.String())
 			return noteRef{N: n.N, ID: n.ID}
 		}
 		for _, r := range wl.Rows {
@@ -304,6 +315,7 @@ func summaryTables(set *cells.Set, sum *summary.Summary, shown map[string]bool) 
 						row.Cells = append(row.Cells, summaryCell{Text: "—", Class: "none"})
 						continue
 					}
+					e = summary.Plain(e, func(e summary.Entry) string { t, _, _, _ := k.format(e); return t })
 					text, pm, pv, class := k.format(e)
 					c := summaryCell{Text: text, Pm: pm, P: pv, Class: class}
 					for _, cv := range e.Caveats {
@@ -323,7 +335,11 @@ func summaryTables(set *cells.Set, sum *summary.Summary, shown map[string]bool) 
 			t.Rows = append(t.Rows, rows...)
 		}
 		for _, k := range order {
-			t.Notes = append(t.Notes, *notes[k])
+			n := notes[k]
+			for _, g := range n.order {
+				n.Cells = append(n.Cells, g+": "+strings.Join(n.groups[g], ", "))
+			}
+			t.Notes = append(t.Notes, *n)
 		}
 		out = append(out, t)
 	}
@@ -556,7 +572,7 @@ func (b *builder) speedupRow(wl string) (metricRow, bool, error) {
 		if c.Cores > 0 {
 			for _, n := range sortedThreads([]*chart{c}) {
 				if n > c.Cores {
-					c.Notes = append(c.Notes, fmt.Sprintf("%s has %d cores that can run at once (%s): thread counts above measure time-sharing, not scaling.", l, c.Cores, b.sum.Cores[l]))
+					c.Notes = append(c.Notes, fmt.Sprintf("%s's machine runs %d threads at once (%s): thread counts above %d measure time-sharing, not scaling.", l, c.Cores, b.sum.Cores[l], c.Cores))
 					break
 				}
 			}
@@ -582,12 +598,14 @@ func (b *builder) direct() ([]directSection, []string, error) {
 	for _, p := range pairs {
 		sec := directSection{Title: p.Other + " over " + p.Ref, Differ: strings.Join(p.Differ, "; ")}
 		label := p.Other + " / " + p.Ref
+		m := ratioMetric
+		m.YLabel = fmt.Sprintf("throughput ratio (above 1: %s faster)", p.Other)
 		var row []*chart
 		for _, wl := range b.set.Workloads {
 			if !b.shown[wl] {
 				continue
 			}
-			c := &chart{Workload: wl, Label: label, Metric: &ratioMetric, Ref: 1}
+			c := &chart{Workload: wl, Label: label, Metric: &m, Ref: 1}
 			for _, r := range summary.Ratios(b.set, p, wl) {
 				pt := point{Threads: r.Threads, N: r.N, Center: r.Value, Lo: r.Lo, Hi: r.Hi, Values: r.Runs}
 				switch c.add(r.Alloc, pt) {

@@ -83,7 +83,9 @@ ol.notes li span.cells { color: #57606a; }
 table.scal { border-collapse: collapse; background: #fff; font-size: 13px; }
 table.scal th, table.scal td { border: 1px solid #d0d7de; padding: 3px 8px; text-align: left; }
 table.scal th { background: #eaeef2; }
-ul.cells { margin: 0; padding-left: 16px; font-size: 12px; }
+ul.cells { margin: 0; padding-left: 16px; font-size: 12px; color: #424a53; }
+table.claims td.cells { width: 32%; }
+table.claims td.claim { width: 18%; }
 .intro { max-width: 1000px; }
 code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; }
 </style>
@@ -128,7 +130,7 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px
 {{if .Scaling}}
 <section id="scaling">
 <h2>Scaling</h2>
-<p class="note">Speedup over one thread, fitted by least squares to the Universal Scalability Law C(N) = N / (1 + σ(N−1) + κN(N−1)): σ is contention (the share of the work that runs one thread at a time), κ coherence (what every pair of threads pays to agree, which makes throughput fall past a peak at √((1−σ)/κ) threads). ± is one standard error. Linear scaling is σ = κ = 0.</p>
+<p class="note">Speedup over one thread, fitted by least squares to the Universal Scalability Law C(N) = N / (1 + σ(N−1) + κN(N−1)): σ is contention (the share of the work that runs one thread at a time), κ coherence (what every pair of threads pays to agree, which makes throughput fall past a peak at √((1−σ)/κ) threads). ± is one standard error. Linear scaling is σ = κ = 0; σ above 1 means throughput falls as threads are added even without coherence costs. With few runs and thread counts the errors are as large as the parameters: read the speedup plots first.</p>
 <ul class="note">
 {{- range .Cores}}
 <li>{{.}}</li>
@@ -152,7 +154,7 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px
 <thead><tr><th>ID</th><th>Claim</th><th>Published</th><th>Measured here</th><th>Holds</th><th>Cells used</th></tr></thead>
 <tbody>
 {{- range .Claims}}
-<tr><td>{{.ID}}</td><td>{{.Claim}}</td><td>{{.Published}}</td><td>{{if .Missing}}cannot be judged: {{.Missing}}{{else}}{{.Measured}}{{end}}</td><td class="{{holdsClass .Holds}}">{{.HoldsText}}</td><td>{{if .Cells}}<ul class="cells">{{range .Cells}}<li><code>{{.}}</code></li>{{end}}</ul>{{end}}</td></tr>
+<tr><td>{{.ID}}</td><td class="claim">{{.Claim}}</td><td>{{.Published}}</td><td>{{if .Missing}}cannot be judged: {{.Missing}}{{else}}{{.Measured}}{{end}}</td><td class="{{holdsClass .Holds}}">{{.HoldsText}}</td><td class="cells">{{if .Cells}}<ul class="cells">{{range .Cells}}<li>{{.}}</li>{{end}}</ul>{{end}}</td></tr>
 {{- end}}
 </tbody>
 </table>
@@ -160,7 +162,7 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px
 {{if .Direct}}
 <section id="direct">
 <h2>Direct comparisons</h2>
-<p class="note">These files differ only in their C library or distribution, so the ratio of their throughputs measures that difference alone. Each mark is the ratio of the medians for one allocator at one thread count (above 1: the first file is faster); error bars span the ratios of the two medians' {{.Confidence}} interval bounds (a conservative interval, shown where both cells have six runs or more), and faint dots are each run over the other file's median.</p>
+<p class="note">These files differ only in their C library or distribution, so the ratio of their throughputs measures that difference alone. Each mark is the ratio of the medians for one allocator at one thread count (above 1: the file named first in the plot's title is faster); error bars span the ratios of the two medians' {{.Confidence}} interval bounds (a conservative interval, shown where both cells have six runs or more), and faint dots are each run over the other file's median.</p>
 {{- if .DirectNot}}
 <p class="note">Not compared directly: {{range $i, $n := .DirectNot}}{{if $i}}; {{end}}{{$n}}{{end}}.</p>
 {{- end}}

@@ -46,7 +46,7 @@ var metrics = []metric{
 
 // The plots that are not one metric against threads.
 var (
-	speedupMetric = metric{ID: "speedup", Title: "Speedup", YLabel: "throughput over threads=1 (higher is better)"}
+	speedupMetric = metric{ID: "speedup", Title: "Speedup", YLabel: "speedup over threads=1"}
 	ratioMetric   = metric{ID: "ratio", Title: "Ratio", YLabel: "throughput ratio (above 1: faster)"}
 )
 
@@ -318,7 +318,8 @@ func (c *chart) svg(yr axisRange, threads []int, sty map[string]style) (string, 
 	legendNames := []string{}
 
 	// Reference lines, under the data.
-	refStyle := draw.LineStyle{Color: color.Gray{Y: 60}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}
+	// Dash-dot grey, unlike any allocator's line.
+	refStyle := draw.LineStyle{Color: color.Gray{Y: 120}, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(6), vg.Points(2), vg.Points(1.5), vg.Points(2)}}
 	xLo, xHi := p.X.Min, p.X.Max
 	if c.Ideal {
 		var ideal plotter.XYs

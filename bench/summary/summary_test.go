@@ -161,3 +161,16 @@ func TestPairs(t *testing.T) {
 	assert.Less(t, rs[0].Lo, rs[0].Value)
 	assert.Greater(t, rs[0].Hi, rs[0].Value)
 }
+
+// A bimodal mark that the format cannot show is dropped.
+func TestPlain(t *testing.T) {
+	cv := []cells.Caveat{{Kind: cells.Bimodal}, {Kind: cells.SmallLiveSet}}
+	e := Entry{OK: true, Value: 0.01, Bimodal: true, Low: 0.001, High: 0.02, Caveats: cv}
+	p := Plain(e, numText("%.1f"))
+	assert.False(t, p.Bimodal, "0.0 and 0.0")
+	assert.Equal(t, []cells.Caveat{{Kind: cells.SmallLiveSet}}, p.Caveats)
+	assert.Len(t, e.Caveats, 2, "the entry given is not changed")
+	p = Plain(e, numText("%.3g"))
+	assert.True(t, p.Bimodal, "0.001 and 0.02")
+	assert.Equal(t, "0.001|0.02", numText("%.3g")(p))
+}
