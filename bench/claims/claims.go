@@ -128,14 +128,14 @@ var all = []claim{
 			m, g := column{k.r.Musl, "libc"}, column{k.r.Glibc, "libc"}
 			n, ok := k.threadsFor("churn", cells.FutexNsPerOp, 2, m, g)
 			if !ok {
-				return Verdict{Missing: fmt.Sprintf("needs churn with futex-ns/op (a futex method) in %s and %s at the same thread count; %s",
-					m, g, k.haveText("churn", cells.FutexNsPerOp, m, g))}
+				return Verdict{Missing: fmt.Sprintf("needs churn with %s (a futex method) in %s and %s at the same thread count; %s",
+					cells.FutexNsPerOp, m, g, k.haveText("churn", cells.FutexNsPerOp, m, g))}
 			}
 			u, uc := k.figure(m.cell("churn", n), cells.FutexNsPerOp)
 			gl, gc := k.figure(g.cell("churn", n), cells.FutexNsPerOp)
 			used := []string{uc, gc}
 			if gl == 0 {
-				return Verdict{Measured: fmt.Sprintf("musl %.3g futex-ns/op, glibc none (churn threads=%d)", u, n), Holds: yesNo(u > 0), Cells: used}
+				return Verdict{Measured: fmt.Sprintf("musl %.3g %s, glibc none (churn threads=%d)", u, cells.FutexNsPerOp, n), Holds: yesNo(u > 0), Cells: used}
 			}
 			return Verdict{Measured: fmt.Sprintf("%.1fx as much futex time per op under musl (churn threads=%d)", u/gl, n), Holds: yesNo(u/gl >= 5), Cells: used}
 		},

@@ -546,7 +546,17 @@ func (g *grouping) baselineFirst(base string) error {
 		}
 		labels = append(labels, g.colLabels[ck])
 	}
-	return fmt.Errorf("baseline %q is not a column (columns: %s)", base, strings.Join(labels, ", "))
+	return &BaselineError{Baseline: base, Columns: labels}
+}
+
+// A BaselineError says that Options.Baseline names no column.
+type BaselineError struct {
+	Baseline string
+	Columns  []string
+}
+
+func (e *BaselineError) Error() string {
+	return fmt.Sprintf("baseline %q is not a column (columns: %s)", e.Baseline, strings.Join(e.Columns, ", "))
 }
 
 // origUnit returns a value in the unit it was written in, undoing

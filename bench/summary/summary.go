@@ -177,7 +177,18 @@ func ChooseBaseline(s *cells.Set, spec string) (Column, error) {
 	if !strings.Contains(spec, "/") && hasColumn(s, Column{label, spec}) {
 		return Column{label, spec}, nil
 	}
-	return Column{}, fmt.Errorf("-baseline %q is not a file's allocator here (valid: %s, or an allocator of %s alone)", spec, strings.Join(valid, ", "), label)
+	return Column{}, &BaselineError{Spec: spec, Valid: valid, Default: label}
+}
+
+// A BaselineError says that a -baseline value names no column.
+type BaselineError struct {
+	Spec    string
+	Valid   []string // label/alloc of every column
+	Default string   // the file an allocator alone is looked for in
+}
+
+func (e *BaselineError) Error() string {
+	return fmt.Sprintf("-baseline %q is not a file's allocator here (valid: %s, or an allocator of %s alone)", e.Spec, strings.Join(e.Valid, ", "), e.Default)
 }
 
 func entry(s *cells.Set, c cells.Cell, unit string) (cells.Stat, Entry, bool) {

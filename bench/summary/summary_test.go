@@ -174,3 +174,12 @@ func TestPlain(t *testing.T) {
 	assert.True(t, p.Bimodal, "0.001 and 0.02")
 	assert.Equal(t, "0.001|0.02", numText("%.3g")(p))
 }
+
+func TestBaselineErrorIsTyped(t *testing.T) {
+	g := write(t, "glibc", []string{"libc: glibc"}, []string{"libc"}, []int{1}, nsGlibc)
+	_, err := Make(set(t, g), Options{Baseline: "nope"})
+	var be *BaselineError
+	require.ErrorAs(t, err, &be)
+	assert.Equal(t, "nope", be.Spec)
+	assert.Equal(t, []string{"glibc/libc"}, be.Valid)
+}
