@@ -3,6 +3,8 @@ package cells
 import (
 	"fmt"
 	"math"
+
+	"github.com/allocbench/allocbench/bench/units"
 )
 
 // Thresholds below which a figure is marked as not to be trusted as it
@@ -60,7 +62,7 @@ func (s *Set) Caveats(c Cell, unit string) []Caveat {
 			out = append(out, Caveat{SmallLiveSet, fmt.Sprintf("live set under %s: the harness's fixed few hundred KiB of resident memory weigh in, so the figure says little about the allocator; compare with the floor allocator",
 				bytesText(MinLiveBytes)), "live set " + bytesText(live.Center)})
 		}
-	case "p50-ns", P99Ns, "p999-ns":
+	case units.P50Nsec, P99Ns, units.P999Nsec:
 		if n, ok := s.Get(c, LatencySamples); ok && n.Center < MinLatencySamples {
 			out = append(out, Caveat{FewSamples, fmt.Sprintf("from fewer than %d latency samples: the percentile is the largest sample or next to it", MinLatencySamples),
 				fmt.Sprintf("%.0f samples", n.Center)})

@@ -1,15 +1,16 @@
 package cells
 
-// The units the summaries, claims and report read, as the benchmarks
-// write them.
+import "github.com/allocbench/allocbench/bench/units"
+
+// The units the summaries, claims and report read.
 const (
-	NsPerOp        = "ns/op"
-	FutexNsPerOp   = "futex-ns/op"
-	FutexPct       = "futex-pct"
-	P99Ns          = "p99-ns"
-	RSSPerLiveByte = "rss-per-live-byte"
-	PeakLiveBytes  = "peak-live-bytes"
-	LatencySamples = "latency-samples"
+	NsPerOp        = units.NsPerOp
+	FutexNsPerOp   = units.FutexNsecPerOp
+	FutexPct       = units.FutexPct
+	P99Ns          = units.P99Nsec
+	RSSPerLiveByte = units.RSSPerLiveByte
+	PeakLiveBytes  = units.PeakLiveBytes
+	LatencySamples = units.LatencySamples
 )
 
 // Units are the units Collect reads by default.

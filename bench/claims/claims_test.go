@@ -82,7 +82,7 @@ func TestClaimsOnGlibcAndMusl(t *testing.T) {
 		"alpine/libc larson threads=2: 60 ns/op (median of 6)", "debian12/libc larson threads=2: 20 ns/op (median of 6)",
 	}, v["musl-mt"].Cells, "every cell compared, the deciding pair first")
 
-	assert.Equal(t, "musl 40 futex-ns/op, glibc none (churn threads=2)", v["musl-futex"].Measured)
+	assert.Equal(t, "musl 40 futex-nsec/op, glibc none (churn threads=2)", v["musl-futex"].Measured)
 	assert.Equal(t, "yes", v["musl-futex"].Holds)
 	assert.Equal(t, "1.5x single-threaded vs 4.0x at threads=2", v["st-small"].Measured)
 	assert.Equal(t, "yes", v["st-small"].Holds)

@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -88,7 +89,7 @@ func RunWith(args []string, stdout, stderr io.Writer, claims ClaimsFunc) error {
 		tables, more, err := Tables(files, opts)
 		printWarnings(more)
 		if err != nil {
-			return fmt.Errorf("compare: %w", err)
+			return failed(err)
 		}
 		all := append(append([]Warning(nil), warns...), more...)
 		var extra any
@@ -113,7 +114,7 @@ func RunWith(args []string, stdout, stderr io.Writer, claims ClaimsFunc) error {
 		return WriteTables(stdout, []*Table{t}, f)
 	})
 	if err != nil {
-		return fmt.Errorf("compare: %w", err)
+		return failed(err)
 	}
 	if *withClaims {
 		cl, cw, err := claims(files)
@@ -131,3 +132,12 @@ func RunWith(args []string, stdout, stderr io.Writer, claims ClaimsFunc) error {
 	return nil
 }
 
+// failed reports why nothing could be compared: a -baseline that names no
+// column is bad input (a usage error), anything else a failure.
+func failed(err error) error {
+	var be *BaselineError
+	if errors.As(err, &be) {
+		return usage.Errorf("compare: %w", err)
+	}
+	return fmt.Errorf("compare: %w", err)
+}

@@ -189,6 +189,7 @@ func TestNothingToCompareIsAnError(t *testing.T) {
 func TestBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"-format", "html", "testdata/glibc.txt"},
+		{"-baseline", "tcmalloc", "testdata/glibc.txt"},
 		{"-claims", "testdata/glibc.txt"},
 		{"-filter", "(", "testdata/glibc.txt"},
 		{"-row", "@", "testdata/glibc.txt"},

@@ -12,6 +12,7 @@
 package report
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/allocbench/allocbench/bench/cells"
 	"github.com/allocbench/allocbench/bench/compare"
+	"github.com/allocbench/allocbench/bench/summary"
 	"github.com/allocbench/allocbench/internal/usage"
 )
 
@@ -85,6 +87,10 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	more, err := write(&page, Input{Title: *title, Generated: time.Now(), Files: files, Warnings: warns, Baseline: *baseline})
 	for _, w := range more {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
+	var be *summary.BaselineError
+	if errors.As(err, &be) {
+		return usage.Errorf("report: %w", err)
 	}
 	if err != nil {
 		return fmt.Errorf("report: %w", err)

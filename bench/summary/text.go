@@ -54,7 +54,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 			}{
 				{fmt.Sprintf("threads=%d  speed", r.Threads), r.Speed, speedText},
 				{"futex%", r.Futex, numText("%.1f")},
-				{"p99-ns", r.P99, numText("%.3g")},
+				{"p99-nsec", r.P99, numText("%.3g")},
 				{"rss/live", r.RSS, numText("%.3g")},
 			}
 			for _, l := range lines {
