@@ -1,7 +1,10 @@
 package debsrc
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"os/exec"
 	"regexp"
 	"strings"
 )
@@ -68,15 +71,42 @@ func ParseShowsrcVersions(out, source string) []string {
 	return versions
 }
 
-// NewestVersion is the highest of versions in Debian's order, or "".
-func NewestVersion(versions []string) string {
+// NewestVersion is the highest of versions in Debian's order, as dpkg
+// orders them (dpkg --compare-versions), or "" for none. Each must pass
+// CheckVersion first.
+func NewestVersion(ctx context.Context, versions []string) (string, error) {
 	best := ""
 	for _, v := range versions {
-		if best == "" || CompareVersions(v, best) > 0 {
+		if err := CheckVersion("version", v); err != nil {
+			return "", err
+		}
+		if best == "" {
+			best = v
+			continue
+		}
+		newer, err := VersionNewer(ctx, v, best)
+		if err != nil {
+			return "", err
+		}
+		if newer {
 			best = v
 		}
 	}
-	return best
+	return best, nil
+}
+
+// VersionNewer reports whether Debian version a sorts after b, asking
+// dpkg --compare-versions, the definition of Debian's order.
+func VersionNewer(ctx context.Context, a, b string) (bool, error) {
+	err := exec.CommandContext(ctx, "dpkg", "--compare-versions", a, "gt", b).Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &ee) && ee.ExitCode() == 1:
+		return false, nil
+	}
+	return false, fmt.Errorf("dpkg --compare-versions %s gt %s: %w (dpkg orders Debian versions; install it)", a, b, err)
 }
 
 // StripEpoch drops "1:" from "1:2.0-1": file names carry no epoch.
@@ -106,104 +136,4 @@ func CheckVersion(what, v string) error {
 		return fmt.Errorf("%s: %q is not a Debian version", what, v)
 	}
 	return nil
-}
-
-// CompareVersions orders two Debian versions as dpkg does: epoch, then the
-// upstream version, then the revision, each compared in alternating runs of
-// non-digits (where '~' sorts before everything, even the end) and numbers.
-func CompareVersions(a, b string) int {
-	ea, ua, ra := splitVersion(a)
-	eb, ub, rb := splitVersion(b)
-	if c := compareNumbers(ea, eb); c != 0 {
-		return c
-	}
-	if c := compareFragment(ua, ub); c != 0 {
-		return c
-	}
-	return compareFragment(ra, rb)
-}
-
-func splitVersion(v string) (epoch, upstream, revision string) {
-	epoch = "0"
-	if i := strings.IndexByte(v, ':'); i >= 0 {
-		epoch, v = v[:i], v[i+1:]
-	}
-	upstream = v
-	if i := strings.LastIndexByte(v, '-'); i >= 0 {
-		upstream, revision = v[:i], v[i+1:]
-	}
-	return epoch, upstream, revision
-}
-
-func compareNumbers(a, b string) int {
-	a = strings.TrimLeft(a, "0")
-	b = strings.TrimLeft(b, "0")
-	if len(a) != len(b) {
-		if len(a) < len(b) {
-			return -1
-		}
-		return 1
-	}
-	return strings.Compare(a, b)
-}
-
-// charOrder is dpkg's weight of one character of a non-digit run.
-func charOrder(c byte, end bool) int {
-	switch {
-	case end:
-		return 0
-	case c == '~':
-		return -1
-	case c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
-		return int(c)
-	default:
-		return int(c) + 256
-	}
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-func compareFragment(a, b string) int {
-	for a != "" || b != "" {
-		// The non-digit run.
-		i, j := 0, 0
-		for (i < len(a) && !isDigit(a[i])) || (j < len(b) && !isDigit(b[j])) {
-			var ca, cb byte
-			endA := i >= len(a) || isDigit(a[i])
-			endB := j >= len(b) || isDigit(b[j])
-			if !endA {
-				ca = a[i]
-			}
-			if !endB {
-				cb = b[j]
-			}
-			oa, ob := charOrder(ca, endA), charOrder(cb, endB)
-			if oa != ob {
-				if oa < ob {
-					return -1
-				}
-				return 1
-			}
-			if !endA {
-				i++
-			}
-			if !endB {
-				j++
-			}
-		}
-		a, b = a[i:], b[j:]
-		// The number.
-		i, j = 0, 0
-		for i < len(a) && isDigit(a[i]) {
-			i++
-		}
-		for j < len(b) && isDigit(b[j]) {
-			j++
-		}
-		if c := compareNumbers(a[:i], b[:j]); c != 0 {
-			return c
-		}
-		a, b = a[i:], b[j:]
-	}
-	return 0
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/internal/debsrc"
 )
 
@@ -58,9 +59,18 @@ func jemallocConfigure(arch string) []string {
 }
 
 var (
-	jemallocSymbols = []string{"je_malloc", "je_free", "je_realloc", "je_mallctl"}
-	mimallocSymbols = []string{"mi_malloc", "mi_free", "mi_realloc", "mi_version", "mi_collect"}
+	jemallocSymbols = muslBuild(alloc.Jemalloc).Symbols
+	mimallocSymbols = muslBuild(alloc.Mimalloc).Symbols
 )
+
+// muslBuild is the musl build of an allocator's record.
+func muslBuild(name string) alloc.MuslBuild {
+	s, err := alloc.Lookup(name)
+	if err != nil || s.Musl == nil {
+		panic("muslalloc: the record of " + name + " has no musl build")
+	}
+	return *s.Musl
+}
 
 // overriding are the symbols that would replace the C library's allocator
 // in a static link.
@@ -131,7 +141,10 @@ func (b *builder) archiveVersion(ctx context.Context, apt *debsrc.Apt, p pkg) (s
 	if err != nil {
 		return "", "", err
 	}
-	v := debsrc.NewestVersion(debsrc.ParseShowsrcVersions(string(out), p.Source))
+	v, err := debsrc.NewestVersion(ctx, debsrc.ParseShowsrcVersions(string(out), p.Source))
+	if err != nil {
+		return "", "", fmt.Errorf("%s: %w", p.Source, err)
+	}
 	if v == "" {
 		return "", "", fmt.Errorf("%s: no source package %s in the source index: %w", p.Binary, p.Source, ErrFetch)
 	}
