@@ -15,27 +15,23 @@ const FutexEnv = "ALLOCBENCH_FUTEX"
 
 // FutexMethod turns a user's choice (flag value, else FutexEnv, else auto)
 // into a workloads.Config.Futex value.
-func FutexMethod(flagValue string) (string, error) {
+func FutexMethod(flagValue string) (workloads.FutexMethod, error) {
 	v := strings.TrimSpace(flagValue)
 	src := "-allocbench.futex"
 	if v == "" {
 		v, src = strings.TrimSpace(os.Getenv(FutexEnv)), FutexEnv
 	}
-	switch v {
-	case "", workloads.FutexAuto:
-		return workloads.FutexAuto, nil
-	case "off":
-		return workloads.FutexOff, nil
-	case workloads.FutexTracepoint, workloads.FutexSampled:
-		return v, nil
+	m, err := workloads.ParseFutexMethod(v)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", src, err)
 	}
-	return "", fmt.Errorf("%s: unknown futex method %q (valid: auto, tracepoint, sampled, off)", src, v)
+	return m, nil
 }
 
 // FutexConfigLines says which futex method the run uses, and why when it is
 // not the one asked for or none works.
-func FutexConfigLines(method string) []sysinfo.KV {
-	if method == workloads.FutexOff {
+func FutexConfigLines(method workloads.FutexMethod) []sysinfo.KV {
+	if method.Off() {
 		return []sysinfo.KV{{Key: "futex-method", Value: "off"}}
 	}
 	used, reason, err := workloads.FutexMeterInfo(method)

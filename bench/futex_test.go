@@ -53,9 +53,9 @@ func TestFutexConfigLines(t *testing.T) {
 // on, and reports both and their ratio (measured/unmeasured ns/op). Build it
 // with CC=musl-gcc (static) for musl's figures.
 func BenchmarkFutexOverhead(b *testing.B) {
-	for _, method := range []string{workloads.FutexTracepoint, workloads.FutexSampled} {
-		b.Run("workload=churn/alloc=libc/threads=2/method="+method, func(b *testing.B) {
-			if used, reason, err := workloads.FutexMeterInfo(method); err != nil || used != method {
+	for _, method := range []workloads.FutexMethod{workloads.FutexTracepoint, workloads.FutexSampled} {
+		b.Run("workload=churn/alloc=libc/threads=2/method="+string(method), func(b *testing.B) {
+			if used, reason, err := workloads.FutexMeterInfo(method); err != nil || used != string(method) {
 				b.Skipf("%s unavailable: %v %s", method, err, reason)
 			}
 			cfg := workloads.Config{Workload: "churn", Alloc: "libc", Threads: 2, Ops: uint64(b.N)}

@@ -88,7 +88,7 @@ static int cache_ops(ab_worker *w)
 	return w->res.failed ? -1 : 0;
 }
 
-const ab_kernel ab_cache_thrash_kernel = {
+AB_KERNEL(ab_cache_thrash_kernel, "cache-thrash") {
 	.run = cache_ops,
 };
 
@@ -150,7 +150,7 @@ static int scratch_run(ab_worker *w)
 	return cache_ops(w);
 }
 
-const ab_kernel ab_cache_scratch_kernel = {
+AB_KERNEL(ab_cache_scratch_kernel, "cache-scratch") {
 	.run = scratch_run,
 	.ctx_init = scratch_ctx_init,
 	.ctx_fill = scratch_ctx_fill,

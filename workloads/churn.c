@@ -247,7 +247,7 @@ static uint32_t churn_slots(const ab_params *p)
 	return p->slots;
 }
 
-const ab_kernel ab_churn_kernel = {
+AB_KERNEL(ab_churn_kernel, "churn") {
 	.setup = churn_setup,
 	.run = churn_run,
 	.teardown = ab_slots_free,

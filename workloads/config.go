@@ -42,8 +42,8 @@ type Config struct {
 	// Observer, if not nil, watches the workers around the window.
 	Observer Observer
 	// Futex selects how the worker threads' futex time is measured (see
-	// FutexMethods); empty measures none.
-	Futex string
+	// FutexMethod); empty or FutexOff measures none.
+	Futex FutexMethod
 }
 
 // SkipError says that the allocator cannot run the workload (floor and a
@@ -71,7 +71,7 @@ func (cfg Config) Validate() (Workload, Params, error) {
 	if cfg.Ops == 0 {
 		return w, Params{}, fmt.Errorf("ops must be at least 1")
 	}
-	if err := CheckFutexMethod(cfg.Futex); err != nil {
+	if err := cfg.Futex.Check(); err != nil {
 		return w, Params{}, err
 	}
 	if cfg.Samples > 1<<24 {

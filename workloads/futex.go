@@ -2,40 +2,73 @@ package workloads
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/allocbench/allocbench/internal/futex"
 )
 
+// FutexMethod is how the worker threads' futex time is measured: the one
+// type that workloads, the benchmarks and the command line parse and pass
+// on.
+type FutexMethod string
+
 // Futex measurement methods for Config.Futex.
 const (
-	// FutexOff measures no futex time.
-	FutexOff = ""
+	// FutexOff measures no futex time; an empty Config.Futex means it too.
+	FutexOff FutexMethod = "off"
 	// FutexAuto takes the exact method where it can be opened, else the
 	// estimate, else reports why neither works.
-	FutexAuto = "auto"
+	FutexAuto FutexMethod = "auto"
 	// FutexTracepoint sums, in the kernel, the time each worker thread
 	// spends between entering and leaving the futex syscall (eBPF on the
 	// syscalls:sys_enter_futex/sys_exit_futex tracepoints; needs root or
 	// CAP_BPF and CAP_PERFMON).
-	FutexTracepoint = "tracepoint"
+	FutexTracepoint FutexMethod = "tracepoint"
 	// FutexSampled estimates it with no privileges: each worker's blocked
 	// time from schedstat, times the share of samples of
 	// /proc/self/task/<tid>/syscall that found it in futex.
-	FutexSampled = "sampled"
+	FutexSampled FutexMethod = "sampled"
 )
 
-// FutexMethods lists the valid values of Config.Futex.
-var FutexMethods = []string{FutexOff, FutexAuto, FutexTracepoint, FutexSampled}
+// FutexMethods lists the methods a user can choose, in the order help
+// texts give them.
+var FutexMethods = []FutexMethod{FutexAuto, FutexTracepoint, FutexSampled, FutexOff}
 
-// CheckFutexMethod checks a Config.Futex value.
-func CheckFutexMethod(m string) error {
-	switch m {
-	case FutexOff, FutexAuto, FutexTracepoint, FutexSampled:
+// ParseFutexMethod reads a user's choice of method; empty is auto.
+func ParseFutexMethod(s string) (FutexMethod, error) {
+	m := FutexMethod(strings.TrimSpace(s))
+	if m == "" {
+		return FutexAuto, nil
+	}
+	if err := m.Check(); err != nil {
+		return "", err
+	}
+	return m, nil
+}
+
+// Off reports whether the method measures nothing (FutexOff or empty).
+func (m FutexMethod) Off() bool { return m == "" || m == FutexOff }
+
+func (m FutexMethod) String() string {
+	if m == "" {
+		return string(FutexOff)
+	}
+	return string(m)
+}
+
+// Check checks a Config.Futex value.
+func (m FutexMethod) Check() error {
+	if m == "" || slices.Contains(FutexMethods, m) {
 		return nil
 	}
-	return fmt.Errorf("unknown futex method %q (valid: auto, tracepoint, sampled, or empty for off)", m)
+	valid := make([]string, len(FutexMethods))
+	for i, v := range FutexMethods {
+		valid[i] = string(v)
+	}
+	return fmt.Errorf("unknown futex method %q (valid: %s)", string(m), strings.Join(valid, ", "))
 }
 
 // Futex is what was measured of the worker threads' futex syscalls inside
@@ -67,7 +100,7 @@ type FutexThread struct {
 
 // Measured reports whether futex time was measured at all.
 func (f *Futex) Measured() bool {
-	return f != nil && (f.Method == FutexTracepoint || f.Method == FutexSampled)
+	return f != nil && (f.Method == string(FutexTracepoint) || f.Method == string(FutexSampled))
 }
 
 // meters holds one open futex meter per method for the life of the
@@ -76,7 +109,7 @@ func (f *Futex) Measured() bool {
 var (
 	futexMu  sync.Mutex
 	metersMu sync.Mutex
-	meters   = map[string]*futexMeter{}
+	meters   = map[FutexMethod]*futexMeter{}
 )
 
 type futexMeter struct {
@@ -87,7 +120,7 @@ type futexMeter struct {
 
 // FutexMeterInfo opens (once) the meter for method and says which method it
 // really uses and why; Reason is empty when the method asked for is used.
-func FutexMeterInfo(method string) (used, reason string, err error) {
+func FutexMeterInfo(method FutexMethod) (used, reason string, err error) {
 	m, err := openMeter(method)
 	if err != nil {
 		return "", "", err
@@ -95,11 +128,11 @@ func FutexMeterInfo(method string) (used, reason string, err error) {
 	return string(m.Method()), m.Reason(), nil
 }
 
-func openMeter(method string) (*futex.Meter, error) {
-	if err := CheckFutexMethod(method); err != nil {
+func openMeter(method FutexMethod) (*futex.Meter, error) {
+	if err := method.Check(); err != nil {
 		return nil, err
 	}
-	if method == FutexOff {
+	if method.Off() {
 		return nil, fmt.Errorf("futex measurement is off")
 	}
 	metersMu.Lock()

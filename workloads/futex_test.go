@@ -26,7 +26,7 @@ func expectedWait(res Result) time.Duration {
 	return wait
 }
 
-func runCalibration(t *testing.T, method string) (Result, time.Duration) {
+func runCalibration(t *testing.T, method FutexMethod) (Result, time.Duration) {
 	t.Helper()
 	// Long holds, so the few microseconds each lock hand-off costs on CPU
 	// are small next to the wait.
@@ -39,14 +39,14 @@ func runCalibration(t *testing.T, method string) (Result, time.Duration) {
 
 func TestFutexCalibrationTracepoint(t *testing.T) {
 	used, reason, err := FutexMeterInfo(FutexTracepoint)
-	if err != nil || used != FutexTracepoint {
+	if err != nil || used != string(FutexTracepoint) {
 		if os.Getenv("ALLOCBENCH_REQUIRE") != "" && os.Geteuid() == 0 {
 			t.Fatalf("the tracepoint method is needed as root here: %v %s", err, reason)
 		}
 		t.Skipf("tracepoint method unavailable: %v %s", err, reason)
 	}
 	res, want := runCalibration(t, FutexTracepoint)
-	assert.Equal(t, FutexTracepoint, res.Futex.Method)
+	assert.Equal(t, string(FutexTracepoint), res.Futex.Method)
 	t.Logf("expected wait %v, tracepoint %v in %d calls", want, res.Futex.Time, res.Futex.Calls)
 	require.Positive(t, want)
 	assert.InEpsilon(t, want.Seconds(), res.Futex.Time.Seconds(), 0.10, "tracepoint within 10%% of the known wait")
@@ -59,7 +59,7 @@ func TestFutexCalibrationTracepoint(t *testing.T) {
 
 func TestFutexCalibrationSampled(t *testing.T) {
 	res, want := runCalibration(t, FutexSampled)
-	assert.Equal(t, FutexSampled, res.Futex.Method, res.Futex.Reason)
+	assert.Equal(t, string(FutexSampled), res.Futex.Method, res.Futex.Reason)
 	t.Logf("expected wait %v, sampled %v", want, res.Futex.Time)
 	require.Positive(t, want)
 	assert.InEpsilon(t, want.Seconds(), res.Futex.Time.Seconds(), 0.25, "sampled within 25%% of the known wait")
@@ -77,7 +77,7 @@ func TestFutexMetrics(t *testing.T) {
 	if res.Futex.Measured() {
 		assert.True(t, byUnit[units.FutexNsecPerOp])
 		assert.True(t, byUnit[units.FutexPct])
-		assert.Equal(t, res.Futex.Method == FutexTracepoint, byUnit[units.FutexCallsPerOp])
+		assert.Equal(t, res.Futex.Method == string(FutexTracepoint), byUnit[units.FutexCallsPerOp])
 	} else {
 		assert.NotEmpty(t, res.Futex.Reason, "no figure without a reason")
 		assert.False(t, byUnit[units.FutexNsecPerOp], "never a made-up number")
@@ -96,7 +96,7 @@ func TestFutexMetrics(t *testing.T) {
 // Nothing leaks across runs: 200 short runs with each method leave the
 // process's open descriptors where they were.
 func TestFutexRunsDoNotLeak(t *testing.T) {
-	for _, method := range []string{FutexAuto, FutexSampled} {
+	for _, method := range []FutexMethod{FutexAuto, FutexSampled} {
 		// The first run opens the method's meter, which stays open.
 		_, err := Run(Config{Workload: "churn", Alloc: "libc", Threads: 2, Ops: 1000, Futex: method})
 		require.NoError(t, err)

@@ -112,7 +112,7 @@ static int handoff_run(ab_worker *w)
 	return w->res.failed ? -1 : 0;
 }
 
-const ab_kernel ab_handoff_kernel = {
+AB_KERNEL(ab_handoff_kernel, "handoff") {
 	.setup = handoff_setup,
 	.run = handoff_run,
 	.ctx_init = handoff_ctx_init,

@@ -19,19 +19,38 @@
 
 #include "harness.h"
 
-static const ab_kernel *const kernels[AB_KIND_END] = {
-	[AB_CHURN] = &ab_churn_kernel,
-	[AB_LARSON] = &ab_larson_kernel,
-	[AB_XMALLOC] = &ab_xmalloc_kernel,
-	[AB_CACHE_SCRATCH] = &ab_cache_scratch_kernel,
-	[AB_CACHE_THRASH] = &ab_cache_thrash_kernel,
-	[AB_THREADTEST] = &ab_threadtest_kernel,
-	[AB_REALLOC] = &ab_realloc_kernel,
-	[AB_LARGE] = &ab_large_kernel,
-	[AB_MIXED] = &ab_mixed_kernel,
-	[AB_MUTEX] = &ab_mutex_kernel,
-	[AB_HANDOFF] = &ab_handoff_kernel,
-};
+/* The kernels, by workload name, registered by their constructors (see
+ * AB_KERNEL) before main runs; read-only after that. */
+enum { AB_MAX_KERNELS = 64 };
+static struct {
+	const char *name;
+	const ab_kernel *k;
+} kernels[AB_MAX_KERNELS];
+static int nkernels;
+
+void ab_register_kernel(const char *name, const ab_kernel *k)
+{
+	if (nkernels < AB_MAX_KERNELS && strlen(name) < AB_KERNEL_NAME)
+		kernels[nkernels].name = name, kernels[nkernels++].k = k;
+}
+
+const ab_kernel *ab_find_kernel(const char *name)
+{
+	for (int i = 0; i < nkernels; i++)
+		if (strncmp(kernels[i].name, name, AB_KERNEL_NAME) == 0)
+			return kernels[i].k;
+	return NULL;
+}
+
+int ab_kernel_count(void)
+{
+	return nkernels;
+}
+
+const char *ab_kernel_name(int i)
+{
+	return i >= 0 && i < nkernels ? kernels[i].name : NULL;
+}
 
 /* Bytes the harness has mapped for itself and not yet unmapped. */
 static atomic_size_t sys_mapped;
@@ -276,8 +295,9 @@ static void slots_unmap(ab_worker *w)
 
 ab_ctx *ab_ctx_new(const ab_params *p, const ab_allocator *a, char *err, size_t errlen)
 {
-	if (p->kind <= 0 || p->kind >= AB_KIND_END || !kernels[p->kind]) {
-		snprintf(err, errlen, "unknown workload kind %d", p->kind);
+	const ab_kernel *k = ab_find_kernel(p->kernel);
+	if (!k) {
+		snprintf(err, errlen, "no kernel is registered for workload %.*s", AB_KERNEL_NAME, p->kernel);
 		return NULL;
 	}
 	if (p->threads < 1) {
@@ -295,7 +315,7 @@ ab_ctx *ab_ctx_new(const ab_params *p, const ab_allocator *a, char *err, size_t 
 	}
 	c->p = *p;
 	c->a = *a;
-	c->k = kernels[p->kind];
+	c->k = k;
 	int *fds[] = {&c->gate_setup, &c->gate_go, &c->gate_finish, &c->ev_arrived, &c->ev_ready, &c->ev_done};
 	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
 		*fds[i] = -1;

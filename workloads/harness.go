@@ -25,20 +25,6 @@ import (
 	"github.com/allocbench/allocbench/internal/procfs"
 )
 
-var kinds = map[string]C.int32_t{
-	"churn":         C.AB_CHURN,
-	"larson":        C.AB_LARSON,
-	"xmalloc":       C.AB_XMALLOC,
-	"cache-scratch": C.AB_CACHE_SCRATCH,
-	"cache-thrash":  C.AB_CACHE_THRASH,
-	"threadtest":    C.AB_THREADTEST,
-	"realloc":       C.AB_REALLOC,
-	"large":         C.AB_LARGE,
-	"mixed":         C.AB_MIXED,
-	"mutex":         C.AB_MUTEX,
-	"handoff":       C.AB_HANDOFF,
-}
-
 var dists = map[sizeDist]C.int32_t{
 	distUniform:       C.AB_DIST_UNIFORM,
 	distInverseSquare: C.AB_DIST_INVSQ,
@@ -86,8 +72,7 @@ func cParams(cfg Config, w Workload, p Params) C.ab_params {
 	if seed == 0 {
 		seed = 0x616c6c6f63626e63
 	}
-	return C.ab_params{
-		kind:           kinds[w.Name],
+	cp := C.ab_params{
 		threads:        C.int32_t(threads),
 		ops_per_thread: C.uint64_t(perThread),
 		min_size:       C.uint64_t(p.MinSize),
@@ -105,6 +90,21 @@ func cParams(cfg Config, w Workload, p Params) C.ab_params {
 		hold_ns:        C.uint64_t(p.Hold.Nanoseconds()),
 		gap_ns:         C.uint64_t(p.Gap.Nanoseconds()),
 	}
+	// The kernel registered under the workload's name (see AB_KERNEL);
+	// names are checked against C.AB_KERNEL_NAME when registered.
+	name := unsafe.Slice((*byte)(unsafe.Pointer(&cp.kernel[0])), len(cp.kernel))
+	copy(name[:len(name)-1], w.Name)
+	return cp
+}
+
+// kernelNames are the workload names the C kernels registered.
+func kernelNames() []string {
+	n := int(C.ab_kernel_count())
+	names := make([]string, n)
+	for i := range names {
+		names[i] = C.GoString(C.ab_kernel_name(C.int(i)))
+	}
+	return names
 }
 
 // driverArgs are the arguments of the plain C driver
@@ -116,7 +116,7 @@ func driverArgs(cfg Config) ([]string, error) {
 	}
 	cp := cParams(cfg, w, p)
 	return []string{
-		"kind=" + strconv.Itoa(int(cp.kind)),
+		"kind=" + w.Name,
 		"threads=" + strconv.Itoa(int(cp.threads)),
 		"ops=" + strconv.FormatUint(uint64(cp.ops_per_thread), 10),
 		"seed=" + strconv.FormatUint(uint64(cp.seed), 10),
@@ -146,7 +146,7 @@ func run(cfg Config, a allocator) (Result, error) {
 
 	var fo *futexObserver
 	var futexSkipped *Futex
-	if cfg.Futex != FutexOff {
+	if !cfg.Futex.Off() {
 		meter, err := openMeter(cfg.Futex)
 		if err != nil {
 			return Result{}, fmt.Errorf("futex method %s: %w", cfg.Futex, err)

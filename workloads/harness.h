@@ -11,26 +11,13 @@
 
 #include "allocator.h"
 
-enum ab_kind {
-	AB_CHURN = 1,
-	AB_LARSON,
-	AB_XMALLOC,
-	AB_CACHE_SCRATCH,
-	AB_CACHE_THRASH,
-	AB_THREADTEST,
-	AB_REALLOC,
-	AB_LARGE,
-	AB_MIXED,
-	AB_MUTEX,
-	AB_HANDOFF,
-	AB_KIND_END
-};
-
 enum ab_dist { AB_DIST_UNIFORM = 0, AB_DIST_INVSQ, AB_DIST_LOG };
 
 /* What to run. Each kernel reads the fields it documents. */
+#define AB_KERNEL_NAME 32
+
 typedef struct ab_params {
-	int32_t kind;
+	char kernel[AB_KERNEL_NAME]; /* the workload's name: which kernel runs */
 	int32_t threads;
 	uint64_t ops_per_thread;
 	uint64_t min_size, max_size;
@@ -177,10 +164,24 @@ void ab_live_publish(ab_worker *w);
 uint64_t ab_now_ns(void);
 void ab_spin_wait(void);
 
-/* The kernels. */
-extern const ab_kernel ab_churn_kernel, ab_larson_kernel, ab_xmalloc_kernel,
-    ab_cache_scratch_kernel, ab_cache_thrash_kernel, ab_threadtest_kernel,
-    ab_realloc_kernel, ab_large_kernel, ab_mixed_kernel, ab_mutex_kernel, ab_handoff_kernel;
+/* The kernels register themselves by their workload's name before main
+ * runs, so a new workload is its kernel's file and one Go file that
+ * registers the same name:
+ *
+ *	AB_KERNEL(churn_kernel, "churn") { .setup = ..., .run = ..., };
+ */
+void ab_register_kernel(const char *name, const ab_kernel *k);
+const ab_kernel *ab_find_kernel(const char *name);
+int ab_kernel_count(void);
+const char *ab_kernel_name(int i);
+
+#define AB_KERNEL(ident, name)                                                  \
+	static const ab_kernel ident;                                            \
+	__attribute__((constructor)) static void ident##_register(void)          \
+	{                                                                        \
+		ab_register_kernel(name, &ident);                                \
+	}                                                                        \
+	static const ab_kernel ident =
 
 /* AB_BARE builds the kernels with everything the harness adds to an op
  * compiled out (integrity marks and checks, latency sampling, live-byte
@@ -314,7 +315,6 @@ static inline int ab_aborted(ab_ctx *c)
 		ab_mark((dst), (n), ab_tag((dst), (n), (slot)));                           \
 	} while (0)
 
-#endif
 
 /* ab_slots_free frees every block still in a worker's slots. */
 void ab_slots_free(ab_worker *w);
@@ -323,3 +323,5 @@ void ab_abort(ab_ctx *c);
 long long ab_live_peak(ab_ctx *c);
 void ab_idle_begin(ab_worker *w);
 void ab_idle_end(ab_worker *w);
+
+#endif

@@ -265,7 +265,7 @@ static int larson_run(ab_worker *w)
 	return t->done < share && !ab_aborted(c) ? AB_HAND_ON : 0;
 }
 
-const ab_kernel ab_larson_kernel = {
+AB_KERNEL(ab_larson_kernel, "larson") {
 	.run = larson_run,
 	.ctx_init = larson_ctx_init,
 	.ctx_fill = larson_ctx_fill,

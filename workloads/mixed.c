@@ -258,7 +258,7 @@ static uint32_t mixed_slots(const ab_params *p)
 	return MIXED_LONG;
 }
 
-const ab_kernel ab_mixed_kernel = {
+AB_KERNEL(ab_mixed_kernel, "mixed") {
 	.setup = mixed_setup,
 	.run = mixed_run,
 	.teardown = mixed_teardown,

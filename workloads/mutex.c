@@ -76,7 +76,7 @@ static int mutex_run(ab_worker *w)
 	return 0;
 }
 
-const ab_kernel ab_mutex_kernel = {
+AB_KERNEL(ab_mutex_kernel, "mutex") {
 	.run = mutex_run,
 	.ctx_init = mutex_ctx_init,
 	.ctx_free = mutex_ctx_free,

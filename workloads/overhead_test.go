@@ -84,7 +84,11 @@ func runDriver(path string, cfg Config) (ops, windowNs uint64, err error) {
 		if err != nil {
 			return 0, 0, err
 		}
-		args = append(args, "lib="+a.Info().Library)
+		m, f, r := a.Spec().Symbols()
+		args = append(args, "lib="+a.Info().Library, "malloc="+m, "free="+f, "realloc="+r)
+		if trim := a.Spec().Trim; trim.Kind != alloc.NoHook {
+			args = append(args, "trim="+string(trim.Kind)+":"+trim.Symbol)
+		}
 	}
 	cmd := exec.Command(path, args...)
 	cmd.Env = os.Environ() // with the static-TLS tunable PrepareProcess set

@@ -111,7 +111,7 @@ static uint32_t grow_slots(const ab_params *p)
 	return p->slots;
 }
 
-const ab_kernel ab_realloc_kernel = {
+AB_KERNEL(ab_realloc_kernel, "realloc") {
 	.setup = grow_setup,
 	.run = grow_run,
 	.teardown = ab_slots_free,

@@ -83,7 +83,7 @@ static uint32_t replace_slots(const ab_params *p)
 	return p->slots;
 }
 
-const ab_kernel ab_large_kernel = {
+AB_KERNEL(ab_large_kernel, "large") {
 	.setup = replace_setup,
 	.run = replace_run,
 	.teardown = ab_slots_free,

@@ -213,7 +213,7 @@ func (r Result) Metrics() []Metric {
 			wall += w.Wall
 		}
 		ms = append(ms, Metric{float64(r.Futex.Time.Nanoseconds()) / ops, units.FutexNsecPerOp})
-		if r.Futex.Method == FutexTracepoint {
+		if r.Futex.Method == string(FutexTracepoint) {
 			ms = append(ms, Metric{float64(r.Futex.Calls) / ops, units.FutexCallsPerOp})
 		}
 		if wall > 0 {

@@ -57,7 +57,7 @@ static int tt_run(ab_worker *w)
 	return 0;
 }
 
-const ab_kernel ab_threadtest_kernel = {
+AB_KERNEL(ab_threadtest_kernel, "threadtest") {
 	.run = tt_run,
 	.teardown = ab_slots_free,
 	.slots = tt_slots,

@@ -468,3 +468,16 @@ func TestSamplesCoverTheWindow(t *testing.T) {
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, res.Latency.Samples, 32)
 }
+
+// Each workload of the catalogue has the C kernel registered under its
+// name, and each registered kernel is a workload: the name is written once
+// per language, in the kernel's AB_KERNEL line and the Go file's record.
+func TestKernelsAreRegisteredOnce(t *testing.T) {
+	names := kernelNames()
+	assert.ElementsMatch(t, Names(), names)
+	seen := map[string]bool{}
+	for _, n := range names {
+		assert.False(t, seen[n], "kernel %s is registered twice", n)
+		seen[n] = true
+	}
+}

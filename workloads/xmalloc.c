@@ -263,7 +263,7 @@ static int xm_run(ab_worker *w)
 	return w->res.failed || ab_aborted(c) ? -1 : 0;
 }
 
-const ab_kernel ab_xmalloc_kernel = {
+AB_KERNEL(ab_xmalloc_kernel, "xmalloc") {
 	.run = xm_run,
 	.ctx_init = xm_ctx_init,
 	.ctx_free = xm_ctx_free,

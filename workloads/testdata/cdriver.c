@@ -4,8 +4,11 @@
  * with AB_BARE (everything the harness adds to an op compiled out), and
  * compare the Go harness's throughput with the bare build's.
  *
- * Usage: cdriver alloc=NAME [lib=PATH] kind=N threads=N ops=N seed=N
+ * Usage: cdriver alloc=NAME [lib=PATH malloc=SYM free=SYM realloc=SYM [trim=KIND:SYM]]
+ *        kind=WORKLOAD threads=N ops=N seed=N
  *        [min=N max=N dist=N slots=N batch=N writes=N handoff=N rounds=N backlog=N]
+ * (KIND is a trim hook's shape as package alloc names it: mallctl-purge,
+ * collect, call, command.)
  * It prints "ops=N window_ns=N". */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +23,7 @@ static int set(ab_params *p, const char *key, unsigned long long v)
 		size_t off, size;
 	} fields[] = {
 #define F(n, f) {n, offsetof(ab_params, f), sizeof(((ab_params *)0)->f)}
-	    F("kind", kind),       F("threads", threads), F("ops", ops_per_thread), F("seed", seed),
+	    F("threads", threads), F("ops", ops_per_thread), F("seed", seed),
 	    F("min", min_size),    F("max", max_size),    F("dist", dist),          F("slots", slots),
 	    F("batch", batch),     F("writes", writes),   F("handoff", handoff),    F("rounds", rounds),
 	    F("backlog", backlog),
@@ -45,7 +48,7 @@ static int set(ab_params *p, const char *key, unsigned long long v)
 int main(int argc, char **argv)
 {
 	ab_params p = {0};
-	const char *name = NULL, *lib = NULL;
+	const char *name = NULL, *lib = NULL, *sym[3] = {NULL, NULL, NULL}, *trim = "";
 	for (int i = 1; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
 		if (!eq) {
@@ -57,6 +60,16 @@ int main(int argc, char **argv)
 			name = eq + 1;
 		else if (strcmp(argv[i], "lib") == 0)
 			lib = eq + 1;
+		else if (strcmp(argv[i], "malloc") == 0)
+			sym[0] = eq + 1;
+		else if (strcmp(argv[i], "free") == 0)
+			sym[1] = eq + 1;
+		else if (strcmp(argv[i], "realloc") == 0)
+			sym[2] = eq + 1;
+		else if (strcmp(argv[i], "trim") == 0)
+			trim = eq + 1;
+		else if (strcmp(argv[i], "kind") == 0)
+			snprintf(p.kernel, sizeof p.kernel, "%s", eq + 1);
 		else if (set(&p, argv[i], strtoull(eq + 1, NULL, 10)) != 0) {
 			fprintf(stderr, "unknown key %s\n", argv[i]);
 			return 2;
@@ -76,14 +89,22 @@ int main(int argc, char **argv)
 		rc = ab_load_libc(&a, &info);
 	else if (strcmp(name, "floor") == 0)
 		rc = ab_load_floor(&a, &info);
-	else if (lib && strcmp(name, "jemalloc") == 0)
-		rc = ab_load_jemalloc(&a, &info, lib);
-	else if (lib && strcmp(name, "mimalloc") == 0)
-		rc = ab_load_mimalloc(&a, &info, lib);
-	else if (lib && strcmp(name, "tcmalloc") == 0)
-		rc = ab_load_tcmalloc(&a, &info, lib);
+	else if (lib && sym[0] && sym[1] && sym[2]) {
+		static const struct {
+			const char *name;
+			int kind;
+		} trims[] = {{"mallctl-purge", AB_TRIM_MALLCTL}, {"collect", AB_TRIM_COLLECT},
+		             {"call", AB_TRIM_CALL}, {"command", AB_TRIM_COMMAND}};
+		int tk = AB_HOOK_NONE;
+		const char *colon = strchr(trim, ':');
+		for (size_t i = 0; colon && i < sizeof trims / sizeof trims[0]; i++)
+			if (strncmp(trims[i].name, trim, (size_t)(colon - trim)) == 0 && !trims[i].name[colon - trim])
+				tk = trims[i].kind;
+		rc = ab_load_shared(&a, &info, lib, sym[0], sym[1], sym[2], AB_HOOK_NONE, "", tk,
+		                    colon ? colon + 1 : "");
+	}
 	if (rc != 0) {
-		fprintf(stderr, "loading %s: %s\n", name, rc == -1 && !info.error[0] ? "unknown allocator or no lib=" : info.error);
+		fprintf(stderr, "loading %s: %s\n", name, rc == -1 && !info.error[0] ? "unknown allocator, or no lib= with malloc=, free= and realloc=" : info.error);
 		return 1;
 	}
 	char err[256];
