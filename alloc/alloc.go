@@ -1,11 +1,18 @@
-// Package alloc names the memory allocators allocbench measures, says where
-// each one comes from, and parses a user's choice of them. It is pure Go: the
-// cgo side that loads an allocator lives in package cgoalloc.
+// Package alloc names the memory allocators allocbench measures and holds one
+// record per allocator: where its code comes from on each distribution
+// release, its entry points, its version and trim hooks, how the musl variant
+// builds it, and its plot colour. Loading (package cgoalloc), installation,
+// the variants, the container recipes, the plots and the README's allocator
+// table all read these records. A user's own library becomes a record too
+// (see ParseUser). It is pure Go: the cgo side that loads an allocator lives
+// in package cgoalloc.
 package alloc
 
 import (
 	"fmt"
+	"sort"
 	"strings"
+	"sync"
 )
 
 // The allocators allocbench knows.
@@ -15,96 +22,330 @@ const (
 	Libc = "libc"
 	// Jemalloc is the distribution's libjemalloc, loaded at run time.
 	Jemalloc = "jemalloc"
-	// Mimalloc is the distribution's libmimalloc, loaded at run time.
+	// Mimalloc is the distribution's mimalloc 2 (libmimalloc.so.2).
 	Mimalloc = "mimalloc"
+	// Mimalloc3 is the distribution's mimalloc 3 (libmimalloc.so.3), on
+	// the releases that ship it.
+	Mimalloc3 = "mimalloc3"
 	// Tcmalloc is gperftools' libtcmalloc_minimal, loaded at run time.
 	Tcmalloc = "tcmalloc"
+	// Tbbmalloc is oneTBB's scalable allocator, libtbbmalloc.
+	Tbbmalloc = "tbbmalloc"
 	// Floor is a trivial per-thread allocator inside the harness. Its rows
 	// show what the harness itself costs per operation.
 	Floor = "floor"
 )
 
-// Spec describes one allocator: where its code comes from and which entry
-// points the workloads call.
+// Kind says where an allocator's code is.
+type Kind int
+
+const (
+	// Shared is a shared library opened at run time (RTLD_LOCAL), or
+	// linked in statically in the musl variant when it has a MuslBuild.
+	Shared Kind = iota
+	// CLibrary is the C library's own malloc.
+	CLibrary
+	// Harness is an allocator inside the harness (floor).
+	Harness
+)
+
+// Library is one shared library that provides an allocator on one
+// distribution release, and the package that ships it there.
+type Library struct {
+	// Release is the distribution release: os-release's ID and VERSION_ID
+	// without dots ("debian12", "ubuntu2404", "alpine321", "rocky9").
+	Release string
+	Soname  string
+	// Package is the package that ships Soname on Release.
+	Package string
+}
+
+// HookKind is the C shape of a version or trim function.
+type HookKind string
+
+// The hook shapes the loader knows. Adding an allocator whose hooks have one
+// of these shapes needs no C.
+const (
+	NoHook HookKind = ""
+	// VersionMallctl: int mallctl(const char *, void *, size_t *, void *,
+	// size_t), asked for "version" (jemalloc).
+	VersionMallctl HookKind = "mallctl"
+	// VersionDigits: int f(void) returning major*100 + minor*10 + patch
+	// (mi_version).
+	VersionDigits HookKind = "digits"
+	// VersionGperftools: const char *f(int *, int *, const char **)
+	// (tc_version).
+	VersionGperftools HookKind = "gperftools"
+	// VersionString: const char *f(void).
+	VersionString HookKind = "string"
+	// TrimMallctl: mallctl("arena.4096.purge"): purge every arena.
+	TrimMallctl HookKind = "mallctl-purge"
+	// TrimCollect: void f(bool force), called with true (mi_collect).
+	TrimCollect HookKind = "collect"
+	// TrimCall: void f(void).
+	TrimCall HookKind = "call"
+	// TrimCommand: int f(int command, void *param), called with command
+	// 0 and NULL (scalable_allocation_command(TBBMALLOC_CLEAN_ALL_BUFFERS)).
+	TrimCommand HookKind = "command"
+)
+
+// Hook is a function of the allocator's library the harness calls, and its
+// shape.
+type Hook struct {
+	Kind   HookKind
+	Symbol string
+}
+
+func (h Hook) String() string {
+	if h.Kind == NoHook {
+		return "none"
+	}
+	return fmt.Sprintf("%s (%s)", h.Symbol, h.Kind)
+}
+
+// MuslBuild says how the musl variant builds an allocator: statically, with
+// musl-gcc, from the distribution's source package (see internal/muslalloc).
+type MuslBuild struct {
+	// Source is the Debian source package.
+	Source string
+	// Binary is the binary package whose version (installed, else the
+	// candidate) picks the source version, so both variants measure the
+	// same version.
+	Binary string
+	// Archive is the static library the build produces ("libjemalloc.a").
+	Archive string
+	// Symbols are the prefixed entry points and hooks the archive must
+	// define; it must define none of the C library's malloc names.
+	Symbols []string
+}
+
+// Spec is the record of one allocator.
 type Spec struct {
 	Name string
 	// Doc is a one-line description for help texts.
-	Doc string
-	// Sonames are the shared libraries tried in order; empty for Libc and
-	// Floor, which are part of the binary.
-	Sonames []string
-	// Malloc, Free and Realloc are the library's own entry points, looked up
-	// in that library alone so that the process's malloc stays the libc's.
+	Doc  string
+	Kind Kind
+	// Libraries are the shared libraries that provide the allocator, per
+	// distribution release; empty for the C library's and the harness's.
+	Libraries []Library
+	// Path is the file of a user's library (see ParseUser), opened instead
+	// of Libraries.
+	Path string
+	// Prefix names the entry points: Prefix+"malloc", Prefix+"free" and
+	// Prefix+"realloc", unless Malloc, Free and Realloc name them
+	// explicitly.
+	Prefix                string
 	Malloc, Free, Realloc string
-	// Package is the Debian package that ships the library.
-	Package string
+	// Version reports the version; Trim gives cached free memory back
+	// between runs.
+	Version, Trim Hook
+	// Interposes is true when the library also defines the C library's
+	// malloc names, so that LD_PRELOAD swaps it in for a whole program
+	// (as glibc's own benchmark is run in allocbench fidelity).
+	Interposes bool
+	// Musl, when set, builds the allocator for the static musl variant;
+	// otherwise MuslSkip says why it is not built there.
+	Musl     *MuslBuild
+	MuslSkip string
+	// Colour is the allocator's colour in plots, as 0xRRGGBB; 0 takes one
+	// from a spare palette.
+	Colour uint32
 	// CrossThreadFree is false for an allocator that cannot take a block
 	// freed by a thread other than the one that allocated it; workloads that
 	// free across threads skip it.
 	CrossThreadFree bool
 }
 
-var specs = []Spec{
+// Symbols are the entry points the workloads call.
+func (s Spec) Symbols() (malloc, free, realloc string) {
+	malloc, free, realloc = s.Malloc, s.Free, s.Realloc
+	if malloc == "" {
+		malloc = s.Prefix + "malloc"
+	}
+	if free == "" {
+		free = s.Prefix + "free"
+	}
+	if realloc == "" {
+		realloc = s.Prefix + "realloc"
+	}
+	return malloc, free, realloc
+}
+
+// User reports whether the record describes a user's own library.
+func (s Spec) User() bool { return s.Path != "" }
+
+// Loadable reports whether the allocator comes from a shared library.
+func (s Spec) Loadable() bool { return s.Kind == Shared }
+
+// Sonames are the distinct sonames of Libraries, those of release first:
+// the files the loader tries, in order.
+func (s Spec) Sonames(release string) []string {
+	var out []string
+	add := func(so string) {
+		for _, x := range out {
+			if x == so {
+				return
+			}
+		}
+		out = append(out, so)
+	}
+	for _, l := range s.Libraries {
+		if l.Release == release {
+			add(l.Soname)
+		}
+	}
+	for _, l := range s.Libraries {
+		add(l.Soname)
+	}
+	return out
+}
+
+// On returns the library that provides the allocator on release.
+func (s Spec) On(release string) (Library, bool) {
+	for _, l := range s.Libraries {
+		if l.Release == release {
+			return l, true
+		}
+	}
+	return Library{}, false
+}
+
+// Packages are the packages that ship the allocator, per release.
+func (s Spec) Packages() map[string]string {
+	out := map[string]string{}
+	for _, l := range s.Libraries {
+		out[l.Release] = l.Package
+	}
+	return out
+}
+
+// Releases are the distribution releases allocbench has package names for.
+var Releases = []string{"debian12", "debian13", "ubuntu2404", "alpine321", "rocky9"}
+
+var builtins = []Spec{
 	{
 		Name:            Libc,
 		Doc:             "malloc of the C library the binary is linked against (glibc or musl)",
-		Malloc:          "malloc",
-		Free:            "free",
-		Realloc:         "realloc",
+		Kind:            CLibrary,
+		Colour:          0x0072B2,
 		CrossThreadFree: true,
 	},
 	{
-		Name:            Jemalloc,
-		Doc:             "jemalloc, loaded from the system's shared library",
-		Sonames:         []string{"libjemalloc.so.2"},
-		Malloc:          "malloc",
-		Free:            "free",
-		Realloc:         "realloc",
-		Package:         "libjemalloc2",
+		Name: Jemalloc,
+		Doc:  "jemalloc, loaded from the system's shared library",
+		Libraries: []Library{
+			{"debian12", "libjemalloc.so.2", "libjemalloc2"},
+			{"debian13", "libjemalloc.so.2", "libjemalloc2"},
+			{"ubuntu2404", "libjemalloc.so.2", "libjemalloc2"},
+			{"alpine321", "libjemalloc.so.2", "jemalloc"},
+			{"rocky9", "libjemalloc.so.2", "jemalloc"},
+		},
+		Version: Hook{VersionMallctl, "mallctl"},
+		Trim:    Hook{TrimMallctl, "mallctl"},
+		Musl: &MuslBuild{Source: "jemalloc", Binary: "libjemalloc2", Archive: "libjemalloc.a",
+			Symbols: []string{"je_malloc", "je_free", "je_realloc", "je_mallctl"}},
+		Colour:          0xD55E00,
+		Interposes:      true,
 		CrossThreadFree: true,
 	},
 	{
 		Name: Mimalloc,
-		Doc:  "mimalloc, loaded from the system's shared library",
-		// mimalloc 2 on Debian 12 and Ubuntu 24.04, mimalloc 3 on Debian 13.
-		Sonames:         []string{"libmimalloc.so.2", "libmimalloc.so.3"},
-		Malloc:          "mi_malloc",
-		Free:            "mi_free",
-		Realloc:         "mi_realloc",
-		Package:         "libmimalloc2.0",
+		Doc:  "mimalloc 2, loaded from the system's shared library",
+		Libraries: []Library{
+			{"debian12", "libmimalloc.so.2", "libmimalloc2.0"},
+			{"ubuntu2404", "libmimalloc.so.2", "libmimalloc2.0"},
+			{"alpine321", "libmimalloc.so.2", "mimalloc2"},
+		},
+		Prefix:  "mi_",
+		Version: Hook{VersionDigits, "mi_version"},
+		Trim:    Hook{TrimCollect, "mi_collect"},
+		Musl: &MuslBuild{Source: "mimalloc", Binary: "libmimalloc2.0", Archive: "libmimalloc.a",
+			Symbols: []string{"mi_malloc", "mi_free", "mi_realloc", "mi_version", "mi_collect"}},
+		Colour:          0x009E73,
+		Interposes:      true,
 		CrossThreadFree: true,
 	},
 	{
-		Name:            Tcmalloc,
-		Doc:             "gperftools tcmalloc (minimal), loaded from the system's shared library",
-		Sonames:         []string{"libtcmalloc_minimal.so.4"},
-		Malloc:          "tc_malloc",
-		Free:            "tc_free",
-		Realloc:         "tc_realloc",
-		Package:         "libtcmalloc-minimal4",
+		Name: Mimalloc3,
+		Doc:  "mimalloc 3, loaded from the system's shared library (Debian 13)",
+		Libraries: []Library{
+			{"debian13", "libmimalloc.so.3", "libmimalloc3"},
+		},
+		Prefix:          "mi_",
+		Version:         Hook{VersionDigits, "mi_version"},
+		Trim:            Hook{TrimCollect, "mi_collect"},
+		Colour:          0x56B4E9,
+		Interposes:      true,
+		MuslSkip:        "the musl builds follow the source versions of the glibc variant's packages, and mimalloc 3's record has no musl build yet",
+		CrossThreadFree: true,
+	},
+	{
+		Name: Tcmalloc,
+		Doc:  "gperftools tcmalloc (minimal), loaded from the system's shared library",
+		Libraries: []Library{
+			{"debian12", "libtcmalloc_minimal.so.4", "libtcmalloc-minimal4"},
+			{"debian13", "libtcmalloc_minimal.so.4", "libtcmalloc-minimal4t64"},
+			{"ubuntu2404", "libtcmalloc_minimal.so.4", "libtcmalloc-minimal4t64"},
+			{"alpine321", "libtcmalloc_minimal.so.4", "gperftools"},
+			{"rocky9", "libtcmalloc_minimal.so.4", "gperftools-libs"},
+		},
+		Prefix:          "tc_",
+		Version:         Hook{VersionGperftools, "tc_version"},
+		Trim:            Hook{TrimCall, "MallocExtension_ReleaseFreeMemory"},
+		Colour:          0xCC79A7,
+		Interposes:      true,
+		MuslSkip:        "its sources are C++, and musl-gcc compiles C only: Debian ships no C++ compiler or C++ runtime built for musl",
+		CrossThreadFree: true,
+	},
+	{
+		Name: Tbbmalloc,
+		Doc:  "oneTBB's scalable allocator (tbbmalloc), loaded from the system's shared library",
+		Libraries: []Library{
+			{"debian12", "libtbbmalloc.so.2", "libtbbmalloc2"},
+			{"debian13", "libtbbmalloc.so.2", "libtbbmalloc2"},
+			{"ubuntu2404", "libtbbmalloc.so.2", "libtbbmalloc2"},
+		},
+		Prefix:          "scalable_",
+		Trim:            Hook{TrimCommand, "scalable_allocation_command"},
+		Colour:          0xE69F00,
+		MuslSkip:        "its sources are C++, and musl-gcc compiles C only: Debian ships no C++ compiler or C++ runtime built for musl",
 		CrossThreadFree: true,
 	},
 	{
 		Name:            Floor,
 		Doc:             "per-thread free lists inside the harness: the harness's own cost per operation",
-		Malloc:          "floor_malloc",
-		Free:            "floor_free",
-		Realloc:         "floor_realloc",
+		Kind:            Harness,
+		Prefix:          "floor_",
+		Colour:          0x555555,
 		CrossThreadFree: false,
 	},
 }
 
-// All returns every known allocator, in the order tables show them.
+var (
+	mu    sync.Mutex
+	users []Spec
+)
+
+// All returns every known allocator, the built-in ones in the order tables
+// show them, then the user's libraries in the order they were registered.
 func All() []Spec {
-	out := make([]Spec, len(specs))
-	copy(out, specs)
-	return out
+	mu.Lock()
+	defer mu.Unlock()
+	out := make([]Spec, 0, len(builtins)+len(users))
+	out = append(out, builtins...)
+	return append(out, users...)
+}
+
+// Builtin returns the built-in records.
+func Builtin() []Spec {
+	return append([]Spec(nil), builtins...)
 }
 
 // Names returns the names of every known allocator, in table order.
 func Names() []string {
-	names := make([]string, len(specs))
-	for i, s := range specs {
+	all := All()
+	names := make([]string, len(all))
+	for i, s := range all {
 		names[i] = s.Name
 	}
 	return names
@@ -112,27 +353,85 @@ func Names() []string {
 
 // Lookup returns the allocator called name.
 func Lookup(name string) (Spec, error) {
-	for _, s := range specs {
+	for _, s := range All() {
 		if s.Name == name {
 			return s, nil
 		}
 	}
-	return Spec{}, fmt.Errorf("unknown allocator %q (valid: %s)", name, strings.Join(Names(), ", "))
+	return Spec{}, fmt.Errorf("unknown allocator %q (valid: %s, or name=/path/to/lib.so[:prefix] for a library of your own)", name, strings.Join(Names(), ", "))
 }
 
-// ParseList parses a comma-separated list of allocator names, or "all".
-// Duplicates are dropped; the result keeps table order.
+// Register adds a user's library (made by ParseUser) to the known
+// allocators. Registering the same record twice is a no-op; another record
+// under a known name is an error.
+func Register(s Spec) error {
+	if !s.User() {
+		return fmt.Errorf("allocator %s: only a user's library can be registered", s.Name)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, b := range builtins {
+		if b.Name == s.Name {
+			return fmt.Errorf("allocator name %q is taken by the built-in allocator (built-in: %s); give your library another name", s.Name, builtinNames())
+		}
+	}
+	for _, u := range users {
+		if u.Name == s.Name {
+			if u.Path == s.Path && u.Prefix == s.Prefix {
+				return nil
+			}
+			return fmt.Errorf("allocator %s is given twice: %s and %s", s.Name, FormatUser(u), FormatUser(s))
+		}
+	}
+	users = append(users, s)
+	return nil
+}
+
+// Users returns the user's libraries registered so far.
+func Users() []Spec {
+	mu.Lock()
+	defer mu.Unlock()
+	return append([]Spec(nil), users...)
+}
+
+func builtinNames() string {
+	var n []string
+	for _, b := range builtins {
+		n = append(n, b.Name)
+	}
+	return strings.Join(n, ", ")
+}
+
+// ParseList parses a comma-separated list of allocators; "all" stands for
+// every built-in one. An entry name=/path/to/lib.so[:prefix] is a user's
+// library: it is checked (see
+// ParseUser) and registered. Duplicates are dropped; the result keeps table
+// order.
 func ParseList(s string) ([]string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return nil, fmt.Errorf("empty allocator list (valid: all, or a comma-separated list of %s)", strings.Join(Names(), ", "))
-	}
-	if s == "all" {
-		return Names(), nil
+		return nil, fmt.Errorf("empty allocator list (valid: all, or a comma-separated list of %s, or name=/path/to/lib.so[:prefix])", strings.Join(Names(), ", "))
 	}
 	want := map[string]bool{}
 	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)
+		if f == "all" {
+			for _, b := range builtins {
+				want[b.Name] = true
+			}
+			continue
+		}
+		if strings.Contains(f, "=") {
+			u, err := ParseUser(f)
+			if err != nil {
+				return nil, err
+			}
+			if err := Register(u); err != nil {
+				return nil, err
+			}
+			want[u.Name] = true
+			continue
+		}
 		if _, err := Lookup(f); err != nil {
 			return nil, err
 		}
@@ -155,6 +454,8 @@ type Info struct {
 	// Library is the file the allocator was loaded from ("" when it is part
 	// of the binary).
 	Library string
+	// BuildID is the library's GNU build-id, in hex, when it has one.
+	BuildID string
 	// ServedBy is the object that really serves the entry points the
 	// workloads call, as the dynamic linker resolved them.
 	ServedBy string
@@ -178,6 +479,9 @@ func (i Info) ConfigValue() string {
 	if i.Library != "" {
 		v += " library=" + i.Library
 	}
+	if i.BuildID != "" {
+		v += " build-id=" + i.BuildID
+	}
 	if i.ServedBy != "" {
 		v += " served-by=" + i.ServedBy
 	}
@@ -186,4 +490,37 @@ func (i Info) ConfigValue() string {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// sortedReleases lists the releases of a record's libraries in Releases
+// order.
+func sortedReleases(s Spec) []string {
+	var out []string
+	for _, l := range s.Libraries {
+		out = append(out, l.Release)
+	}
+	index := func(r string) int {
+		for i, x := range Releases {
+			if x == r {
+				return i
+			}
+		}
+		return len(Releases)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return index(out[i]) < index(out[j]) })
+	return out
+}
+
+// PackagesOn are the packages that ship the built-in allocators on release,
+// in record order: what a recipe for that release installs.
+func PackagesOn(release string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range builtins {
+		if l, ok := s.On(release); ok && !seen[l.Package] {
+			seen[l.Package] = true
+			out = append(out, l.Package)
+		}
+	}
+	return out
 }

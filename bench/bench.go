@@ -38,6 +38,34 @@ import (
 // allocator names. CI sets it so that it cannot pass by skipping.
 const RequireEnv = cgoalloc.RequireEnv
 
+// LibsEnv names the environment variable that adds the user's own
+// allocator libraries to the benchmarks: name=/path/to/lib.so[:prefix],...
+const LibsEnv = "ALLOCBENCH_LIBS"
+
+// UserLibs parses and registers the user's libraries from flagValue, else
+// from LibsEnv, checking each before any work (see alloc.ParseUser): a
+// missing file, missing entry points, a name of a built-in allocator, or a
+// library that LD_PRELOAD makes the process's own malloc is an error.
+func UserLibs(flagValue string) ([]alloc.Spec, error) {
+	v, src := strings.TrimSpace(flagValue), "-allocbench.libs"
+	if v == "" {
+		v, src = strings.TrimSpace(os.Getenv(LibsEnv)), LibsEnv
+	}
+	if v == "" {
+		return nil, nil
+	}
+	libs, err := alloc.ParseUsers(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", src, err)
+	}
+	for _, l := range libs {
+		if err := alloc.CheckNotPreloaded(l, os.Getenv("LD_PRELOAD")); err != nil {
+			return nil, fmt.Errorf("%s: %w", src, err)
+		}
+	}
+	return libs, nil
+}
+
 // Run runs cfg as a benchmark: b.N ops in total, split across cfg.Threads
 // worker threads, reporting the metrics of workloads.Result.Metrics. A
 // combination that cannot run (floor with a cross-thread workload, an

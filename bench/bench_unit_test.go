@@ -176,3 +176,21 @@ func TestResolveSettings(t *testing.T) {
 		assert.Contains(t, err.Error(), `unknown futex method "strace"`)
 	}
 }
+
+// The user's libraries are checked before any work, from the flag, else
+// from the environment, and the message says which one was wrong.
+func TestUserLibsInput(t *testing.T) {
+	t.Setenv(LibsEnv, "")
+	libs, err := UserLibs("")
+	require.NoError(t, err)
+	assert.Empty(t, libs)
+
+	_, err = UserLibs("mine=/nowhere/libmine.so")
+	require.Error(t, err)
+	assert.Equal(t, "-allocbench.libs: allocator mine: /nowhere/libmine.so does not exist", err.Error())
+
+	t.Setenv(LibsEnv, "libc=/nowhere/libmine.so")
+	_, err = UserLibs("")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), LibsEnv+`: allocator name "libc" is taken by the built-in allocator`)
+}

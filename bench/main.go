@@ -23,12 +23,15 @@ const (
 	// FutexFlag sets the futex measurement of Matrix; it wins over
 	// FutexEnv.
 	FutexFlag = "allocbench.futex"
+	// LibsFlag adds the user's own allocator libraries,
+	// name=/path/to/lib.so[:prefix],...; it wins over LibsEnv.
+	LibsFlag = "allocbench.libs"
 )
 
 // matrixSettings are the thread counts and the futex method Matrix uses.
 type matrixSettings struct {
 	threads []int
-	futex   string
+	futex   workloads.FutexMethod
 }
 
 var (
@@ -41,8 +44,8 @@ var (
 //	func TestMain(m *testing.M) { bench.Main(m) }
 //
 // It re-executes the test binary once with the static TLS that jemalloc
-// needs (see cgoalloc.PrepareProcess), adds ThreadsFlag and FutexFlag to
-// the command line and parses it, checks every option and RequireEnv
+// needs (see cgoalloc.PrepareProcess), adds ThreadsFlag, FutexFlag and
+// LibsFlag to the command line and parses it, checks every option and RequireEnv
 // before anything runs, prints the configuration lines (C library,
 // allocators, kernel, CPU, cgroup limits, futex method) ahead of the
 // benchmark results when benchmarks run, and exits with m.Run's status;
@@ -53,7 +56,12 @@ func Main(m *testing.M) {
 	}
 	defineFlag(ThreadsFlag, "comma-separated thread counts for the benchmarks (default: $"+ThreadsEnv+", else 1,2,NumCPU,2×NumCPU)")
 	defineFlag(FutexFlag, "futex measurement: auto, tracepoint, sampled or off (default: $"+FutexEnv+", else auto)")
+	defineFlag(LibsFlag, "your own allocator libraries, name=/path/to/lib.so[:prefix],... (default: $"+LibsEnv+")")
 	flag.Parse()
+	if _, err := UserLibs(flag.Lookup(LibsFlag).Value.String()); err != nil {
+		fmt.Fprintln(os.Stderr, "allocbench:", err)
+		os.Exit(2)
+	}
 	if err := setup(flag.Lookup(ThreadsFlag).Value.String(), flag.Lookup(FutexFlag).Value.String()); err != nil {
 		fmt.Fprintln(os.Stderr, "allocbench:", err)
 		os.Exit(2)
@@ -97,7 +105,7 @@ func resolveSettings(threadsFlag, futexFlag string) (*matrixSettings, error) {
 
 // usableFutex is method, or off where no futex method works here: the
 // benchmarks then run unmeasured rather than fail.
-func usableFutex(method string) string {
+func usableFutex(method workloads.FutexMethod) workloads.FutexMethod {
 	if used, _, err := workloads.FutexMeterInfo(method); err != nil || used == "unavailable" {
 		return workloads.FutexOff
 	}

@@ -16,7 +16,24 @@ typedef struct ab_allocator {
 	void (*thread_fini)(void);
 	/* Returns cached free memory to the system between runs; may be NULL. */
 	void (*trim)(void);
+	/* Or a trim hook of a shared library: its shape (AB_TRIM_*) and
+	 * address, called by ab_trim when trim is NULL. */
+	int trim_kind;
+	void *trim_fn;
 } ab_allocator;
+
+/* The shapes of version and trim hooks (package alloc's HookKind). */
+enum {
+	AB_HOOK_NONE = 0,
+	AB_VERSION_MALLCTL,    /* int mallctl(const char *, void *, size_t *, void *, size_t) */
+	AB_VERSION_DIGITS,     /* int f(void): major*100 + minor*10 + patch */
+	AB_VERSION_GPERFTOOLS, /* const char *f(int *, int *, const char **) */
+	AB_VERSION_STRING,     /* const char *f(void) */
+	AB_TRIM_MALLCTL,       /* mallctl("arena.4096.purge") */
+	AB_TRIM_COLLECT,       /* void f(_Bool force) */
+	AB_TRIM_CALL,          /* void f(void) */
+	AB_TRIM_COMMAND,       /* int f(int command, void *param), command 0 */
+};
 
 /* What loading an allocator found. Strings are NUL-terminated. */
 typedef struct ab_load_info {
@@ -37,9 +54,11 @@ typedef struct ab_libc_info {
 void ab_libc_identify(ab_libc_info *out);
 int ab_load_libc(ab_allocator *a, ab_load_info *info);
 int ab_load_floor(ab_allocator *a, ab_load_info *info);
-int ab_load_jemalloc(ab_allocator *a, ab_load_info *info, const char *soname);
-int ab_load_mimalloc(ab_allocator *a, ab_load_info *info, const char *soname);
-int ab_load_tcmalloc(ab_allocator *a, ab_load_info *info, const char *soname);
+/* ab_load_shared opens a shared library RTLD_LOCAL and fills the table from
+ * its entry points m, f and r and its hooks. */
+int ab_load_shared(ab_allocator *a, ab_load_info *info, const char *file, const char *m, const char *f,
+                   const char *r, int version_kind, const char *version_sym, int trim_kind,
+                   const char *trim_sym);
 void ab_trim(const ab_allocator *a);
 /* ab_selfcheck exercises malloc, realloc and free on the calling thread;
  * it returns -1 with a message in err when the allocator misbehaves. */

@@ -1,8 +1,9 @@
-// Package cgoalloc loads the allocators that package alloc names and hands
-// their entry points to the C workload kernels. The C library's malloc and the
-// harness's floor allocator are part of the binary; jemalloc, mimalloc and
-// tcmalloc are the system's shared libraries, opened at run time in the same
-// process so that one binary compares them side by side.
+// Package cgoalloc loads the allocators that package alloc describes and
+// hands their entry points to the C workload kernels. The C library's malloc
+// and the harness's floor allocator are part of the binary; the others (and
+// a user's own library) are shared libraries, opened at run time in the same
+// process through the entry points and hooks their records name, so that one
+// binary compares them side by side.
 //
 // Every allocator is identified by what it reports about itself (its version)
 // and by the object the dynamic linker resolves its entry points to, so a
@@ -21,11 +22,14 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"unsafe"
 
 	"github.com/allocbench/allocbench/alloc"
+	"github.com/allocbench/allocbench/internal/elfinfo"
+	"github.com/allocbench/allocbench/internal/sysinfo"
 )
 
 // Allocator is an allocator loaded into this process. Allocators are loaded
@@ -124,38 +128,36 @@ func load(spec alloc.Spec) (*Allocator, error) {
 	var info C.ab_load_info
 	var rc C.int
 	libc := Libc()
-	switch spec.Name {
-	case alloc.Libc:
+	switch {
+	case spec.Kind == alloc.CLibrary:
 		rc = C.ab_load_libc(table, &info)
-	case alloc.Floor:
+	case spec.Name == alloc.Floor:
 		rc = C.ab_load_floor(table, &info)
+	case spec.Kind == alloc.Harness:
+		rc = -1
+		setCString(info.error[:], "no loader for the harness's allocator "+spec.Name)
 	default:
 		if load := staticLoaders[spec.Name]; load != nil {
 			// Linked into this binary under the allocbench_static tag.
 			rc = load(table, &info)
 			break
 		}
+		files := spec.Sonames(release())
+		if spec.User() {
+			files = []string{spec.Path}
+		}
 		if libc.Static {
 			C.free(unsafe.Pointer(table))
+			if libc.Name == "musl" && spec.Musl == nil && spec.MuslSkip != "" {
+				return nil, fmt.Errorf("%s: this binary is linked statically against musl and cannot load %s; it is not built for musl: %s",
+					spec.Name, strings.Join(files, " or "), spec.MuslSkip)
+			}
 			return nil, fmt.Errorf("%s: this binary is linked statically against %s and cannot load %s (dynamic loading is not supported; build with -tags allocbench_static to link it in)",
-				spec.Name, libc.Name, strings.Join(spec.Sonames, " or "))
+				spec.Name, libc.Name, strings.Join(files, " or "))
 		}
 		var errs []string
-		for _, so := range spec.Sonames {
-			cso := C.CString(so)
-			switch spec.Name {
-			case alloc.Jemalloc:
-				rc = C.ab_load_jemalloc(table, &info, cso)
-			case alloc.Mimalloc:
-				rc = C.ab_load_mimalloc(table, &info, cso)
-			case alloc.Tcmalloc:
-				rc = C.ab_load_tcmalloc(table, &info, cso)
-			default:
-				rc = -1
-				copy(unsafe.Slice((*byte)(unsafe.Pointer(&info.error[0])), len(info.error)-1),
-					"no loader for "+spec.Name)
-			}
-			C.free(unsafe.Pointer(cso))
+		for _, file := range files {
+			rc = loadShared(table, &info, spec, file)
 			if rc == 0 {
 				break
 			}
@@ -163,7 +165,7 @@ func load(spec alloc.Spec) (*Allocator, error) {
 		}
 		if rc != 0 {
 			C.free(unsafe.Pointer(table))
-			return nil, fmt.Errorf("%s: %s%s", spec.Name, strings.Join(errs, "; "), loadHint(spec, errs))
+			return nil, fmt.Errorf("%s: %s%s", spec.Name, strings.Join(errs, "; "), loadHint(spec, errs, release()))
 		}
 	}
 	if rc != 0 {
@@ -171,8 +173,16 @@ func load(spec alloc.Spec) (*Allocator, error) {
 		return nil, fmt.Errorf("%s: %s", spec.Name, C.GoString(&info.error[0]))
 	}
 	version := C.GoString(&info.version[0])
-	if spec.Name == alloc.Libc {
+	switch {
+	case spec.Kind == alloc.CLibrary:
 		version = libc.Name + " " + libc.Version
+	case version == "":
+		version = "unknown (no version function)"
+	}
+	library := C.GoString(&info.library[0])
+	buildID := ""
+	if strings.HasPrefix(library, "/") {
+		buildID = elfinfo.BuildID(library)
 	}
 	return &Allocator{
 		spec:  spec,
@@ -180,24 +190,83 @@ func load(spec alloc.Spec) (*Allocator, error) {
 		info: alloc.Info{
 			Name:     spec.Name,
 			Version:  version,
-			Library:  C.GoString(&info.library[0]),
+			Library:  library,
+			BuildID:  buildID,
 			ServedBy: C.GoString(&info.served_by[0]),
 		},
 	}, nil
 }
 
+// hookKinds are the C shapes of package alloc's hook kinds.
+var hookKinds = map[alloc.HookKind]C.int{
+	alloc.NoHook:            C.AB_HOOK_NONE,
+	alloc.VersionMallctl:    C.AB_VERSION_MALLCTL,
+	alloc.VersionDigits:     C.AB_VERSION_DIGITS,
+	alloc.VersionGperftools: C.AB_VERSION_GPERFTOOLS,
+	alloc.VersionString:     C.AB_VERSION_STRING,
+	alloc.TrimMallctl:       C.AB_TRIM_MALLCTL,
+	alloc.TrimCollect:       C.AB_TRIM_COLLECT,
+	alloc.TrimCall:          C.AB_TRIM_CALL,
+	alloc.TrimCommand:       C.AB_TRIM_COMMAND,
+}
+
+// loadShared opens one file of a shared-library allocator through its
+// record's entry points and hooks.
+func loadShared(table *C.ab_allocator, info *C.ab_load_info, spec alloc.Spec, file string) C.int {
+	vk, ok1 := hookKinds[spec.Version.Kind]
+	tk, ok2 := hookKinds[spec.Trim.Kind]
+	if !ok1 || !ok2 {
+		setCString(info.error[:], fmt.Sprintf("unknown hook kind in the record of %s (version %q, trim %q)", spec.Name, spec.Version.Kind, spec.Trim.Kind))
+		return -1
+	}
+	m, f, r := spec.Symbols()
+	cstr := func(s string) *C.char { return C.CString(s) }
+	args := []*C.char{cstr(file), cstr(m), cstr(f), cstr(r), cstr(spec.Version.Symbol), cstr(spec.Trim.Symbol)}
+	defer func() {
+		for _, p := range args {
+			C.free(unsafe.Pointer(p))
+		}
+	}()
+	return C.ab_load_shared(table, info, args[0], args[1], args[2], args[3], vk, args[4], tk, args[5])
+}
+
+// release is the distribution release this process runs on ("debian12"),
+// or "" when it cannot tell.
+func release() string { return sysinfo.Release() }
+
 // loadHint turns the loader's errors into the step that fixes them.
-func loadHint(spec alloc.Spec, errs []string) string {
+func loadHint(spec alloc.Spec, errs []string, release string) string {
 	all := strings.Join(errs, " ")
 	switch {
 	case strings.Contains(all, "static TLS"):
 		return fmt.Sprintf(" (glibc reserves too little static TLS for it: call cgoalloc.PrepareProcess at program start, which re-executes the program with %s)", tlsTunable)
+	case spec.User():
+		return ""
 	case strings.Contains(all, "No such file") || strings.Contains(all, "cannot open shared object"):
-		if spec.Package != "" {
-			return fmt.Sprintf(" (install the %s package, e.g. apt-get install %s, or your distribution's equivalent)", spec.Package, spec.Package)
+		if l, ok := spec.On(release); ok {
+			return fmt.Sprintf(" (install the %s package, e.g. apt-get install %s, or your distribution's equivalent)", l.Package, l.Package)
+		}
+		var where []string
+		for r, p := range spec.Packages() {
+			where = append(where, r+": "+p)
+		}
+		sort.Strings(where)
+		if len(where) > 0 {
+			what := release
+			if what == "" {
+				what = "this distribution"
+			}
+			return fmt.Sprintf(" (%s ships no package of it; it is packaged on %s)", what, strings.Join(where, ", "))
 		}
 	}
 	return ""
+}
+
+// setCString copies s into a C string buffer, cut to fit.
+func setCString(dst []C.char, s string) {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), len(dst))
+	n := copy(b[:len(b)-1], s)
+	b[n] = 0
 }
 
 // nop makes one empty cgo call, for the benchmark of the call's cost.
@@ -205,14 +274,26 @@ func nop() { C.ab_nop() }
 
 // Buildable reports whether this build of the program can have the
 // allocator at all: the libc's and floor always, the others when they are
-// linked in (allocbench_static) or the binary can open shared libraries.
-// Whether their libraries are installed is Open's question.
+// linked in (allocbench_static), or when the binary can open shared
+// libraries and the allocator is packaged for this distribution release
+// (any release, when it cannot be told). Whether their libraries are
+// installed is Open's question.
 func Buildable(name string) bool {
 	spec, err := alloc.Lookup(name)
 	if err != nil {
 		return false
 	}
-	return len(spec.Sonames) == 0 || staticLoaders[name] != nil || !Libc().Static
+	if !spec.Loadable() || staticLoaders[name] != nil {
+		return true
+	}
+	if Libc().Static {
+		return false
+	}
+	if r := release(); r != "" && !spec.User() {
+		_, packaged := spec.On(r)
+		return packaged
+	}
+	return true
 }
 
 // RequireEnv names the environment variable that turns a missing allocator

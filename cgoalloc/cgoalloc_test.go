@@ -35,6 +35,10 @@ func TestMain(m *testing.M) {
 
 func requiredAll() bool { return os.Getenv("ALLOCBENCH_REQUIRE") == "all" }
 
+// requiredHere: ALLOCBENCH_REQUIRE=all and the allocator is packaged for
+// this release.
+func requiredHere(name string) bool { return requiredAll() && Buildable(name) }
+
 func TestLibcIdentified(t *testing.T) {
 	l := Libc()
 	require.Contains(t, []string{"glibc", "musl"}, l.Name)
@@ -49,11 +53,11 @@ func TestEveryAllocatorIdentifiesItself(t *testing.T) {
 		a, err := Open(name)
 		spec, _ := alloc.Lookup(name)
 		if err != nil {
-			if libc.Static && len(spec.Sonames) > 0 {
+			if libc.Static && spec.Loadable() {
 				assert.Contains(t, err.Error(), "statically", name)
 				continue
 			}
-			if requiredAll() {
+			if Required(name) {
 				t.Errorf("%s: %v", name, err)
 			} else {
 				t.Logf("skipping %s: %v", name, err)
@@ -71,10 +75,11 @@ func TestEveryAllocatorIdentifiesItself(t *testing.T) {
 		case strings.HasPrefix(info.Library, "static ("):
 			// Linked in under allocbench_static: served by the executable.
 			assert.Equal(t, libc.Path, info.ServedBy, "%s is linked into the executable", name)
-		case len(spec.Sonames) > 0:
+		case spec.Loadable():
 			assert.Equal(t, info.Library, info.ServedBy, "%s's entry points come from its own library", name)
-			stem := strings.SplitN(spec.Sonames[0], ".so", 2)[0]
+			stem := strings.SplitN(spec.Sonames(release())[0], ".so", 2)[0]
 			assert.True(t, strings.HasPrefix(filepath.Base(info.Library), stem), "%s loaded from %s", name, info.Library)
+			assert.Regexp(t, `^[0-9a-f]{16,}$`, info.BuildID, "%s's library carries a GNU build-id", name)
 		}
 		again, err := Open(name)
 		require.NoError(t, err)
@@ -84,13 +89,15 @@ func TestEveryAllocatorIdentifiesItself(t *testing.T) {
 
 func TestVersions(t *testing.T) {
 	for name, pattern := range map[string]string{
-		alloc.Jemalloc: `^\d+\.\d+\.\d+-`,
-		alloc.Mimalloc: `^\d+\.\d+\.\d+$`,
-		alloc.Tcmalloc: `^gperftools \d+\.\d+`,
+		alloc.Jemalloc:  `^\d+\.\d+\.\d+-`,
+		alloc.Mimalloc:  `^\d+\.\d+\.\d+$`,
+		alloc.Tcmalloc:  `^gperftools \d+\.\d+`,
+		alloc.Mimalloc3: `^3\.\d+\.\d+$`,
+		alloc.Tbbmalloc: `^unknown \(no version function\)$`,
 	} {
 		a, err := Open(name)
 		if err != nil {
-			if requiredAll() && !Libc().Static {
+			if requiredHere(name) && !Libc().Static {
 				t.Errorf("%s: %v", name, err)
 			}
 			continue
@@ -107,8 +114,29 @@ func TestOpenUnknown(t *testing.T) {
 
 func TestLoadHint(t *testing.T) {
 	spec, _ := alloc.Lookup(alloc.Jemalloc)
-	assert.Contains(t, loadHint(spec, []string{"dlopen: libjemalloc.so.2: cannot allocate memory in static TLS block"}), "PrepareProcess")
-	assert.Contains(t, loadHint(spec, []string{"dlopen: libjemalloc.so.2: cannot open shared object file: No such file or directory"}), "apt-get install libjemalloc2")
+	assert.Contains(t, loadHint(spec, []string{"dlopen: libjemalloc.so.2: cannot allocate memory in static TLS block"}, "debian12"), "PrepareProcess")
+	assert.Contains(t, loadHint(spec, []string{"dlopen: libjemalloc.so.2: cannot open shared object file: No such file or directory"}, "debian12"), "apt-get install libjemalloc2")
+	tc, _ := alloc.Lookup(alloc.Tcmalloc)
+	assert.Contains(t, loadHint(tc, []string{"dlopen: libtcmalloc_minimal.so.4: cannot open shared object file: No such file or directory"}, "debian13"), "apt-get install libtcmalloc-minimal4t64")
+	mi3, _ := alloc.Lookup(alloc.Mimalloc3)
+	assert.Equal(t, " (debian12 ships no package of it; it is packaged on debian13: libmimalloc3)",
+		loadHint(mi3, []string{"dlopen: libmimalloc.so.3: cannot open shared object file: No such file or directory"}, "debian12"))
+}
+
+// An allocator not packaged for this release is not one that "all" can
+// require here; one that is, is.
+func TestBuildableFollowsTheRelease(t *testing.T) {
+	if Libc().Static {
+		t.Skip("a static binary has only what is linked in")
+	}
+	for _, s := range alloc.Builtin() {
+		if !s.Loadable() {
+			assert.True(t, Buildable(s.Name), s.Name)
+			continue
+		}
+		_, packaged := s.On(release())
+		assert.Equal(t, packaged || release() == "", Buildable(s.Name), s.Name)
+	}
 }
 
 // A malloc library preloaded into the process replaces the libc's malloc

@@ -29,7 +29,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unsafe"
 
 	"github.com/allocbench/allocbench/alloc"
 )
@@ -117,12 +116,6 @@ func checkStaticVersion(name, reported, sources string) error {
 	}
 	return fmt.Errorf("linked-in %s reports version %s, but the build says it comes from %s %s (rebuild with the -X ...staticSources value that internal/muslalloc gives for these libraries)",
 		name, reported, name, src)
-}
-
-func setCString(dst []C.char, s string) {
-	b := unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), len(dst))
-	n := copy(b[:len(b)-1], s)
-	b[n] = 0
 }
 
 // exerciseTable makes a few thousand malloc/realloc/free calls through the

@@ -23,6 +23,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/allocbench/allocbench/alloc"
 )
 
 //go:embed recipes/*.Dockerfile
@@ -43,7 +45,8 @@ type Distro struct {
 	LocalSuite  string // Debian suite that BuildLocalBase can make a base for; "" when none
 	Libc        string // "glibc" or "musl"
 
-	// Packages are the distribution's allocator packages the recipe
+	// Packages are the distribution's allocator packages (from package
+	// alloc's records) the recipe
 	// installs (and BuildLocalBase puts into the root file system).
 	Packages []string
 	// Binary is the absolute path of a test binary built into the image, for
@@ -81,28 +84,28 @@ var catalogue = []Distro{
 	{
 		Label: "debian12", Recipe: "recipes/debian12.Dockerfile", DefaultBase: "debian:12",
 		LocalSuite: "bookworm", Libc: "glibc",
-		Packages: []string{"libjemalloc2", "libmimalloc2.0", "libtcmalloc-minimal4"},
+		Packages: alloc.PackagesOn("debian12"),
 	},
 	{
 		Label: "debian13", Recipe: "recipes/debian13.Dockerfile", DefaultBase: "debian:13",
 		LocalSuite: "trixie", Libc: "glibc",
-		Packages: []string{"libjemalloc2", "libmimalloc3", "libtcmalloc-minimal4t64"},
+		Packages: alloc.PackagesOn("debian13"),
 	},
 	{
 		Label: "ubuntu2404", Recipe: "recipes/ubuntu2404.Dockerfile", DefaultBase: "ubuntu:24.04",
 		Libc:     "glibc",
-		Packages: []string{"libjemalloc2", "libmimalloc2.0", "libtcmalloc-minimal4t64"},
+		Packages: alloc.PackagesOn("ubuntu2404"),
 	},
 	{
 		Label: "alpine321", Recipe: "recipes/alpine321.Dockerfile", DefaultBase: "alpine:3.21",
 		Libc:     "musl",
-		Packages: []string{"jemalloc", "mimalloc2", "gperftools"},
+		Packages: alloc.PackagesOn("alpine321"),
 		Binary:   "/opt/allocbench/bench.test", Context: "module",
 	},
 	{
 		Label: "rocky9", Recipe: "recipes/rocky9.Dockerfile", DefaultBase: "rockylinux:9",
 		Libc:     "glibc",
-		Packages: []string{"jemalloc", "gperftools-libs"},
+		Packages: alloc.PackagesOn("rocky9"),
 	},
 	{
 		Label: "musl", Recipe: "recipes/musl.Dockerfile", DefaultBase: "scratch",

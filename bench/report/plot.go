@@ -18,6 +18,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/bench/units"
 )
 
@@ -202,20 +203,29 @@ func rgb(hex uint32) color.RGBA {
 	return color.RGBA{R: uint8(hex >> 16), G: uint8(hex >> 8), B: uint8(hex), A: 255}
 }
 
-// Colour-blind safe colours (Okabe & Ito) with a distinct marker each.
-var knownStyles = map[string]style{
-	"libc":     {rgb(0x0072B2), draw.CircleGlyph{}, nil},
-	"jemalloc": {rgb(0xD55E00), draw.BoxGlyph{}, nil},
-	"mimalloc": {rgb(0x009E73), draw.PyramidGlyph{}, nil},
-	"tcmalloc": {rgb(0xCC79A7), draw.RingGlyph{}, nil},
-	"floor":    {rgb(0x555555), draw.CrossGlyph{}, []vg.Length{vg.Points(5), vg.Points(3)}},
-}
+// The built-in allocators take the colour their record gives (colour-blind
+// safe, Okabe & Ito) and a marker of their own, in record order; floor is
+// dashed. Other names (a user's libraries) take the spare styles in turn.
+var glyphs = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.TriangleGlyph{},
+	draw.RingGlyph{}, draw.SquareGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}}
+
+var knownStyles = func() map[string]style {
+	out := map[string]style{}
+	for i, s := range alloc.Builtin() {
+		st := style{Color: rgb(s.Colour), Glyph: glyphs[i%len(glyphs)]}
+		if s.Kind == alloc.Harness {
+			st.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		}
+		out[s.Name] = st
+	}
+	return out
+}()
 
 var extraStyles = []style{
-	{rgb(0xE69F00), draw.SquareGlyph{}, nil},
-	{rgb(0x56B4E9), draw.TriangleGlyph{}, nil},
 	{rgb(0x000000), draw.PlusGlyph{}, nil},
 	{rgb(0xF0E442), draw.CircleGlyph{}, []vg.Length{vg.Points(2), vg.Points(2)}},
+	{rgb(0x882255), draw.SquareGlyph{}, []vg.Length{vg.Points(4), vg.Points(2)}},
+	{rgb(0x44AA99), draw.TriangleGlyph{}, []vg.Length{vg.Points(4), vg.Points(2)}},
 }
 
 // styles assigns a style to every allocator, the same on every plot.

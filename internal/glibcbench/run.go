@@ -17,6 +17,7 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/internal/debsrc"
+	"github.com/allocbench/allocbench/internal/sysinfo"
 )
 
 // Result is what one run of the program printed.
@@ -160,12 +161,12 @@ func preloadEnv(env []string, preload string) []string {
 }
 
 // Allocators are the allocators the program can run with: the C library's
-// malloc, and those that come as shared libraries, which LD_PRELOAD
-// swaps in.
+// malloc, and those whose shared libraries, packaged for this release,
+// define malloc, so that LD_PRELOAD swaps them in.
 func Allocators() []string {
 	var out []string
 	for _, s := range alloc.All() {
-		if s.Name == alloc.Libc || len(s.Sonames) > 0 {
+		if s.Name == alloc.Libc || (s.Interposes && !s.User() && packagedHere(s)) {
 			out = append(out, s.Name)
 		}
 	}
@@ -183,10 +184,10 @@ func (p Program) Preload(ctx context.Context, name string) (string, error) {
 	if spec.Name == alloc.Libc {
 		return "", nil
 	}
-	if len(spec.Sonames) == 0 {
+	if !spec.Interposes || spec.User() {
 		return "", fmt.Errorf("%s is not a shared library %s can preload (valid: %s)", name, Name, strings.Join(Allocators(), ", "))
 	}
-	for _, so := range spec.Sonames {
+	for _, so := range spec.Sonames(sysinfo.Release()) {
 		path, err := p.resolve(ctx, so)
 		if err != nil {
 			return "", err
@@ -200,10 +201,21 @@ func (p Program) Preload(ctx context.Context, name string) (string, error) {
 		return path, nil
 	}
 	hint := ""
-	if spec.Package != "" {
-		hint = fmt.Sprintf(" (install the %s package)", spec.Package)
+	if l, ok := spec.On(sysinfo.Release()); ok {
+		hint = fmt.Sprintf(" (install the %s package)", l.Package)
 	}
-	return "", fmt.Errorf("%s: the dynamic loader finds none of %s%s", name, strings.Join(spec.Sonames, ", "), hint)
+	return "", fmt.Errorf("%s: the dynamic loader finds none of %s%s", name, strings.Join(spec.Sonames(sysinfo.Release()), ", "), hint)
+}
+
+// packagedHere reports whether the distribution release this runs on
+// packages the allocator (true when the release cannot be told).
+func packagedHere(s alloc.Spec) bool {
+	r := sysinfo.Release()
+	if r == "" {
+		return true
+	}
+	_, ok := s.On(r)
+	return ok
 }
 
 // resolve asks the dynamic loader where it finds soname when the program

@@ -35,6 +35,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/internal/debsrc"
 )
 
@@ -68,8 +69,8 @@ type pkg struct {
 }
 
 var (
-	jemallocPkg = pkg{Binary: "libjemalloc2", Source: "jemalloc"}
-	mimallocPkg = pkg{Binary: "libmimalloc2.0", Source: "mimalloc"}
+	jemallocPkg = pkg{Binary: muslBuild(alloc.Jemalloc).Binary, Source: muslBuild(alloc.Jemalloc).Source}
+	mimallocPkg = pkg{Binary: muslBuild(alloc.Mimalloc).Binary, Source: muslBuild(alloc.Mimalloc).Source}
 )
 
 // muslVersionLine finds the version musl's dynamic loader prints.
@@ -247,7 +248,7 @@ type manifest struct {
 	Recipe  map[string]any    `json:"recipe"`
 }
 
-var libFiles = []string{"libjemalloc.a", "libmimalloc.a"}
+var libFiles = []string{muslBuild(alloc.Jemalloc).Archive, muslBuild(alloc.Mimalloc).Archive}
 
 // cached returns the cache entry for k when it is complete.
 func (b *builder) cached(k cacheKey) (Libs, bool) {

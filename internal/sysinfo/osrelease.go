@@ -110,3 +110,39 @@ func unquoteShell(s string) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// Release names the distribution release this machine runs, as os-release's
+// ID and VERSION_ID without dots ("debian12", "ubuntu2404", "alpine321";
+// Alpine's and Rocky's point releases are cut to major.minor and major), or
+// "" when the os-release file cannot tell.
+func Release() string {
+	for _, p := range osReleasePaths {
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		vars, err := parseOSRelease(f)
+		f.Close()
+		if err != nil {
+			return ""
+		}
+		return releaseID(vars["ID"], vars["VERSION_ID"])
+	}
+	return ""
+}
+
+func releaseID(id, version string) string {
+	if id == "" || version == "" {
+		return ""
+	}
+	parts := strings.Split(version, ".")
+	switch id {
+	case "alpine":
+		if len(parts) > 2 {
+			parts = parts[:2]
+		}
+	case "rocky", "debian":
+		parts = parts[:1]
+	}
+	return id + strings.Join(parts, "")
+}

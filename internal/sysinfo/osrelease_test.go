@@ -76,3 +76,17 @@ func TestReadDistro(t *testing.T) {
 	writeFile(t, etc, "PRETTY_NAME=\"oops\n")
 	assert.Contains(t, readDistro(etc, lib), "unterminated double quote")
 }
+
+func TestReleaseID(t *testing.T) {
+	for _, c := range []struct{ id, version, want string }{
+		{"debian", "12", "debian12"},
+		{"debian", "13", "debian13"},
+		{"ubuntu", "24.04", "ubuntu2404"},
+		{"alpine", "3.21.2", "alpine321"},
+		{"rocky", "9.4", "rocky9"},
+		{"debian", "", ""},
+		{"", "12", ""},
+	} {
+		assert.Equal(t, c.want, releaseID(c.id, c.version), "%s %s", c.id, c.version)
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/allocbench/allocbench/alloc"
+	"github.com/allocbench/allocbench/bench"
 	"github.com/allocbench/allocbench/bench/compare"
 	"github.com/allocbench/allocbench/internal/procgroup"
 )
@@ -117,8 +119,9 @@ func cellEnv(c cell, o options) []string {
 	return []string{
 		"ALLOCBENCH_VARIANT=" + c.Label,
 		"ALLOCBENCH_THREADS=" + strconv.Itoa(c.Threads),
-		"ALLOCBENCH_FUTEX=" + o.futex,
+		"ALLOCBENCH_FUTEX=" + o.futex.String(),
 		"ALLOCBENCH_REQUIRE=",
+		bench.LibsEnv + "=" + alloc.FormatUsers(o.users),
 	}
 }
 

@@ -22,7 +22,7 @@ import (
 // sysinfo), the environment that changes allocators and the futex method.
 // Other "key: value" lines (warning: ..., debug: ...) are chatter.
 var benchConfigKey = regexp.MustCompile(`^(goos|goarch|pkg|cpu|libc|libc-version|libc-path|kernel|distro|numcpu|gomaxprocs|` +
-	`alloc-[a-z0-9]+|cpu-[a-z0-9-]+|cgroup-[a-z0-9-]+|futex-[a-z0-9-]+|env-[a-z0-9_]+|harness-[a-z0-9_-]+)$`)
+	`alloc-[a-z0-9_.+-]+|cpu-[a-z0-9-]+|cgroup-[a-z0-9-]+|futex-[a-z0-9-]+|env-[a-z0-9_]+|harness-[a-z0-9_-]+)$`)
 
 // crashLine finds the Go runtime's or the C library's word on a crash: a
 // signal the Go runtime caught (a C kernel's segfault arrives that way), a

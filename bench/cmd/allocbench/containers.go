@@ -177,10 +177,12 @@ func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io
 		if d.Context == "module" {
 			inside = d.Binary
 		}
+		have, why := variantAllocs(d.Libc, d.Label, false)
 		variants = append(variants, variant{
 			name:   l,
 			libc:   d.Libc,
-			allocs: variantAllocs[d.Libc],
+			allocs: have,
+			why:    why,
 			argv:   append(containers.RunPrefix(image, binDir, run), inside),
 		})
 	}

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/allocbench/allocbench/internal/glibcbench"
+	"github.com/allocbench/allocbench/workloads"
 )
 
 func TestFidelityBadInput(t *testing.T) {
@@ -80,7 +81,7 @@ func TestFidelityHelpAndDefaults(t *testing.T) {
 	assert.Equal(t, []string{"glibc"}, co.variants)
 	assert.Equal(t, []string{"churn"}, co.workloads)
 	assert.Equal(t, 1, co.count, "one run per pair")
-	assert.Equal(t, "off", co.futex)
+	assert.Equal(t, workloads.FutexOff, co.futex)
 }
 
 func TestFidelityRowsAndTable(t *testing.T) {
@@ -169,7 +170,7 @@ func TestFidelityJob(t *testing.T) {
 	require.NoError(t, err)
 	orig := &fakeOriginal{opsPerSec: map[string]float64{"libc": 40e6, "jemalloc": 100e6}, failOn: "jemalloc/2/1", runs: map[string]int{}}
 	prog := glibcbench.Program{Source: "glibc", Version: "2.36-9", CC: "gcc 12.2.0", Duration: time.Second, SHA256: "ab12"}
-	v := variant{name: "glibc", libc: "glibc", allocs: variantAllocs["glibc"], argv: []string{os.Args[0]}}
+	v := glibcVariant(os.Args[0])
 	var stdout, stderr bytes.Buffer
 	err = measureFidelity(context.Background(), o, v, prog, orig, dir, &stdout, &stderr)
 
@@ -245,7 +246,7 @@ func TestFidelitySkippedCell(t *testing.T) {
 	o, err := parseFidelityFlags([]string{"-allocs", "libc,jemalloc", "-threads", "1", "-count", "2", "-duration", "1s", "-progress", "off"}, &bytes.Buffer{})
 	require.NoError(t, err)
 	orig := &fakeOriginal{opsPerSec: map[string]float64{"libc": 40e6, "jemalloc": 100e6}, runs: map[string]int{}}
-	v := variant{name: "glibc", libc: "glibc", allocs: variantAllocs["glibc"], argv: []string{os.Args[0]}}
+	v := glibcVariant(os.Args[0])
 	var stdout, stderr bytes.Buffer
 	err = measureFidelity(context.Background(), o, v, glibcbench.Program{Duration: time.Second}, orig, t.TempDir(), &stdout, &stderr)
 	require.NoError(t, err, "%s", stderr.String())
@@ -279,7 +280,7 @@ func TestFidelityInterrupt(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	orig := &cancellingOriginal{fakeOriginal: fakeOriginal{opsPerSec: map[string]float64{"libc": 40e6}, runs: map[string]int{}}, cancel: cancel}
-	v := variant{name: "glibc", libc: "glibc", allocs: variantAllocs["glibc"], argv: []string{os.Args[0]}}
+	v := glibcVariant(os.Args[0])
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	err = measureFidelity(ctx, o, v, glibcbench.Program{Duration: time.Second}, orig, dir, &stdout, &stderr)

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/allocbench/allocbench/alloc"
 )
 
 // requirement is something the build or the run needs, and the package
@@ -30,13 +32,41 @@ func sharedLibrary(soname string) func() bool {
 }
 
 var (
-	needGCC      = requirement{"gcc", command("gcc"), "gcc", "gcc"}
-	needXz       = requirement{"xz", command("xz"), "xz-utils", "xz"}
-	needMusl     = requirement{"musl-gcc", command("musl-gcc"), "musl-tools", "musl-dev"}
-	needJemalloc = requirement{"libjemalloc.so.2", sharedLibrary("libjemalloc.so.2"), "libjemalloc2", "jemalloc"}
-	needMimalloc = requirement{"libmimalloc.so.2", sharedLibrary("libmimalloc.so.2"), "libmimalloc2.0", "mimalloc2"}
-	needTcmalloc = requirement{"libtcmalloc_minimal.so.4", sharedLibrary("libtcmalloc_minimal.so.4"), "libtcmalloc-minimal4", "gperftools"}
+	needGCC  = requirement{"gcc", command("gcc"), "gcc", "gcc"}
+	needXz   = requirement{"xz", command("xz"), "xz-utils", "xz"}
+	needMusl = requirement{"musl-gcc", command("musl-gcc"), "musl-tools", "musl-dev"}
 )
+
+// libraryRequirements are the shared libraries of the chosen allocators
+// that a variant has, with their packages, from the allocators' records:
+// release's package where the record names one, else Debian 12's (apt) and
+// Alpine's (apk).
+func libraryRequirements(have, chosen []string, release string) []requirement {
+	var reqs []requirement
+	for _, name := range chosen {
+		s, err := alloc.Lookup(name)
+		if err != nil || !s.Loadable() || s.User() || !contains(have, name) {
+			continue
+		}
+		deb, okDeb := s.On(release)
+		if !okDeb {
+			deb, okDeb = s.On("debian12")
+		}
+		apk, okApk := s.On(release)
+		if !okApk {
+			apk, okApk = s.On("alpine321")
+		}
+		if !okDeb && !okApk {
+			continue
+		}
+		soname := deb.Soname
+		if soname == "" {
+			soname = apk.Soname
+		}
+		reqs = append(reqs, requirement{soname, sharedLibrary(soname), deb.Package, apk.Package})
+	}
+	return reqs
+}
 
 // ensure installs what is missing, as root on apt or apk systems, saying
 // what it installs; with noInstall, or where it cannot, it returns the exact

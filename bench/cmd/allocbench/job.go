@@ -35,11 +35,51 @@ func cellBenchtime(c cell, o options) string {
 	return o.benchtime
 }
 
-// variantAllocs are the allocators each variant can have: the musl build
-// links jemalloc and mimalloc in from source; tcmalloc is not built for it.
-var variantAllocs = map[string][]string{
-	"glibc": {alloc.Libc, alloc.Jemalloc, alloc.Mimalloc, alloc.Tcmalloc, alloc.Floor},
-	"musl":  {alloc.Libc, alloc.Jemalloc, alloc.Mimalloc, alloc.Floor},
+// variantAllocs are the allocators a variant can have, read from their
+// records, and why it lacks each of the others. The glibc variant opens the
+// allocators packaged for the release it runs on (every one when the release
+// is unknown) and, on this machine (here), the user's libraries; the musl
+// variant has musl's malloc, floor, and the allocators whose records say how
+// to build them for musl.
+func variantAllocs(libc, release string, here bool) (have []string, why map[string]string) {
+	why = map[string]string{}
+	for _, s := range alloc.All() {
+		switch {
+		case s.Kind != alloc.Shared:
+			have = append(have, s.Name)
+		case s.User() && !here:
+			why[s.Name] = "your library is on this machine, not in the container"
+		case s.User() && libc == "musl":
+			why[s.Name] = "not built for the musl variant: a static musl binary cannot open shared libraries, and linking your library in statically is not supported; it runs in the glibc variant"
+		case s.User():
+			have = append(have, s.Name)
+		case libc == "musl" && s.Musl == nil:
+			why[s.Name] = "not built for the musl variant: " + s.MuslSkip
+		case libc == "musl":
+			have = append(have, s.Name)
+		case release != "":
+			if _, ok := s.On(release); !ok {
+				why[s.Name] = fmt.Sprintf("not packaged on %s (%s)", release, packagedOn(s))
+				continue
+			}
+			have = append(have, s.Name)
+		default:
+			have = append(have, s.Name)
+		}
+	}
+	return have, why
+}
+
+// packagedOn says where an allocator is packaged: "debian13: libmimalloc3".
+func packagedOn(s alloc.Spec) string {
+	var where []string
+	for _, l := range s.Libraries {
+		where = append(where, l.Release+": "+l.Package)
+	}
+	if len(where) == 0 {
+		return "packaged nowhere"
+	}
+	return "packaged on " + strings.Join(where, ", ")
 }
 
 // variant is one build of the benchmarks and where it runs: a test binary
@@ -49,6 +89,8 @@ type variant struct {
 	// libc is "glibc" or "musl": which C library the variant measures.
 	libc   string
 	allocs []string
+	// why says why the variant lacks an allocator it does not have.
+	why map[string]string
 	// argv runs the variant's test binary; cell arguments follow it.
 	argv []string
 }
@@ -58,7 +100,11 @@ func plan(o options, variants []variant) (cells []cell, notes []string) {
 	for _, v := range variants {
 		for _, a := range o.allocs {
 			if !contains(v.allocs, a) {
-				notes = append(notes, fmt.Sprintf("%s/%s: not built for the %s variant", v.name, a, v.name))
+				why := v.why[a]
+				if why == "" {
+					why = "not built for the " + v.name + " variant"
+				}
+				notes = append(notes, fmt.Sprintf("%s/%s: %s", v.name, a, why))
 			}
 		}
 		for _, wname := range o.workloads {

@@ -262,7 +262,7 @@ func TestBadInput(t *testing.T) {
 		`unknown variant "alpine"`:                   {"-variants", "alpine"},
 		"-count -1 is out of range":                  {"-count", "-1"},
 		`-benchtime "fast" is neither`:               {"-benchtime", "fast"},
-		`-futex: unknown method "strace"`:            {"-futex", "strace"},
+		`-futex: unknown futex method "strace"`:      {"-futex", "strace"},
 		"-timeout -1s must be positive":              {"-timeout", "-1s"},
 		`-progress: unknown value "maybe"`:           {"-progress", "maybe"},
 		`-binaries: "glibc" is not variant=path`:     {"-binaries", "glibc"},
@@ -357,7 +357,9 @@ func TestFullDiskLeavesWholeCells(t *testing.T) {
 func TestPlan(t *testing.T) {
 	o, err := parseFlags([]string{"-workloads", "churn,xmalloc", "-threads", "1", "-allocs", "all"}, &bytes.Buffer{})
 	require.NoError(t, err)
-	variants := []variant{{name: "glibc", libc: "glibc", allocs: variantAllocs["glibc"]}, {name: "musl", libc: "musl", allocs: variantAllocs["musl"]}}
+	glibcHave, glibcWhy := variantAllocs("glibc", "debian12", true)
+	muslHave, muslWhy := variantAllocs("musl", "debian12", true)
+	variants := []variant{{name: "glibc", libc: "glibc", allocs: glibcHave, why: glibcWhy}, {name: "musl", libc: "musl", allocs: muslHave, why: muslWhy}}
 	cells, notes := plan(o, variants)
 	var names []string
 	for _, c := range cells {
@@ -367,8 +369,28 @@ func TestPlan(t *testing.T) {
 	assert.NotContains(t, names, "glibc/xmalloc/floor", "floor cannot take remote frees")
 	assert.NotContains(t, names, "musl/churn/tcmalloc")
 	assert.Contains(t, names, "musl/xmalloc/mimalloc")
-	assert.Len(t, cells, 5+4+4+3)
-	assert.Contains(t, notes, "musl/tcmalloc: not built for the musl variant")
+	assert.Contains(t, names, "glibc/churn/tbbmalloc")
+	assert.NotContains(t, names, "glibc/churn/mimalloc3", "Debian 12 has no mimalloc 3")
+	// glibc on Debian 12: libc, jemalloc, mimalloc, tcmalloc, tbbmalloc
+	// and floor on churn, floor left out of xmalloc; musl: libc, jemalloc,
+	// mimalloc and floor, floor left out of xmalloc.
+	assert.Len(t, cells, 6+5+4+3)
+	assert.Contains(t, notes, "musl/tcmalloc: not built for the musl variant: its sources are C++, and musl-gcc compiles C only: Debian ships no C++ compiler or C++ runtime built for musl")
+	assert.Contains(t, notes, "glibc/mimalloc3: not packaged on debian12 (packaged on debian13: libmimalloc3)")
+
+	// On Debian 13, mimalloc 3 is there under its own name, beside the
+	// record of mimalloc 2, which Debian 13 no longer packages.
+	have, why := variantAllocs("glibc", "debian13", true)
+	assert.Contains(t, have, "mimalloc3")
+	assert.NotContains(t, have, "mimalloc")
+	assert.Contains(t, why["mimalloc"], "not packaged on debian13")
+	reqs := libraryRequirements(have, []string{"mimalloc3", "tcmalloc", "libc"}, "debian13")
+	require.Len(t, reqs, 2)
+	assert.Equal(t, requirement{what: "libmimalloc.so.3", deb: "libmimalloc3", apk: "libmimalloc3"}, requirement{what: reqs[0].what, deb: reqs[0].deb, apk: reqs[0].apk})
+	assert.Equal(t, "libtcmalloc-minimal4t64", reqs[1].deb)
+	reqs = libraryRequirements([]string{"tcmalloc"}, []string{"tcmalloc"}, "alpine321")
+	require.Len(t, reqs, 1)
+	assert.Equal(t, "gperftools", reqs[0].apk)
 }
 
 func TestProfiles(t *testing.T) {
@@ -398,4 +420,10 @@ func TestCellBenchtime(t *testing.T) {
 	set, err := parseFlags([]string{"-quick", "-benchtime", "5ms"}, &bytes.Buffer{})
 	require.NoError(t, err)
 	assert.Equal(t, "5ms", cellBenchtime(cell{Label: "glibc", Workload: "larson", Alloc: "libc", Threads: 2}, set), "-benchtime applies to every cell")
+}
+
+// glibcVariant is the local glibc variant of Debian 12 run by argv0.
+func glibcVariant(argv0 string) variant {
+	have, why := variantAllocs("glibc", "debian12", true)
+	return variant{name: "glibc", libc: "glibc", allocs: have, why: why, argv: []string{argv0}}
 }

@@ -106,7 +106,7 @@ type options struct {
 	benchtime string
 	// benchtimeSet: -benchtime was given, and every cell uses it.
 	benchtimeSet bool
-	futex        string
+	futex        workloads.FutexMethod
 	timeout      time.Duration
 	results      string
 	noInstall    bool
@@ -114,6 +114,8 @@ type options struct {
 	quick        bool
 	// env are the NAME=value variables passed on to the cells with -env.
 	env []string
+	// users are the user's own libraries among allocs.
+	users []alloc.Spec
 	// binaries, when set, replaces building: variant name → test binary.
 	binaries map[string]string
 }
@@ -149,10 +151,10 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 		count      = fs.Int("count", 0, fmt.Sprintf("runs per cell (default %d, quick %d)", defaultCount, quickCount))
 		benchtime  = fs.String("benchtime", "", "go test -benchtime per run (default "+defaultBenchtime+", quick "+quickBenchtime+")")
 		wl         = fs.String("workloads", "", "comma-separated workloads, or all (default all, quick "+quickWorkloads+")")
-		allocs     = fs.String("allocs", "all", "comma-separated allocators, or all ("+strings.Join(alloc.Names(), ", ")+")")
+		allocs     = fs.String("allocs", "all", "comma-separated allocators, or all ("+strings.Join(alloc.Names(), ", ")+"); name=/path/to/lib.so[:prefix] adds a library of your own")
 		threads    = fs.String("threads", "", "comma-separated thread counts (default 1,2,NumCPU,2×NumCPU)")
 		variants   = fs.String("variants", strings.Join(allVariants, ","), "comma-separated variants: glibc (system toolchain, dynamic), musl (musl-gcc, static)")
-		futex      = fs.String("futex", "auto", "futex measurement: auto, tracepoint, sampled, off")
+		futex      = fs.String("futex", "auto", "futex measurement: "+futexChoices())
 		timeout    = fs.Duration("timeout", 3*time.Minute, "time limit for one cell")
 		results    = fs.String("o", "results", "directory for results/<timestamp>/<variant>.txt")
 		noInstall  = fs.Bool("no-install", false, "do not install missing packages (which needs root); print the install command instead")
@@ -176,7 +178,7 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 	if fs.NArg() > 0 {
 		return options{}, fmt.Errorf("unexpected argument %q (commands: %s)", fs.Arg(0), commandNames())
 	}
-	o := options{quick: *quick, allocs: nil, futex: *futex, timeout: *timeout, results: *results, noInstall: *noInstall, progress: *progress, env: env}
+	o := options{quick: *quick, allocs: nil, timeout: *timeout, results: *results, noInstall: *noInstall, progress: *progress, env: env}
 
 	o.count = defaultCount
 	o.benchtime = defaultBenchtime
@@ -209,6 +211,20 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 	if o.allocs, err = alloc.ParseList(*allocs); err != nil {
 		return o, fmt.Errorf("-allocs: %w", err)
 	}
+	for _, a := range o.allocs {
+		s, _ := alloc.Lookup(a)
+		if !s.User() {
+			continue
+		}
+		o.users = append(o.users, s)
+		for _, kv := range o.env {
+			if v, ok := strings.CutPrefix(kv, "LD_PRELOAD="); ok {
+				if err := alloc.CheckNotPreloaded(s, v); err != nil {
+					return o, fmt.Errorf("-allocs: %w", err)
+				}
+			}
+		}
+	}
 	o.threads = bench.DefaultThreads()
 	if *threads != "" {
 		if o.threads, err = bench.ParseThreads(*threads); err != nil {
@@ -218,10 +234,8 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 	if o.variants, err = parseVariants(*variants); err != nil {
 		return o, err
 	}
-	switch o.futex {
-	case "auto", "tracepoint", "sampled", "off":
-	default:
-		return o, fmt.Errorf("-futex: unknown method %q (valid: auto, tracepoint, sampled, off)", o.futex)
+	if o.futex, err = workloads.ParseFutexMethod(*futex); err != nil {
+		return o, fmt.Errorf("-futex: %w", err)
 	}
 	if o.timeout <= 0 {
 		return o, fmt.Errorf("-timeout %v must be positive", o.timeout)
@@ -242,6 +256,15 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 		}
 	}
 	return o, nil
+}
+
+// futexChoices lists the futex methods for help texts.
+func futexChoices() string {
+	var m []string
+	for _, f := range workloads.FutexMethods {
+		m = append(m, string(f))
+	}
+	return strings.Join(m, ", ")
 }
 
 func parseVariants(s string) ([]string, error) {

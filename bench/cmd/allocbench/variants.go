@@ -11,6 +11,9 @@ import (
 	"sync"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/allocbench/allocbench/alloc"
+	"github.com/allocbench/allocbench/internal/sysinfo"
 )
 
 const modulePath = "github.com/allocbench/allocbench"
@@ -77,7 +80,8 @@ func copyInto(d *runDir, name, src string) error {
 func buildPrivate(ctx context.Context, o options, log io.Writer) ([]variant, []string, string, error) {
 	var variants []variant
 	for _, v := range o.variants {
-		variants = append(variants, variant{name: v, libc: v, allocs: variantAllocs[v]})
+		have, why := variantAllocs(v, sysinfo.Release(), true)
+		variants = append(variants, variant{name: v, libc: v, allocs: have, why: why})
 	}
 	if o.binaries != nil {
 		for i, v := range variants {
@@ -112,17 +116,7 @@ func buildPrivate(ctx context.Context, o options, log io.Writer) ([]variant, []s
 		switch v.name {
 		case "glibc":
 			g.Go(func() error {
-				reqs := []requirement{needGCC}
-				for _, a := range o.allocs {
-					switch a {
-					case "jemalloc":
-						reqs = append(reqs, needJemalloc)
-					case "mimalloc":
-						reqs = append(reqs, needMimalloc)
-					case "tcmalloc":
-						reqs = append(reqs, needTcmalloc)
-					}
-				}
+				reqs := append([]requirement{needGCC}, libraryRequirements(variants[i].allocs, o.allocs, sysinfo.Release())...)
 				if err := ensure(gctx, reqs, o.noInstall, log); err != nil {
 					return fmt.Errorf("glibc variant: %w", err)
 				}
@@ -156,8 +150,14 @@ func buildPrivate(ctx context.Context, o options, log io.Writer) ([]variant, []s
 	return variants, notes, binDir, nil
 }
 
+// wantsMuslLibs reports whether any chosen allocator is built for musl.
 func wantsMuslLibs(allocs []string) bool {
-	return contains(allocs, "jemalloc") || contains(allocs, "mimalloc")
+	for _, a := range allocs {
+		if s, err := alloc.Lookup(a); err == nil && s.Musl != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // quoteX quotes a -X argument whose value holds spaces, as go's -ldflags

@@ -1,5 +1,5 @@
-# Debian 12 (bookworm): glibc 2.36 and Debian's own jemalloc, mimalloc and
-# tcmalloc (gperftools). The benchmark binaries are not in the image: they are
+# Debian 12 (bookworm): glibc 2.36 and Debian's own jemalloc, mimalloc,
+# tcmalloc (gperftools) and tbbmalloc. The benchmark binaries are not in the image: they are
 # bind-mounted read-only at /allocbench when a cell runs (containers.RunPrefix).
 #
 # Build context: an empty directory; nothing is copied in.
@@ -13,7 +13,7 @@ FROM ${BASE}
 LABEL allocbench.distro="debian12" allocbench.libc="glibc"
 # Install only what is missing: on a local base this step is a no-op and needs
 # no network. Nothing in the image reaches the network at run time.
-RUN pkgs="libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 ca-certificates"; \
+RUN pkgs="libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 libtbbmalloc2 ca-certificates"; \
     dpkg -s $pkgs >/dev/null 2>&1 || { \
       apt-get update && \
       DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs && \

@@ -12,7 +12,7 @@ ARG BASE=debian:13
 FROM ${BASE}
 LABEL allocbench.distro="debian13" allocbench.libc="glibc"
 # A no-op (no network) when the packages are present.
-RUN pkgs="libjemalloc2 libmimalloc3 libtcmalloc-minimal4t64 ca-certificates"; \
+RUN pkgs="libjemalloc2 libmimalloc3 libtcmalloc-minimal4t64 libtbbmalloc2 ca-certificates"; \
     dpkg -s $pkgs >/dev/null 2>&1 || { \
       apt-get update && \
       DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs && \

@@ -8,7 +8,7 @@
 ARG BASE=ubuntu:24.04
 FROM ${BASE}
 LABEL allocbench.distro="ubuntu2404" allocbench.libc="glibc"
-RUN pkgs="libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4t64 ca-certificates"; \
+RUN pkgs="libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4t64 libtbbmalloc2 ca-certificates"; \
     dpkg -s $pkgs >/dev/null 2>&1 || { \
       apt-get update && \
       DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs && \
