@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/allocbench/allocbench/alloc"
 )
 
 // runs counts the runs this process has started. Only the first one can
@@ -44,6 +46,9 @@ type freshRun struct {
 	Params   Params
 	Seed     uint64
 	Samples  int
+	// User is the user's library the allocator names, as
+	// alloc.FormatUser writes it; "" for a built-in allocator.
+	User string
 }
 
 // freshReply is the child's answer.
@@ -62,7 +67,11 @@ func MeasureMemory(cfg Config) (Memory, error) {
 	if _, _, err := cfg.Validate(); err != nil {
 		return Memory{}, err
 	}
-	spec, err := json.Marshal(freshRun{cfg.Workload, cfg.Alloc, cfg.Threads, cfg.Ops, cfg.Params, cfg.Seed, cfg.Samples})
+	user := ""
+	if s, err := alloc.Lookup(cfg.Alloc); err == nil && s.User() {
+		user = alloc.FormatUser(s)
+	}
+	spec, err := json.Marshal(freshRun{cfg.Workload, cfg.Alloc, cfg.Threads, cfg.Ops, cfg.Params, cfg.Seed, cfg.Samples, user})
 	if err != nil {
 		return Memory{}, err
 	}
@@ -122,6 +131,11 @@ func freshRunChild(spec string) int {
 	var fr freshRun
 	if err := json.Unmarshal([]byte(spec), &fr); err != nil {
 		return reply(freshReply{Err: fmt.Sprintf("bad %s: %v", freshRunEnv, err)})
+	}
+	if fr.User != "" {
+		if _, err := alloc.ParseUsers(fr.User); err != nil {
+			return reply(freshReply{Err: err.Error()})
+		}
 	}
 	res, err := Run(Config{Workload: fr.Workload, Alloc: fr.Alloc, Threads: fr.Threads, Ops: fr.Ops,
 		Params: fr.Params, Seed: fr.Seed, Samples: fr.Samples})
