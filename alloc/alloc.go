@@ -84,9 +84,6 @@ const (
 	TrimCollect HookKind = "collect"
 	// TrimCall: void f(void).
 	TrimCall HookKind = "call"
-	// TrimCommand: int f(int command, void *param), called with command
-	// 0 and NULL (scalable_allocation_command(TBBMALLOC_CLEAN_ALL_BUFFERS)).
-	TrimCommand HookKind = "command"
 )
 
 // Hook is a function of the allocator's library the harness calls, and its
@@ -222,6 +219,9 @@ func (s Spec) Packages() map[string]string {
 // Releases are the distribution releases allocbench has package names for.
 var Releases = []string{"debian12", "debian13", "ubuntu2404", "alpine321", "rocky9"}
 
+// noMuslCXX is why an allocator written in C++ has no musl build.
+const noMuslCXX = "its sources are C++, and musl-gcc compiles C only: Debian ships no C++ compiler or C++ runtime built for musl"
+
 var builtins = []Spec{
 	{
 		Name:            Libc,
@@ -294,7 +294,7 @@ var builtins = []Spec{
 		Trim:            Hook{TrimCall, "MallocExtension_ReleaseFreeMemory"},
 		Colour:          0xCC79A7,
 		Interposes:      true,
-		MuslSkip:        "its sources are C++, and musl-gcc compiles C only: Debian ships no C++ compiler or C++ runtime built for musl",
+		MuslSkip:        noMuslCXX,
 		CrossThreadFree: true,
 	},
 	{
@@ -305,10 +305,12 @@ var builtins = []Spec{
 			{"debian13", "libtbbmalloc.so.2", "libtbbmalloc2"},
 			{"ubuntu2404", "libtbbmalloc.so.2", "libtbbmalloc2"},
 		},
-		Prefix:          "scalable_",
-		Trim:            Hook{TrimCommand, "scalable_allocation_command"},
+		Prefix: "scalable_",
+		// No trim hook: scalable_allocation_command(TBBMALLOC_CLEAN_ALL_BUFFERS)
+		// crashed in Debian 13's tbbmalloc between runs once worker threads
+		// had exited. Memory figures come from a fresh process anyway.
 		Colour:          0xE69F00,
-		MuslSkip:        "its sources are C++, and musl-gcc compiles C only: Debian ships no C++ compiler or C++ runtime built for musl",
+		MuslSkip:        noMuslCXX,
 		CrossThreadFree: true,
 	},
 	{

@@ -270,3 +270,18 @@ func TestCheckNotPreloaded(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "would replace the process's own malloc")
 }
+
+// The README's worked example of a record is tbbmalloc's record as it is.
+func TestREADMERecordExample(t *testing.T) {
+	src, err := os.ReadFile("alloc.go")
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?s)\n\t\{\n\t\tName: Tbbmalloc,.*?\n\t\},\n`).Find(src)
+	require.NotNil(t, m)
+	var lines []string
+	for _, l := range strings.Split(strings.TrimPrefix(string(m), "\n"), "\n") {
+		lines = append(lines, strings.TrimPrefix(l, "\t"))
+	}
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), "```go\n"+strings.Join(lines, "\n")+"```")
+}

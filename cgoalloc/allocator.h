@@ -32,7 +32,6 @@ enum {
 	AB_TRIM_MALLCTL,       /* mallctl("arena.4096.purge") */
 	AB_TRIM_COLLECT,       /* void f(_Bool force) */
 	AB_TRIM_CALL,          /* void f(void) */
-	AB_TRIM_COMMAND,       /* int f(int command, void *param), command 0 */
 };
 
 /* What loading an allocator found. Strings are NUL-terminated. */

@@ -207,7 +207,6 @@ var hookKinds = map[alloc.HookKind]C.int{
 	alloc.TrimMallctl:       C.AB_TRIM_MALLCTL,
 	alloc.TrimCollect:       C.AB_TRIM_COLLECT,
 	alloc.TrimCall:          C.AB_TRIM_CALL,
-	alloc.TrimCommand:       C.AB_TRIM_COMMAND,
 }
 
 // loadShared opens one file of a shared-library allocator through its

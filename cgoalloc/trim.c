@@ -26,9 +26,6 @@ void ab_trim(const ab_allocator *a)
 	case AB_TRIM_CALL:
 		((void (*)(void))a->trim_fn)();
 		break;
-	case AB_TRIM_COMMAND:
-		((int (*)(int, void *))a->trim_fn)(0, NULL);
-		break;
 	}
 }
 

@@ -8,7 +8,7 @@
  *        kind=WORKLOAD threads=N ops=N seed=N
  *        [min=N max=N dist=N slots=N batch=N writes=N handoff=N rounds=N backlog=N]
  * (KIND is a trim hook's shape as package alloc names it: mallctl-purge,
- * collect, call, command.)
+ * collect, call.)
  * It prints "ops=N window_ns=N". */
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 			const char *name;
 			int kind;
 		} trims[] = {{"mallctl-purge", AB_TRIM_MALLCTL}, {"collect", AB_TRIM_COLLECT},
-		             {"call", AB_TRIM_CALL}, {"command", AB_TRIM_COMMAND}};
+		             {"call", AB_TRIM_CALL}};
 		int tk = AB_HOOK_NONE;
 		const char *colon = strchr(trim, ':');
 		for (size_t i = 0; colon && i < sizeof trims / sizeof trims[0]; i++)

@@ -52,8 +52,10 @@ type cellOutput struct {
 	failedBench bool
 	skipReason  string
 	lastSkip    bool
-	crash       string
-	log         boundedText
+	lastLog     string // the benchmark's last t.Log line, "file.go:N: " cut
+
+	crash string
+	log   boundedText
 }
 
 func newCellOutput(maxResults int) *cellOutput {
@@ -102,13 +104,22 @@ func (o *cellOutput) stdoutLine(line string, length int) {
 		o.configBytes += len(line)
 		return
 	}
+	// go test prints a benchmark's b.Skip message before its "--- SKIP:"
+	// line; a message printed after it is taken too.
+	lastLog := o.lastLog
+	o.lastLog = ""
 	switch {
 	case strings.HasPrefix(trimmed, "--- SKIP:"):
 		o.lastSkip = true
+		if o.skipReason == "" && lastLog != "" {
+			o.skipReason = lastLog
+		}
 	case strings.HasPrefix(trimmed, "--- FAIL:"):
 		o.failedBench = true
 	case skip && trimmed != "" && o.skipReason == "":
 		o.skipReason = stripFileLine(trimmed)
+	case strings.HasPrefix(line, "    ") && strings.Contains(trimmed, ".go:"):
+		o.lastLog = stripFileLine(trimmed)
 	}
 	o.log.line(line, length)
 }

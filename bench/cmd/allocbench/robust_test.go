@@ -355,3 +355,18 @@ func TestContainerCellsAreLabelled(t *testing.T) {
 	require.NoError(t, err)
 	assert.Regexp(t, `^run --name allocbench-\d+-\d+ --label allocbench\.owner=`+regexp.QuoteMeta(thisOwner())+` --rm image /bin/x.test `, string(log))
 }
+
+// go test prints a benchmark's skip message before its "--- SKIP:" line:
+// the cell's skip reason is that message, not the "PASS" after it.
+func TestSkipReasonBeforeTheSkipLine(t *testing.T) {
+	o := newCellOutput(4)
+	for _, l := range []string{
+		"BenchmarkWorkloads/workload=churn/alloc=mimalloc3/threads=2",
+		"    bench_test.go:97: mimalloc3: dlopen: libmimalloc.so.3: cannot open shared object file",
+		"--- SKIP: BenchmarkWorkloads/workload=churn/alloc=mimalloc3/threads=2",
+		"PASS",
+	} {
+		o.stdoutLine(l, len(l))
+	}
+	assert.Equal(t, "mimalloc3: dlopen: libmimalloc.so.3: cannot open shared object file", o.skipReason)
+}
