@@ -259,8 +259,19 @@ func TestRegister(t *testing.T) {
 
 func TestCheckNotPreloaded(t *testing.T) {
 	dir := t.TempDir()
-	lib := buildMine(t, dir)
-	s, err := ParseUser("mine=" + lib + ":mine_")
+	prefixed := buildMine(t, dir)
+	s, err := ParseUser("mine=" + prefixed + ":mine_")
+	require.NoError(t, err)
+	assert.NoError(t, CheckNotPreloaded(s, prefixed), "a library with prefixed names only replaces nothing")
+
+	// The same allocator with the C library's names.
+	cmd := exec.Command("gcc", "-O2", "-shared", "-fPIC", "-Dmine_malloc=malloc", "-Dmine_free=free", "-Dmine_realloc=realloc",
+		"-o", "libplain.so", "libmine.c", "-lpthread")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	lib := filepath.Join(dir, "libplain.so")
+	s, err = ParseUser("plain=" + lib)
 	require.NoError(t, err)
 	link := filepath.Join(dir, "link.so")
 	require.NoError(t, os.Symlink(lib, link))

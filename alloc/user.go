@@ -182,13 +182,18 @@ func ParseUsers(s string) ([]Spec, error) {
 	return out, nil
 }
 
-// CheckNotPreloaded refuses a user's library that LD_PRELOAD (its value
-// given) names: preloaded, it is the process's own malloc, so it would
-// serve the harness, the Go runtime's C calls and "libc" too, and opening it
-// again under its own name would measure it twice under two names.
+// CheckNotPreloaded refuses a user's library that defines malloc and that
+// LD_PRELOAD (its value given) names: preloaded, it is the process's own
+// malloc, so it would serve the harness, the Go runtime's C calls and
+// "libc" too, and opening it again under its own name would measure it
+// twice under two names. A library with prefixed entry points only changes
+// nothing when preloaded.
 func CheckNotPreloaded(s Spec, ldPreload string) error {
 	st, err := os.Stat(s.Path)
-	if err != nil {
+	if err != nil || strings.TrimSpace(ldPreload) == "" {
+		return nil
+	}
+	if lib, err := elfinfo.Read(s.Path); err == nil && !lib.Defined["malloc"] {
 		return nil
 	}
 	for _, p := range strings.FieldsFunc(ldPreload, func(r rune) bool { return r == ':' || r == ' ' }) {

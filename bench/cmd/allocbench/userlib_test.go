@@ -75,13 +75,16 @@ func TestUserLibraryThroughEverything(t *testing.T) {
 	assert.Regexp(t, `(?m)^alloc-mine: unknown \(no version function\) library=`+regexp.QuoteMeta(lib)+` build-id=[0-9a-f]+ served-by=`+regexp.QuoteMeta(lib)+`$`, string(out))
 	assert.Regexp(t, `(?m)^BenchmarkWorkloads/workload=churn/alloc=mine/threads=1\S*\s+\d+\s+[0-9.]+ ns/op`, string(out))
 
-	// Checked before any work: a library that is the process's malloc.
-	cmd = exec.Command(binary, "-test.run", "^$", "-test.bench", ".", "-allocbench.libs=mine="+lib+":mine_")
-	cmd.Env = append(os.Environ(), "LD_PRELOAD="+lib)
-	out, err = cmd.CombinedOutput()
-	require.Error(t, err, "%s", out)
-	assert.Contains(t, string(out), "would replace the process's own malloc")
-	assert.NotContains(t, string(out), "Benchmark")
+	// Checked before any work: a library that is the process's malloc
+	// (Debian's jemalloc, preloaded, given as a library of the user's).
+	if je := "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"; fileExists(je) {
+		cmd = exec.Command(binary, "-test.run", "^$", "-test.bench", ".", "-allocbench.libs=je2="+je)
+		cmd.Env = append(os.Environ(), "LD_PRELOAD="+je)
+		out, err = cmd.CombinedOutput()
+		require.Error(t, err, "%s", out)
+		assert.Contains(t, string(out), "would replace the process's own malloc")
+		assert.NotContains(t, string(out), "Benchmark")
+	}
 
 	// The main job, with the library in -allocs.
 	root := t.TempDir()
@@ -119,11 +122,13 @@ func TestUserLibraryBadInput(t *testing.T) {
 	dir := t.TempDir()
 	lib := buildMine(t, dir)
 	cases := map[string][]string{
-		"does not exist":                         {"-allocs", "libc,mine=" + filepath.Join(dir, "nowhere.so")},
-		`does not define malloc, free, realloc`:  {"-allocs", "libc,mine=" + lib},
-		`allocator name "tcmalloc" is taken`:     {"-allocs", "tcmalloc=" + lib + ":mine_"},
-		"would replace the process's own malloc": {"-env", "LD_PRELOAD=" + lib, "-allocs", "libc,mine2=" + lib + ":mine_"},
-		`-allocs: allocator name "x y"`:          {"-allocs", "x y=" + lib},
+		"does not exist":                        {"-allocs", "libc,mine=" + filepath.Join(dir, "nowhere.so")},
+		`does not define malloc, free, realloc`: {"-allocs", "libc,mine=" + lib},
+		`allocator name "tcmalloc" is taken`:    {"-allocs", "tcmalloc=" + lib + ":mine_"},
+		`-allocs: allocator name "x y"`:         {"-allocs", "x y=" + lib},
+	}
+	if je := "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"; fileExists(je) {
+		cases["would replace the process's own malloc"] = []string{"-env", "LD_PRELOAD=" + je, "-allocs", "libc,je3=" + je}
 	}
 	for want, args := range cases {
 		_, stderr, err := runCLI(t, context.Background(), append([]string{"-o", t.TempDir()}, args...)...)
@@ -132,6 +137,11 @@ func TestUserLibraryBadInput(t *testing.T) {
 			assert.Equal(t, 2, exitCode(err), "%v", args)
 		}
 	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // A user's library runs in the local glibc variant only: the musl variant
