@@ -16,12 +16,18 @@
 //     fraction of that blocked time was spent in futex. It only sees the
 //     threads given to Begin.
 //
+// A process that cannot load BPF programs (one in a default container) can
+// have a Server, run as root on the host, do the Tracepoint method for it
+// over a unix socket (Options.Host); the meter's Method is then Tracepoint
+// and OnHost is true.
+//
 // A Meter is opened once and reused for many Begin/End windows.
 package futex
 
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -67,6 +73,15 @@ type Options struct {
 	// holds twice as many threads, so that each tracked thread can have a
 	// thread it created alive beside it.
 	MaxThreads int
+	// Host is the path of a host tracer's socket (see Server). With the
+	// Tracepoint method or auto, the meter asks that server to measure
+	// this process's threads with the Tracepoint method, on the host;
+	// where it cannot be reached, the meter is opened as without it and
+	// Reason says why.
+	Host string
+	// HostUnavailable says why there is no host tracer to ask; Reason
+	// repeats it where the Tracepoint method is not used.
+	HostUnavailable string
 }
 
 // ThreadStats is the result for one thread in the last window, or with
@@ -139,6 +154,7 @@ type backend interface {
 type Meter struct {
 	mu       sync.Mutex
 	method   Method
+	onHost   bool
 	reason   string
 	b        backend
 	active   bool
@@ -173,13 +189,31 @@ func Open(opts Options) (*Meter, error) {
 		return nil, fmt.Errorf("futex: MaxThreads %d is above the limit %d", opts.MaxThreads, MaxThreadsLimit)
 	}
 
+	// What a host tracer said, for the Tracepoint method and auto.
+	var hostNote string
+	if opts.Method == Tracepoint || opts.Method == "" {
+		switch {
+		case opts.Host != "":
+			hb, err := openHost(opts.Host)
+			if err == nil {
+				return &Meter{method: Tracepoint, onHost: true, reason: hb.note, b: hb}, nil
+			}
+			hostNote = fmt.Sprintf("host tracer: %v", err)
+		case opts.HostUnavailable != "":
+			hostNote = "no host tracer: " + opts.HostUnavailable
+		}
+	}
+
 	switch opts.Method {
 	case Tracepoint:
 		b, note, err := openTracepoint(opts)
 		if err != nil {
+			if hostNote != "" {
+				err = fmt.Errorf("%s; in this process: %w", hostNote, err)
+			}
 			return nil, fmt.Errorf("futex: method %q unavailable: %w", Tracepoint, err)
 		}
-		return &Meter{method: Tracepoint, reason: note, b: b}, nil
+		return &Meter{method: Tracepoint, reason: joinReasons(hostNote, note), b: b}, nil
 	case Sampled:
 		b, err := openSampled(opts)
 		if err != nil {
@@ -197,12 +231,9 @@ func Open(opts Options) (*Meter, error) {
 
 	tb, note, terr := openTracepoint(opts)
 	if terr == nil {
-		return &Meter{method: Tracepoint, reason: note, b: tb}, nil
+		return &Meter{method: Tracepoint, reason: joinReasons(hostNote, note), b: tb}, nil
 	}
-	reason := fmt.Sprintf("tracepoint: %v", terr)
-	if note != "" {
-		reason = note + "; " + reason
-	}
+	reason := joinReasons(hostNote, note, fmt.Sprintf("tracepoint: %v", terr))
 	sb, serr := openSampled(opts)
 	if serr == nil {
 		return &Meter{method: Sampled, reason: reason + "; using sampled", b: sb}, nil
@@ -213,6 +244,21 @@ func Open(opts Options) (*Meter, error) {
 
 // Method returns the method in use.
 func (m *Meter) Method() Method { return m.method }
+
+// OnHost reports whether a host tracer (Options.Host) runs the method for
+// this process.
+func (m *Meter) OnHost() bool { return m.onHost }
+
+// joinReasons joins the non-empty parts with "; ".
+func joinReasons(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "; ")
+}
 
 // Reason says why auto selection fell back (and notes side effects such as
 // mounting tracefs, or why the tracepoint method does not follow threads);

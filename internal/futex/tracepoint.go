@@ -403,6 +403,10 @@ var tracefsCandidates = []struct {
 	{"/sys/kernel/debug/tracing", unix.DEBUGFS_MAGIC},
 }
 
+// Tracefs returns where tracefs is mounted. If it is not and this process
+// is root, it mounts it at /sys/kernel/tracing and says so in note.
+func Tracefs() (path, note string, err error) { return ensureTracefs() }
+
 // ensureTracefs finds tracefs; if it is not mounted and we are root it
 // mounts it at /sys/kernel/tracing and says so in note.
 func ensureTracefs() (base, note string, err error) {
