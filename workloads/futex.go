@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -31,6 +32,20 @@ const (
 	// time from schedstat, times the share of samples of
 	// /proc/self/task/<tid>/syscall that found it in futex.
 	FutexSampled FutexMethod = "sampled"
+)
+
+// FutexTracepointHost is how FutexMeterInfo names the tracepoint method
+// when a host tracer runs it for this process: a benchmark in a container
+// whose environment names the tracer's socket (FutexHostEnv).
+const FutexTracepointHost = string(FutexTracepoint) + " (host)"
+
+// The environment of a benchmark in a container: FutexHostEnv is the path
+// of a host tracer's unix socket, which the tracepoint method (and auto)
+// then uses; FutexHostUnavailableEnv says why there is none, and goes into
+// the reason when the method falls back.
+const (
+	FutexHostEnv            = futex.HostEnv
+	FutexHostUnavailableEnv = futex.HostUnavailableEnv
 )
 
 // FutexMethods lists the methods a user can choose, in the order help
@@ -125,7 +140,11 @@ func FutexMeterInfo(method FutexMethod) (used, reason string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	return string(m.Method()), m.Reason(), nil
+	used = string(m.Method())
+	if m.OnHost() {
+		used = FutexTracepointHost
+	}
+	return used, m.Reason(), nil
 }
 
 func openMeter(method FutexMethod) (*futex.Meter, error) {
@@ -143,7 +162,7 @@ func openMeter(method FutexMethod) (*futex.Meter, error) {
 	}
 	metersMu.Unlock()
 	fm.once.Do(func() {
-		opts := futex.Options{}
+		opts := futex.Options{Host: os.Getenv(FutexHostEnv), HostUnavailable: os.Getenv(FutexHostUnavailableEnv)}
 		if method != FutexAuto {
 			opts.Method = futex.Method(method)
 		}
