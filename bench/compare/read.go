@@ -97,7 +97,7 @@ func (w Warning) String() string {
 // cell, a read error or a file without results becomes a Warning and the
 // rest is still read. Files that could be opened are returned even when they
 // hold no results. When the files differ in the environment variables that
-// change allocators, a warning says how.
+// change allocators, or in how futex time was measured, a warning says how.
 func ReadFiles(srcs []Source) ([]*File, []Warning) {
 	var files []*File
 	var warns []Warning
@@ -108,7 +108,8 @@ func ReadFiles(srcs []Source) ([]*File, []Warning) {
 			files = append(files, f)
 		}
 	}
-	return files, append(warns, EnvWarnings(files)...)
+	warns = append(warns, EnvWarnings(files)...)
+	return files, append(warns, FutexMethodWarnings(files)...)
 }
 
 // Limits that keep reading a hostile file in bounded memory: distinct

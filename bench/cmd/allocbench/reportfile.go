@@ -25,7 +25,8 @@ func readVariants(d *runDir, variants []variant) ([]*compare.File, []compare.War
 		files = append(files, f)
 		warns = append(warns, w...)
 	}
-	return files, append(warns, compare.EnvWarnings(files)...)
+	warns = append(warns, compare.EnvWarnings(files)...)
+	return files, append(warns, compare.FutexMethodWarnings(files)...)
 }
 
 // writeReport writes report.html in the run's directory from the variants'
