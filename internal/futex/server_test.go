@@ -272,3 +272,42 @@ func TestHostNoLeaks(t *testing.T) {
 	assert.LessOrEqual(t, countFDs(t), fds, "fds after closing a server with a client")
 	assert.LessOrEqual(t, settledGoroutines(gs), gs, "goroutines after closing a server with a client")
 }
+
+// leastPrivilegeEnv marks TestLeastPrivilege's children.
+const leastPrivilegeEnv = "ALLOCBENCH_TEST_LEAST_PRIVILEGE"
+
+// The tracepoint method needs CAP_BPF and CAP_PERFMON, both and nothing
+// more, in a pid namespace of its own as in a container (uid 0, every other
+// capability dropped from the bounding set; tracefs is the host's).
+func TestLeastPrivilege(t *testing.T) {
+	if os.Getenv(leastPrivilegeEnv) != "" {
+		t.Skip("a child of TestLeastPrivilege")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("dropping capabilities in a new pid namespace needs root")
+	}
+	unshare, err1 := exec.LookPath("unshare")
+	setpriv, err2 := exec.LookPath("setpriv")
+	if err1 != nil || err2 != nil {
+		t.Skip("needs unshare and setpriv (util-linux)")
+	}
+	if _, _, err := Tracefs(); err != nil {
+		t.Skipf("tracefs: %v", err)
+	}
+	for caps, works := range map[string]bool{"+bpf,+perfmon": true, "+bpf": false, "+perfmon": false} {
+		t.Run(caps, func(t *testing.T) {
+			cmd := exec.Command(unshare, "--pid", "--fork", "--mount-proc", setpriv, "--inh-caps=-all", "--bounding-set=-all,"+caps,
+				os.Args[0], "-test.run", "^TestCalibrationTracepoint$", "-test.v", "-test.count", "1")
+			cmd.Env = append(os.Environ(), leastPrivilegeEnv+"=1", "ALLOCBENCH_REQUIRE=")
+			out, err := cmd.CombinedOutput()
+			t.Logf("%s", out)
+			require.NoError(t, err)
+			if works {
+				assert.Contains(t, string(out), "--- PASS: TestCalibrationTracepoint")
+			} else {
+				assert.Contains(t, string(out), "--- SKIP: TestCalibrationTracepoint")
+				assert.Regexp(t, `permission denied|operation not permitted`, string(out))
+			}
+		})
+	}
+}
