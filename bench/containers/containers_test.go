@@ -98,7 +98,21 @@ func TestRunPrefix(t *testing.T) {
 	assert.NotContains(t, RunPrefix("img", "/bins", RunOptions{CPUs: "1"}), "--privileged", "not privileged by default")
 	assert.NotContains(t, RunPrefix("img", "/bins", RunOptions{}), "--cap-add")
 	got = RunPrefix("img", "/bins", RunOptions{FutexTracing: true})
-	assert.Equal(t, []string{"--cap-add", "SYS_ADMIN", "img"}, got[len(got)-3:])
+	assert.Equal(t, []string{"--cap-add", "BPF", "--cap-add", "PERFMON", "-v", "/sys/kernel/tracing:/sys/kernel/tracing:ro", "img"}, got[len(got)-7:])
+	assert.NotContains(t, got, "SYS_ADMIN")
+	got = RunPrefix("img", "/bins", RunOptions{FutexTracing: true, Tracefs: "/sys/kernel/debug/tracing", SeccompUnconfined: true})
+	assert.Equal(t, []string{"--cap-add", "BPF", "--cap-add", "PERFMON", "-v", "/sys/kernel/debug/tracing:/sys/kernel/tracing:ro",
+		"--security-opt", "seccomp=unconfined", "img"}, got[len(got)-9:])
+	got = RunPrefix("img", "/bins", RunOptions{FutexTracing: true, SysAdmin: true, SeccompUnconfined: true})
+	assert.Equal(t, []string{"--cap-add", "SYS_ADMIN", "-v", "/sys/kernel/tracing:/sys/kernel/tracing:ro", "img"}, got[len(got)-5:])
+
+	// The host tracer's socket: its directory read-only, its path inside
+	// in the environment; no capability.
+	got = RunPrefix("img", "/bins", RunOptions{FutexSocket: "/run/ab-1/futex.sock"})
+	assert.Equal(t, []string{"-v", "/run/ab-1:/allocbench-futex:ro", "-e", "ALLOCBENCH_FUTEX_HOST=/allocbench-futex/futex.sock", "img"}, got[len(got)-5:])
+	assert.NotContains(t, got, "--cap-add")
+	got = RunPrefix("img", "/bins", RunOptions{FutexHostUnavailable: "not root"})
+	assert.Equal(t, []string{"-e", "ALLOCBENCH_FUTEX_HOST_UNAVAILABLE=not root", "img"}, got[len(got)-3:])
 
 	// A relative directory is made absolute: docker would take it for a
 	// volume name.
@@ -107,6 +121,22 @@ func TestRunPrefix(t *testing.T) {
 	got = RunPrefix("img", "bins", RunOptions{})
 	assert.Equal(t, filepath.Join(wd, "bins")+":/allocbench:ro", got[6])
 	assert.Equal(t, "img", got[len(got)-1])
+}
+
+func TestTracingNeedsSeccomp(t *testing.T) {
+	for v, want := range map[string]bool{"20.10.24+dfsg1": true, "23.0.1": false, "27.3.1": false, "": true, "dev": true} {
+		assert.Equal(t, want, TracingNeedsSeccomp(v), "%q", v)
+	}
+}
+
+// A DOCKER_HOST that is not a unix socket is an engine on another machine.
+func TestRemoteEngine(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "ssh://big-box")
+	assert.Equal(t, "DOCKER_HOST=ssh://big-box", RemoteEngine(t.Context()))
+	t.Setenv("DOCKER_HOST", "tcp://10.0.0.2:2375")
+	assert.Contains(t, RemoteEngine(t.Context()), "tcp://10.0.0.2:2375")
+	t.Setenv("DOCKER_HOST", "unix:///var/run/docker.sock")
+	assert.Empty(t, RemoteEngine(t.Context()))
 }
 
 // src is an apt source of blank-separated types and suites.

@@ -9,8 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/allocbench/allocbench/internal/futex"
 )
 
 // BinMount is where RunPrefix mounts the directory of test binaries inside
@@ -75,26 +78,52 @@ type RunOptions struct {
 	Memory string   // --memory, e.g. "2g"; "" for no limit
 	Env    []string // K=V pairs passed with -e (a bare K passes the caller's value of K, as docker does)
 
-	// Privileged adds --privileged. The benchmark's exact futex method
-	// (tracepoints: tracefs and perf events) needs privileges a default
-	// container lacks; without them it falls back to its sampled estimate
-	// and says so in its futex-method line. A privileged container can also
-	// see and change the host, so it is off by default. Some daemons refuse
-	// it (nested or sandboxed ones: "unable to apply caps"); FutexTracing is
-	// the narrower choice.
+	// FutexSocket is the host path of a futex host tracer's socket
+	// (internal/futex.Server). Its directory is mounted read-only at
+	// FutexMount and the benchmark is told the socket's path there, so the
+	// exact futex method measures the container's threads from the host:
+	// the container needs no privilege for it.
+	FutexSocket string
+	// FutexHostUnavailable says why there is no host tracer; the
+	// benchmark gives it as the reason when it falls back to its sampled
+	// estimate.
+	FutexHostUnavailable string
+
+	// Privileged adds --privileged. A privileged container can see and
+	// change the host, so it is off by default. Some daemons refuse it
+	// (nested or sandboxed ones: "unable to apply caps"); FutexTracing is
+	// the narrower choice for the exact futex method inside the container.
 	Privileged bool
-	// FutexTracing adds --cap-add SYS_ADMIN, which is enough for the exact
-	// futex method: the benchmark mounts tracefs in the container's own
-	// mount namespace and opens the tracepoints. Less than Privileged, but
-	// still a capability that reaches beyond the container; off by default.
+	// FutexTracing gives the container what the exact futex method needs
+	// to run inside it, and no more: CAP_BPF and CAP_PERFMON (not
+	// CAP_SYS_ADMIN), and Tracefs mounted read-only at
+	// /sys/kernel/tracing, where the benchmark finds the tracepoints' ids.
+	// Off by default: these capabilities reach beyond the container.
 	FutexTracing bool
+	Tracefs      string // the host's tracefs; "" for /sys/kernel/tracing
+	// SeccompUnconfined adds --security-opt seccomp=unconfined: Docker's
+	// default seccomp profile before 23.0 allows bpf() and
+	// perf_event_open() only to CAP_SYS_ADMIN (see TracingNeedsSeccomp).
+	SeccompUnconfined bool
+	// SysAdmin gives CAP_SYS_ADMIN instead of CAP_BPF and CAP_PERFMON, for
+	// engines that know neither (see KnowsBPFCaps).
+	SysAdmin bool
 }
+
+// FutexMount is where RunPrefix mounts the directory of a futex host
+// tracer's socket inside the container.
+const FutexMount = "/allocbench-futex"
+
+// TracefsMount is where the exact futex method looks for tracefs.
+const TracefsMount = "/sys/kernel/tracing"
 
 // RunPrefix returns the argv prefix that runs a command in image with binDir
 // mounted read-only at /allocbench and no network:
 //
 //	docker run --rm --network none -v <binDir>:/allocbench:ro [--cpus N] [--memory M]
-//	  [-e K=V]... [--cap-add SYS_ADMIN] [--privileged] <image>
+//	  [-e K=V]... [-v <socket dir>:/allocbench-futex:ro -e ALLOCBENCH_FUTEX_HOST=...]
+//	  [--cap-add BPF --cap-add PERFMON (or SYS_ADMIN) -v <tracefs>:/sys/kernel/tracing:ro
+//	   [--security-opt seccomp=unconfined]] [--privileged] <image>
 //
 // The caller appends "/allocbench/<binary>" and its arguments. A relative
 // binDir is made absolute (docker would take it for a volume name).
@@ -112,13 +141,105 @@ func RunPrefix(image, binDir string, opts RunOptions) []string {
 	for _, kv := range opts.Env {
 		argv = append(argv, "-e", kv)
 	}
+	if opts.FutexSocket != "" {
+		sock := opts.FutexSocket
+		if abs, err := filepath.Abs(sock); err == nil {
+			sock = abs
+		}
+		argv = append(argv, "-v", filepath.Dir(sock)+":"+FutexMount+":ro",
+			"-e", futex.HostEnv+"="+FutexMount+"/"+filepath.Base(sock))
+	}
+	if opts.FutexHostUnavailable != "" {
+		argv = append(argv, "-e", futex.HostUnavailableEnv+"="+opts.FutexHostUnavailable)
+	}
 	if opts.FutexTracing {
-		argv = append(argv, "--cap-add", "SYS_ADMIN")
+		tracefs := opts.Tracefs
+		if tracefs == "" {
+			tracefs = TracefsMount
+		}
+		if opts.SysAdmin {
+			argv = append(argv, "--cap-add", "SYS_ADMIN")
+		} else {
+			argv = append(argv, "--cap-add", "BPF", "--cap-add", "PERFMON")
+		}
+		argv = append(argv, "-v", tracefs+":"+TracefsMount+":ro")
+		if opts.SeccompUnconfined && !opts.SysAdmin {
+			argv = append(argv, "--security-opt", "seccomp=unconfined")
+		}
 	}
 	if opts.Privileged {
 		argv = append(argv, "--privileged")
 	}
 	return append(argv, image)
+}
+
+// TracingNeedsSeccomp reports whether an engine of this server version
+// (`docker version --format {{.Server.Version}}`) refuses bpf() and
+// perf_event_open() to CAP_BPF and CAP_PERFMON under its default seccomp
+// profile: Docker before 23.0 allows them to CAP_SYS_ADMIN only. An
+// unreadable version counts as old.
+func TracingNeedsSeccomp(serverVersion string) bool {
+	major, _, _ := strings.Cut(strings.TrimSpace(serverVersion), ".")
+	n, err := strconv.Atoi(major)
+	return err != nil || n < 23
+}
+
+// KnowsBPFCaps reports whether the engine accepts --cap-add BPF and
+// --cap-add PERFMON: Docker 20.10 as Debian 12 builds it answers "unknown
+// capability: CAP_BPF". It creates a container of image that never starts,
+// and removes it.
+func KnowsBPFCaps(ctx context.Context, image string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, dockerCheckTimeout)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, "docker", "create", "--network", "none", "--cap-add", "BPF", "--cap-add", "PERFMON", image, "/allocbench-probe")
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		if strings.Contains(stderr.String(), "unknown capability") {
+			return false, nil
+		}
+		return false, fmt.Errorf("docker create --cap-add BPF --cap-add PERFMON %s: %v: %s", image, err, lastLines(stderr.String(), 3))
+	}
+	if id := strings.TrimSpace(stdout.String()); id != "" {
+		_ = exec.CommandContext(ctx, "docker", "rm", "-f", id).Run()
+	}
+	return true, nil
+}
+
+// EngineVersion is the docker engine's version, as `docker version` says.
+func EngineVersion(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, dockerCheckTimeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "docker", "version", "--format", "{{.Server.Version}}").Output()
+	if err != nil {
+		return "", fmt.Errorf("docker version: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// RemoteEngine says where the docker engine the CLI is set up to use runs
+// when that is not this machine: the endpoint of DOCKER_HOST or of the
+// current docker context, when it is not a unix socket. It is "" for a
+// local engine (a unix socket, or no endpoint the CLI names).
+func RemoteEngine(ctx context.Context) string {
+	if h := os.Getenv("DOCKER_HOST"); h != "" {
+		if strings.HasPrefix(h, "unix://") {
+			return ""
+		}
+		return "DOCKER_HOST=" + h
+	}
+	ctx, cancel := context.WithTimeout(ctx, dockerCheckTimeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "docker", "context", "inspect", "--format", "{{.Endpoints.docker.Host}}").Output()
+	host := strings.TrimSpace(string(out))
+	if err != nil || host == "" || strings.HasPrefix(host, "unix://") {
+		return ""
+	}
+	name := currentContext()
+	if c := os.Getenv("DOCKER_CONTEXT"); c != "" {
+		name = c
+	}
+	return fmt.Sprintf("docker context %s at %s", name, host)
 }
 
 // imageExists reports whether the daemon has an image with this tag.
