@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/allocbench/allocbench/bench/containers"
+	"github.com/allocbench/allocbench/internal/futex"
 )
 
 // cellEnvNames are passed into a container by name: docker run -e NAME
@@ -43,7 +44,7 @@ func parseContainerFlags(args []string, stderr io.Writer) (containerOptions, err
 	local := fs.Bool("local", true, "build Debian bases locally with debootstrap (no registry needed)")
 	cpus := fs.String("cpus", "", "run the containers under this CPU quota (docker run --cpus)")
 	memory := fs.String("memory", "", "run the containers under this memory limit (docker run --memory)")
-	tracing := fs.Bool("futex-tracing", false, "give the containers CAP_SYS_ADMIN so the exact futex method works inside")
+	tracing := fs.Bool("futex-tracing", false, "run the exact futex method inside the containers instead of on this host: gives them CAP_BPF, CAP_PERFMON and the host's tracefs read-only (seccomp=unconfined on Docker before 23.0; CAP_SYS_ADMIN where the engine knows neither capability)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "%s\n\nusage: allocbench containers [flags]\n\n"+
 			"It builds each distribution's image (Debian bases locally with debootstrap\n"+
@@ -136,6 +137,16 @@ func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io
 		}
 	}
 
+	// The exact futex method runs here, for the containers' threads,
+	// unless the containers trace themselves.
+	host := startFutexHost(ctx, co.futex, co.futexTracing)
+	defer host.Close()
+	if d := host.describe(); d != "" {
+		fmt.Fprintf(stdout, "allocbench: %s\n", d)
+	}
+	var tracing containers.RunOptions
+	tracingKnown := false
+
 	var variants []variant
 	for _, l := range co.images {
 		d, _ := containers.Lookup(l)
@@ -160,7 +171,18 @@ func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io
 		}
 		// The cells' variables and those passed on with -env go into the
 		// container by name, from the docker command's environment.
-		run := containers.RunOptions{CPUs: co.cpus, Memory: co.memory, Env: append(append([]string(nil), cellEnvNames...), envNames(co.env)...), FutexTracing: co.futexTracing}
+		if co.futexTracing && !tracingKnown {
+			var note string
+			if tracing, note, err = tracingOptions(ctx, image); err != nil {
+				return err
+			}
+			tracingKnown = true
+			fmt.Fprintf(stdout, "allocbench: -futex-tracing: %s\n", note)
+		}
+		run := tracing
+		run.CPUs, run.Memory = co.cpus, co.memory
+		run.Env = append(append([]string(nil), cellEnvNames...), envNames(co.env)...)
+		host.runOptions(&run)
 		// The binaries are mounted from the private directory they were
 		// built in, not from the results directory; an image that builds
 		// its own gets an empty one.
@@ -187,4 +209,37 @@ func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io
 		})
 	}
 	return runMatrix(ctx, co.options, variants, notes, rd, stdout, stderr)
+}
+
+// tracingOptions are the run options of -futex-tracing: the smallest set
+// with which the exact method works inside a container (see
+// containers.RunOptions.FutexTracing), with this host's tracefs. Engines
+// that do not know CAP_BPF get CAP_SYS_ADMIN instead; those that know it
+// but whose default seccomp profile keeps bpf() from it get seccomp off.
+// note says which.
+func tracingOptions(ctx context.Context, image string) (run containers.RunOptions, note string, err error) {
+	tracefs, _, err := futex.Tracefs()
+	if err != nil {
+		return run, "", fmt.Errorf("-futex-tracing: %w", err)
+	}
+	version, err := containers.EngineVersion(ctx)
+	if err != nil {
+		return run, "", fmt.Errorf("-futex-tracing: %w", err)
+	}
+	knows, err := containers.KnowsBPFCaps(ctx, image)
+	if err != nil {
+		return run, "", fmt.Errorf("-futex-tracing: %w", err)
+	}
+	run = containers.RunOptions{FutexTracing: true, Tracefs: tracefs}
+	switch {
+	case !knows:
+		run.SysAdmin = true
+		note = fmt.Sprintf("docker %s knows neither CAP_BPF nor CAP_PERFMON, so the containers get CAP_SYS_ADMIN", version)
+	case containers.TracingNeedsSeccomp(version):
+		run.SeccompUnconfined = true
+		note = fmt.Sprintf("the containers get CAP_BPF and CAP_PERFMON, and seccomp=unconfined: docker %s's default profile allows bpf() only to CAP_SYS_ADMIN", version)
+	default:
+		note = "the containers get CAP_BPF and CAP_PERFMON"
+	}
+	return run, note + ", and " + tracefs + " read-only", nil
 }
