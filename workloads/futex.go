@@ -134,7 +134,8 @@ type futexMeter struct {
 }
 
 // FutexMeterInfo opens (once) the meter for method and says which method it
-// really uses and why; Reason is empty when the method asked for is used.
+// really uses (FutexTracepointHost when a host tracer runs it) and why;
+// Reason is empty when the method asked for is used.
 func FutexMeterInfo(method FutexMethod) (used, reason string, err error) {
 	m, err := openMeter(method)
 	if err != nil {
