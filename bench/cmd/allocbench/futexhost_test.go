@@ -396,3 +396,39 @@ func TestFutexHostFallbacks(t *testing.T) {
 	h = startFutexHost(t.Context(), "auto", true)
 	assert.Nil(t, h.srv, "-futex-tracing: the containers trace themselves")
 }
+
+// notRootEnv marks TestFutexHostNotRoot's child.
+const notRootEnv = "ALLOCBENCH_TEST_NOT_ROOT"
+
+// Run by a user other than root, the subcommand has no host tracer and says
+// so, with the user and what failed.
+func TestFutexHostNotRoot(t *testing.T) {
+	if os.Getenv(notRootEnv) != "" {
+		h := startFutexHost(t.Context(), "auto", false)
+		defer h.Close()
+		fmt.Printf("host tracer: %v; why: %s\n", h.srv != nil, h.why)
+		return
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if os.Geteuid() != 0 || err != nil {
+		t.Skip("needs root and setpriv (util-linux) to run a child as nobody")
+	}
+	// A copy of this test binary that nobody may run.
+	dir, err := os.MkdirTemp("", "allocbench-notroot-")
+	require.NoError(t, err)
+	defer os.RemoveAll(dir)
+	require.NoError(t, os.Chmod(dir, 0o755))
+	bin := filepath.Join(dir, "allocbench.test")
+	data, err := os.ReadFile(os.Args[0])
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(bin, data, 0o755))
+	cmd := exec.Command(setpriv, "--reuid", "65534", "--regid", "65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+		bin, "-test.run", "^TestFutexHostNotRoot$", "-test.v")
+	cmd.Env = append(os.Environ(), notRootEnv+"=1", "HOME="+dir, "DOCKER_HOST=")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), "host tracer: false; why: allocbench runs as uid 65534, not root: ")
+	assert.Regexp(t, `permission denied|operation not permitted`, string(out))
+}
