@@ -304,7 +304,9 @@ func TestContainersFutexNoLeaks(t *testing.T) {
 	srv := k.host.srv
 	argv := k.containerArgv("musl", k.hostRun())
 	c := cell{variant: "musl", workload: "churn", alloc: alloc.Libc, threads: 2}
-	o := cellOptions("1x", time.Minute)
+	// A generous limit: the engine itself can stall for a while on a loaded
+	// machine.
+	o := cellOptions("1x", 5*time.Minute)
 	cells := 200
 	if testing.Short() {
 		cells = 20
@@ -353,10 +355,23 @@ func TestContainersFutexNoLeaks(t *testing.T) {
 	require.NoError(t, k.host.Close())
 	gone := ownBPF(t)
 	assert.Empty(t, gone.ids, "no BPF descriptor after Close")
-	kernel = kernelBPF(t)
-	for id := range first.ids {
-		assert.False(t, kernel[id], "%s is gone from the kernel after Close", id)
+	// The kernel frees maps after the programs that use them, once an RCU
+	// grace period has passed: give it a moment.
+	left := func() []string {
+		kernel := kernelBPF(t)
+		var ids []string
+		for id := range first.ids {
+			if kernel[id] {
+				ids = append(ids, id)
+			}
+		}
+		return ids
 	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(left()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	assert.Empty(t, left(), "still listed by bpftool after Close")
 	_, err := os.Stat(srv.Path())
 	assert.True(t, os.IsNotExist(err), "the socket is removed")
 }
