@@ -11,13 +11,13 @@ import (
 // a warning that names each file's methods; the host's tracepoint and the
 // in-process one are the same method.
 func TestFutexMethodDifferencesWarn(t *testing.T) {
-	host := writeFile(t, "debian12.txt", "libc: glibc", "futex-method: tracepoint (host)", churn(2, "15", "\t 3 futex-ns/op"))
-	local := writeFile(t, "glibc.txt", "libc: glibc", "futex-method: tracepoint", churn(2, "14", "\t 3 futex-ns/op"))
+	host := writeFile(t, "debian12.txt", "libc: glibc", "futex-method: tracepoint (host)", churn(2, "15", "\t 3 futex-nsec/op"))
+	local := writeFile(t, "glibc.txt", "libc: glibc", "futex-method: tracepoint", churn(2, "14", "\t 3 futex-nsec/op"))
 	sampled := writeFile(t, "musl.txt", "libc: musl", "futex-method: sampled", "futex-method-reason: no host tracer: not root",
-		churn(2, "80", "\t 9 futex-ns/op"))
+		churn(2, "80", "\t 9 futex-nsec/op"))
 	off := writeFile(t, "off.txt", "libc: glibc", "futex-method: off", churn(2, "14"))
-	mixed := writeFile(t, "mixed.txt", "libc: musl", "futex-method: tracepoint (host)", churn(1, "20", "\t 1 futex-ns/op"),
-		"futex-method: sampled", churn(2, "80", "\t 9 futex-ns/op"))
+	mixed := writeFile(t, "mixed.txt", "libc: musl", "futex-method: tracepoint (host)", churn(1, "20", "\t 1 futex-nsec/op"),
+		"futex-method: sampled", churn(2, "80", "\t 9 futex-nsec/op"))
 
 	_, stderr, err := runCompare(t, host, local, off)
 	require.NoError(t, err)

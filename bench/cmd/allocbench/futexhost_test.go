@@ -18,11 +18,12 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/bench/containers"
+	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/internal/futex"
 )
 
 // futexUnit is the unit of the futex time per op in result lines.
-const futexUnit = "futex-ns/op"
+const futexUnit = units.FutexNsecPerOp
 
 // kit is what the container tests of the futex methods run: the test
 // binaries built here and the images they run in.
@@ -227,7 +228,7 @@ func TestContainersFutexTracingInside(t *testing.T) {
 	v, out := runFutex(t, argv, cell{variant: "musl", workload: "churn", alloc: alloc.Libc, threads: 2}, cellOptions("100ms", time.Minute))
 	assert.Equal(t, "tracepoint", configValue(out.config, "futex-method"), "%s", out.config)
 	assert.Positive(t, v)
-	_, ok := metric(out.results[0], "futex-calls/op")
+	_, ok := metric(out.results[0], units.FutexCallsPerOp)
 	assert.True(t, ok, "the exact method counts calls")
 }
 
