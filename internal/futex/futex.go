@@ -196,7 +196,11 @@ func Open(opts Options) (*Meter, error) {
 		case opts.Host != "":
 			hb, err := openHost(opts.Host)
 			if err == nil {
-				return &Meter{method: Tracepoint, onHost: true, reason: hb.note, b: hb}, nil
+				reason := ""
+				if hb.note != "" {
+					reason = "host tracer: " + hb.note
+				}
+				return &Meter{method: Tracepoint, onHost: true, reason: reason, b: hb}, nil
 			}
 			hostNote = fmt.Sprintf("host tracer: %v", err)
 		case opts.HostUnavailable != "":
