@@ -32,6 +32,13 @@ const (
 	HostUnavailableEnv = "ALLOCBENCH_FUTEX_HOST_UNAVAILABLE"
 )
 
+// ServerState is what a Server is doing.
+type ServerState struct {
+	Clients int  // connected clients
+	Window  bool // a client's window is open
+	Windows int  // windows opened so far
+}
+
 // hostVersion is the protocol's version; a server answers only its own.
 const hostVersion = 1
 

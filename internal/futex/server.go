@@ -44,13 +44,6 @@ type Server struct {
 	wg      sync.WaitGroup
 }
 
-// ServerState is what a Server is doing.
-type ServerState struct {
-	Clients int  // connected clients
-	Window  bool // a client's window is open
-	Windows int  // windows opened so far
-}
-
 // Listen opens the Tracepoint method (opts.Method and opts.Host are
 // ignored) and serves it on a new unix socket at path, whose directory
 // decides who may connect. It fails when the method cannot be opened here.
