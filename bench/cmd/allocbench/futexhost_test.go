@@ -173,7 +173,7 @@ func TestContainersFutexFromHost(t *testing.T) {
 	}
 
 	t.Run("separate-runs/musl/churn", func(t *testing.T) {
-		c := cell{variant: "musl", workload: "churn", alloc: alloc.Libc, threads: 2}
+		c := cell{Label: "musl", Workload: "churn", Alloc: alloc.Libc, Threads: 2}
 		o := cellOptions("300ms", 2*time.Minute)
 		inside := k.containerArgv("musl", k.hostRun())
 		assert.NotContains(t, inside, "--cap-add")
@@ -199,7 +199,7 @@ func TestContainersFutexFromHost(t *testing.T) {
 
 	t.Run("fallback", func(t *testing.T) {
 		argv := k.containerArgv("musl", containers.RunOptions{FutexHostUnavailable: "allocbench runs as uid 1000, not root"})
-		out := runCell(t.Context(), argv, cell{variant: "musl", workload: "churn", alloc: alloc.Libc, threads: 2}, cellOptions("2000x", time.Minute))
+		out := runCell(t.Context(), argv, cell{Label: "musl", Workload: "churn", Alloc: alloc.Libc, Threads: 2}, cellOptions("2000x", time.Minute))
 		require.NoError(t, out.err, out.tail)
 		assert.Equal(t, "sampled", configValue(out.config, "futex-method"))
 		assert.Contains(t, configValue(out.config, "futex-method-reason"), "no host tracer: allocbench runs as uid 1000, not root")
@@ -225,7 +225,7 @@ func TestContainersFutexTracingInside(t *testing.T) {
 	}
 	assert.NotContains(t, argv, "--privileged")
 	assert.NotContains(t, strings.Join(argv, " "), containers.FutexMount, "the containers trace themselves")
-	v, out := runFutex(t, argv, cell{variant: "musl", workload: "churn", alloc: alloc.Libc, threads: 2}, cellOptions("100ms", time.Minute))
+	v, out := runFutex(t, argv, cell{Label: "musl", Workload: "churn", Alloc: alloc.Libc, Threads: 2}, cellOptions("100ms", time.Minute))
 	assert.Equal(t, "tracepoint", configValue(out.config, "futex-method"), "%s", out.config)
 	assert.Positive(t, v)
 	_, ok := metric(out.results[0], units.FutexCallsPerOp)
@@ -304,7 +304,7 @@ func TestContainersFutexNoLeaks(t *testing.T) {
 	k := newKit(t, "musl")
 	srv := k.host.srv
 	argv := k.containerArgv("musl", k.hostRun())
-	c := cell{variant: "musl", workload: "churn", alloc: alloc.Libc, threads: 2}
+	c := cell{Label: "musl", Workload: "churn", Alloc: alloc.Libc, Threads: 2}
 	// A generous limit: the engine itself can stall for a while on a loaded
 	// machine.
 	o := cellOptions("1x", 5*time.Minute)
@@ -334,7 +334,7 @@ func TestContainersFutexNoLeaks(t *testing.T) {
 	assert.LessOrEqual(t, after.sockets, first.sockets, "no socket left behind by %d cells", cells)
 
 	// A container killed inside its window: the window ends on the host.
-	long := cell{variant: "musl", workload: "churn", alloc: alloc.Libc, threads: 2}
+	long := cell{Label: "musl", Workload: "churn", Alloc: alloc.Libc, Threads: 2}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan outcome, 1)
 	before := st.Windows
