@@ -56,7 +56,7 @@ func TestFutexHostAgreement(t *testing.T) {
 	t.Setenv(workloads.FutexHostEnv, "")
 	used, reason, err := workloads.FutexMeterInfo(workloads.FutexTracepoint)
 	require.NoError(t, err)
-	require.Equal(t, workloads.FutexTracepoint, used, reason)
+	require.Equal(t, string(workloads.FutexTracepoint), used, reason)
 
 	ops := map[string]uint64{"churn": 2_000_000, "mutex": 5000}[workload]
 	require.NotZero(t, ops, "workload %q: churn or mutex", workload)
@@ -65,7 +65,7 @@ func TestFutexHostAgreement(t *testing.T) {
 		res, err := workloads.Run(workloads.Config{Workload: workload, Alloc: "libc", Threads: 2, Ops: ops,
 			Futex: workloads.FutexTracepoint, Observer: hostWindow{host}})
 		require.NoError(t, err)
-		require.Equal(t, workloads.FutexTracepoint, res.Futex.Method)
+		require.Equal(t, string(workloads.FutexTracepoint), res.Futex.Method)
 		var ns time.Duration
 		var calls uint64
 		for _, th := range host.Threads() {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/allocbench/allocbench/bench/containers"
 	"github.com/allocbench/allocbench/internal/futex"
+	"github.com/allocbench/allocbench/workloads"
 )
 
 // futexHost is the host side of the exact futex method for the containers:
@@ -25,8 +26,8 @@ type futexHost struct {
 // the exact one and the containers do not trace themselves (-futex-tracing).
 // Where it cannot work (not root, an engine on another machine, a kernel
 // without the tracepoints), the result says why, for the cells' reason line.
-func startFutexHost(ctx context.Context, method string, tracing bool) *futexHost {
-	if tracing || (method != "auto" && method != "tracepoint") {
+func startFutexHost(ctx context.Context, method workloads.FutexMethod, tracing bool) *futexHost {
+	if tracing || (method != workloads.FutexAuto && method != workloads.FutexTracepoint) {
 		return &futexHost{}
 	}
 	if where := containers.RemoteEngine(ctx); where != "" {

@@ -20,6 +20,7 @@ import (
 	"github.com/allocbench/allocbench/bench/containers"
 	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/internal/futex"
+	"github.com/allocbench/allocbench/workloads"
 )
 
 // futexUnit is the unit of the futex time per op in result lines.
@@ -404,7 +405,7 @@ func TestFutexHostFallbacks(t *testing.T) {
 	assert.Equal(t, h.why, run.FutexHostUnavailable)
 	require.NoError(t, h.Close())
 
-	for _, m := range []string{"sampled", "off"} {
+	for _, m := range []workloads.FutexMethod{workloads.FutexSampled, workloads.FutexOff} {
 		h := startFutexHost(t.Context(), m, false)
 		assert.Nil(t, h.srv, m)
 		assert.Empty(t, h.why, m)
