@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/allocbench/allocbench/internal/aptsources"
+	"github.com/allocbench/allocbench/internal/distro"
 )
 
 // DefaultMirror is the Debian mirror used when the host names none.
@@ -57,7 +58,11 @@ func BuildLocalBase(ctx context.Context, suite string, opts BaseOptions) (image 
 	if mirror == "" {
 		mirror = HostMirror()
 	}
-	include := strings.Join(append(append([]string(nil), d.Packages...), "ca-certificates"), ",")
+	rel, err := distro.Lookup(d.Label)
+	if err != nil {
+		return "", err
+	}
+	include := strings.Join(append(append([]string(nil), d.Packages...), rel.PackageNames(distro.CACerts)...), ",")
 	dbsArgs := []string{"--variant=minbase", "--include=" + include, d.LocalSuite}
 	if os.Geteuid() != 0 {
 		return "", fmt.Errorf("building %s needs root (debootstrap chroots and creates device files): run as root, or by hand:\n"+
@@ -140,8 +145,8 @@ func importRootfs(ctx context.Context, rootfs, image string, d Distro, mirror st
 	return ierr
 }
 
-// ensureDebootstrap returns debootstrap's path, installing it with apt-get
-// when it is missing (as root, unless opts.NoInstall).
+// ensureDebootstrap returns debootstrap's path, installing it when it is
+// missing (as root, unless opts.NoInstall).
 func ensureDebootstrap(ctx context.Context, opts BaseOptions) (string, error) {
 	find := func() string {
 		if p, err := exec.LookPath("debootstrap"); err == nil {
@@ -157,35 +162,13 @@ func ensureDebootstrap(ctx context.Context, opts BaseOptions) (string, error) {
 	if p := find(); p != "" {
 		return p, nil
 	}
-	const install = "apt-get install -y debootstrap"
-	if opts.NoInstall {
-		return "", errors.New("debootstrap is not installed; install it with: " + install)
-	}
-	if _, err := exec.LookPath("apt-get"); err != nil || os.Geteuid() != 0 {
-		return "", errors.New("debootstrap is not installed and cannot be installed here (needs root and apt-get); install it with: " + install)
-	}
-	logf(opts.Log, "debootstrap is missing: installing it\n")
-	env := append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-	try := func() error {
-		cmd := exec.CommandContext(ctx, "apt-get", "install", "-y", "--no-install-recommends", "debootstrap")
-		cmd.Env = env
-		return runCmd(cmd, opts.Log)
-	}
-	if err := try(); err != nil {
-		// The package lists may be missing or stale: update once and retry.
-		upd := exec.CommandContext(ctx, "apt-get", "update")
-		upd.Env = env
-		if uerr := runCmd(upd, opts.Log); uerr != nil {
-			return "", fmt.Errorf("installing debootstrap (%s): %v; apt-get update: %v", install, err, uerr)
-		}
-		if err := try(); err != nil {
-			return "", fmt.Errorf("installing debootstrap (%s): %w", install, err)
-		}
+	if _, err := distro.NewInstaller().Ensure(ctx, []distro.Need{distro.Debootstrap}, distro.Options{NoInstall: opts.NoInstall, Log: opts.Log}); err != nil {
+		return "", fmt.Errorf("debootstrap: %w", err)
 	}
 	if p := find(); p != "" {
 		return p, nil
 	}
-	return "", errors.New("apt-get installed debootstrap but it is not on PATH")
+	return "", errors.New("debootstrap is missing, and this distribution has no package of it (local Debian bases are built on Debian or Ubuntu hosts)")
 }
 
 // removeRootfs removes a debootstrap target, first detaching anything still

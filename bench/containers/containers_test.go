@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/allocbench/allocbench/internal/aptsources"
+	"github.com/allocbench/allocbench/internal/distro"
 )
 
 func TestCatalogue(t *testing.T) {
@@ -86,6 +88,70 @@ func TestRecipes(t *testing.T) {
 	entries, err := recipes.ReadDir("recipes")
 	require.NoError(t, err)
 	assert.Len(t, entries, len(Distros()), "one recipe per distribution, no strays")
+}
+
+// recipePackages returns the packages a recipe names in its install
+// steps: pkgs="...", apk add, apt-get install, dnf install, rpm -q.
+func recipePackages(text string) []string {
+	text = strings.ReplaceAll(text, "\\\n", " ")
+	var out []string
+	add := func(words string) {
+		for _, f := range strings.Fields(words) {
+			if !strings.HasPrefix(f, "-") && !strings.HasPrefix(f, "$") && !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	for _, m := range regexp.MustCompile(`pkgs="([^"]*)"`).FindAllStringSubmatch(text, -1) {
+		add(m[1])
+	}
+	for _, m := range regexp.MustCompile(`(?:apk add|apt-get install|dnf install|rpm -q) ([^&;|>\n]*)`).FindAllStringSubmatch(text, -1) {
+		add(m[1])
+	}
+	return out
+}
+
+func TestRecipePackages(t *testing.T) {
+	got := recipePackages("RUN apk add --no-cache go gcc \\\n  musl-dev && true\nRUN pkgs=\"a b\"; rpm -q $pkgs >/dev/null || dnf install -y epel-release && dnf install -y $pkgs c")
+	assert.Equal(t, []string{"a", "b", "go", "gcc", "musl-dev", "epel-release", "c"}, got)
+}
+
+// Every package a recipe installs is in the distribution table for its
+// release or in an allocator's record for it, and the recipe installs every
+// allocator package the records have.
+func TestRecipesInstallTheTablesPackages(t *testing.T) {
+	for _, d := range Distros() {
+		if d.Label == "musl" {
+			continue // an empty image: nothing to install
+		}
+		t.Run(d.Label, func(t *testing.T) {
+			rel, err := distro.Lookup(d.Label)
+			require.NoError(t, err)
+			text, err := d.RecipeText()
+			require.NoError(t, err)
+			got := recipePackages(string(text))
+			require.NotEmpty(t, got)
+			known := rel.PackageNames(append(distro.Needs(), distro.Allocators()...)...)
+			for _, p := range got {
+				switch p {
+				case "go": // Alpine's image builds the test binary with Alpine's Go
+					assert.Equal(t, "module", d.Context)
+				case "epel-release": // enables EPEL, where the table says a package is from
+					assert.Equal(t, distro.Dnf, rel.Manager)
+				default:
+					assert.Contains(t, known, p, "%s installs %s, which the table has not for %s", d.Recipe, p, rel.Name)
+				}
+			}
+			for _, p := range d.Packages {
+				assert.Contains(t, got, p, "%s installs %s", d.Recipe, p)
+			}
+			for _, c := range rel.InstallCommands(distro.Allocators()...) {
+				if c[len(c)-1] == "epel-release" {
+					assert.Contains(t, got, "epel-release", "%s enables EPEL", d.Recipe)
+				}
+			}
+		})
+	}
 }
 
 func TestRunPrefix(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/internal/debsrc"
+	"github.com/allocbench/allocbench/internal/distro"
 )
 
 // The recipe. Flags follow Debian's own package builds where they matter
@@ -277,7 +278,7 @@ func (b *builder) buildMimalloc(ctx context.Context, dir, cc, lib string) error 
 
 func (b *builder) buildJemalloc(ctx context.Context, dir, cc, lib string) error {
 	if _, err := os.Stat(filepath.Join(dir, "configure")); err != nil {
-		if err := b.ensureTools(ctx, []tool{autoconfTool}); err != nil {
+		if err := b.ensureTools(ctx, []distro.Need{distro.Autoconf}); err != nil {
 			return fmt.Errorf("jemalloc's sources have no configure script: %w", err)
 		}
 		if _, err := b.run(ctx, debsrc.Step{What: "generating jemalloc's configure", Argv: []string{"autoconf"}, Dir: dir}); err != nil {

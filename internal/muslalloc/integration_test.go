@@ -94,8 +94,8 @@ func TestBuildAndLinkStatic(t *testing.T) {
 	if _, err := exec.LookPath("apt-get"); err != nil {
 		skip("needs apt-get to fetch Debian's sources")
 	}
-	if missing := MissingTools(); len(missing) > 0 && os.Geteuid() != 0 {
-		skip("missing %s and not root to install them: %s", strings.Join(missing, " "), InstallCommand(missing))
+	if missing := Missing(); len(missing) > 0 && os.Geteuid() != 0 {
+		skip("missing %v and not root to install them", missing)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()

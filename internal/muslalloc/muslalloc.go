@@ -37,6 +37,7 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/internal/debsrc"
+	"github.com/allocbench/allocbench/internal/distro"
 )
 
 const (
@@ -156,14 +157,15 @@ func Build(ctx context.Context, opts Options) (Libs, error) {
 }
 
 type builder struct {
-	opts     Options
-	log      io.Writer
-	euid     int
-	lookPath func(string) (string, error)
-	exec     func(context.Context, debsrc.Step) ([]byte, error)
-	system   debsrc.System
-	arch     string // GOARCH
-	buildLog io.Writer
+	opts Options
+	log  io.Writer
+	// installer knows this system's release and installs the tools.
+	installer distro.Installer
+	lookPath  func(string) (string, error)
+	exec      func(context.Context, debsrc.Step) ([]byte, error)
+	system    debsrc.System
+	arch      string // GOARCH
+	buildLog  io.Writer
 }
 
 func newBuilder(opts Options) (*builder, error) {
@@ -177,13 +179,13 @@ func newBuilder(opts Options) (*builder, error) {
 		log = io.Discard
 	}
 	return &builder{
-		opts:     opts,
-		log:      log,
-		euid:     os.Geteuid(),
-		lookPath: exec.LookPath,
-		exec:     debsrc.Exec,
-		system:   debsrc.DefaultSystem(),
-		arch:     runtime.GOARCH,
+		opts:      opts,
+		log:       log,
+		installer: distro.NewInstaller(),
+		lookPath:  exec.LookPath,
+		exec:      debsrc.Exec,
+		system:    debsrc.DefaultSystem(),
+		arch:      runtime.GOARCH,
 	}, nil
 }
 
@@ -326,7 +328,7 @@ func (b *builder) build(ctx context.Context) (Libs, error) {
 	}
 	b.removeStale()
 
-	if err := b.ensureTools(ctx, baseTools); err != nil {
+	if err := b.ensureTools(ctx, baseNeeds); err != nil {
 		return Libs{}, err
 	}
 	if musl == "" {

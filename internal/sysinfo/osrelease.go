@@ -13,6 +13,26 @@ import (
 // os-release(5).
 var osReleasePaths = []string{"/etc/os-release", "/usr/lib/os-release"}
 
+// OSRelease returns the variables of the first os-release file that can be
+// read: /etc/os-release, else /usr/lib/os-release.
+func OSRelease() (map[string]string, error) {
+	var errs []error
+	for _, p := range osReleasePaths {
+		f, err := os.Open(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		vars, err := parseOSRelease(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		return vars, nil
+	}
+	return nil, errors.Join(errs...)
+}
+
 // readDistro returns the distribution's PRETTY_NAME from the first of
 // paths that can be read (falling back to NAME and VERSION when there is no
 // PRETTY_NAME), or the reason none could be.

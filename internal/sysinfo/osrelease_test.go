@@ -90,3 +90,12 @@ func TestReleaseID(t *testing.T) {
 		assert.Equal(t, c.want, releaseID(c.id, c.version), "%s %s", c.id, c.version)
 	}
 }
+
+func TestOSRelease(t *testing.T) {
+	vars, err := OSRelease()
+	if err != nil {
+		t.Skipf("no os-release file here: %v", err)
+	}
+	assert.NotEmpty(t, vars["ID"], "os-release names the distribution")
+	assert.Equal(t, readDistro(osReleasePaths...), vars["PRETTY_NAME"], "the same file as the distro line's")
+}

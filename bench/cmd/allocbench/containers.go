@@ -158,7 +158,7 @@ func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io
 			opts.StaticBinary = binary
 		}
 		if d.Context == "module" {
-			root, err := moduleRoot(ctx)
+			root, err := moduleRoot(ctx, stderr)
 			if err != nil {
 				return err
 			}

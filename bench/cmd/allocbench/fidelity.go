@@ -17,6 +17,7 @@ import (
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/bench"
 	"github.com/allocbench/allocbench/bench/units"
+	"github.com/allocbench/allocbench/internal/distro"
 	"github.com/allocbench/allocbench/internal/glibcbench"
 )
 
@@ -194,6 +195,10 @@ func runFidelityJob(ctx context.Context, o fidelityOptions, stdout, stderr io.Wr
 			}
 		}
 	}()
+	// One installation for both builds, before they run in parallel.
+	if _, err := ensure(ctx, append(buildNeeds(o.cellOptions()), distro.CC, distro.LibcDev, distro.Xz), o.noInstall, stderr); err != nil {
+		return err
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		var err error
@@ -203,9 +208,6 @@ func runFidelityJob(ctx context.Context, o fidelityOptions, stdout, stderr io.Wr
 		return err
 	})
 	g.Go(func() error {
-		if err := ensure(gctx, []requirement{needGCC, needXz}, o.noInstall, stderr); err != nil {
-			return fmt.Errorf("glibc's bench-malloc-thread: %w", err)
-		}
 		var err error
 		prog, err = glibcbench.Build(gctx, glibcbench.Options{Duration: o.duration, Log: stderr})
 		return err

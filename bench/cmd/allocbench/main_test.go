@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/allocbench/allocbench/bench/compare"
+	"github.com/allocbench/allocbench/internal/distro"
 	"github.com/allocbench/allocbench/internal/sysinfo"
 	"github.com/allocbench/allocbench/internal/usage"
 )
@@ -384,13 +385,13 @@ func TestPlan(t *testing.T) {
 	assert.Contains(t, have, "mimalloc3")
 	assert.NotContains(t, have, "mimalloc")
 	assert.Contains(t, why["mimalloc"], "not packaged on debian13")
-	reqs := libraryRequirements(have, []string{"mimalloc3", "tcmalloc", "libc"}, "debian13")
-	require.Len(t, reqs, 2)
-	assert.Equal(t, requirement{what: "libmimalloc.so.3", deb: "libmimalloc3", apk: "libmimalloc3"}, requirement{what: reqs[0].what, deb: reqs[0].deb, apk: reqs[0].apk})
-	assert.Equal(t, "libtcmalloc-minimal4t64", reqs[1].deb)
-	reqs = libraryRequirements([]string{"tcmalloc"}, []string{"tcmalloc"}, "alpine321")
-	require.Len(t, reqs, 1)
-	assert.Equal(t, "gperftools", reqs[0].apk)
+	// The installer takes their packages from the records, by release.
+	d13, err := distro.Lookup("debian13")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"libmimalloc3", "libtcmalloc-minimal4t64"}, d13.PackageNames("mimalloc3", "tcmalloc", "libc"))
+	alpine, err := distro.Lookup("alpine321")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"gperftools"}, alpine.PackageNames("tcmalloc"))
 }
 
 func TestProfiles(t *testing.T) {

@@ -9,27 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/internal/sysinfo"
 )
-
-const modulePath = "github.com/allocbench/allocbench"
-
-// moduleRoot finds the allocbench checkout the command runs in.
-func moduleRoot(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Path}} {{.Dir}}").Output()
-	if err != nil {
-		return "", fmt.Errorf("go list -m: %v (run allocbench from its checkout, with go on the PATH)", err)
-	}
-	path, dir, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
-	if path != modulePath {
-		return "", fmt.Errorf("the current module is %s, not %s: run allocbench from its checkout", path, modulePath)
-	}
-	return dir, nil
-}
 
 // buildVariants builds one test binary of ./bench per variant, in parallel,
 // into a private temporary directory (0700) that the cells run them from,
@@ -96,7 +82,13 @@ func buildPrivate(ctx context.Context, o options, log io.Writer) ([]variant, []s
 		}
 		return variants, nil, "", nil
 	}
-	root, err := moduleRoot(ctx)
+	root, err := moduleRoot(ctx, log)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	// Everything both builds need is installed first, in one step: two
+	// package managers at once would fight over their lock.
+	notes, err := ensure(ctx, buildNeeds(o), o.noInstall, log)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -104,11 +96,9 @@ func buildPrivate(ctx context.Context, o options, log io.Writer) ([]variant, []s
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("a private directory for the test binaries: %w", err)
 	}
-	var (
-		mu    sync.Mutex
-		notes []string
-	)
+	var mu sync.Mutex
 	note := func(s string) { mu.Lock(); notes = append(notes, s); mu.Unlock() }
+	start := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
 	for i, v := range variants {
 		out := filepath.Join(binDir, v.name+".test")
@@ -116,17 +106,10 @@ func buildPrivate(ctx context.Context, o options, log io.Writer) ([]variant, []s
 		switch v.name {
 		case "glibc":
 			g.Go(func() error {
-				reqs := append([]requirement{needGCC}, libraryRequirements(variants[i].allocs, o.allocs, sysinfo.Release())...)
-				if err := ensure(gctx, reqs, o.noInstall, log); err != nil {
-					return fmt.Errorf("glibc variant: %w", err)
-				}
 				return goTestBuild(gctx, root, out, nil, nil, "")
 			})
 		case "musl":
 			g.Go(func() error {
-				if err := ensure(gctx, []requirement{needMusl}, o.noInstall, log); err != nil {
-					return fmt.Errorf("musl variant: %w", err)
-				}
 				ldflags := "-linkmode external -extldflags -static"
 				env := []string{"CC=musl-gcc"}
 				var tags []string
@@ -147,6 +130,7 @@ func buildPrivate(ctx context.Context, o options, log io.Writer) ([]variant, []s
 	if err := g.Wait(); err != nil {
 		return nil, nil, binDir, err
 	}
+	fmt.Fprintf(log, "allocbench: built the test binaries in %s\n", time.Since(start).Round(time.Second))
 	return variants, notes, binDir, nil
 }
 

@@ -1,5 +1,9 @@
-# Alpine 3.21: musl's malloc and Alpine's own jemalloc, mimalloc (mimalloc2)
-# and, where packaged, gperftools' tcmalloc.
+# Alpine 3.21: musl's malloc and Alpine's own jemalloc, mimalloc (mimalloc2,
+# whose libmimalloc.so.2 is mimalloc's secure mode) and, where the release
+# has it, gperftools' tcmalloc (aports keeps gperftools in its testing
+# repository). The packages are those of the allocators' records (package
+# alloc) and of package internal/distro's table, which tests check this file
+# against.
 #
 # A glibc binary cannot run on musl, so this recipe builds the benchmark test
 # binary inside, dynamically linked against Alpine's musl, so it dlopens
@@ -15,7 +19,7 @@
 ARG BASE=alpine:3.21
 
 FROM ${BASE} AS build
-RUN apk add --no-cache go gcc musl-dev jemalloc-dev mimalloc2-dev
+RUN apk add --no-cache go gcc musl-dev
 ARG GOTOOLCHAIN=auto
 ENV GOTOOLCHAIN=${GOTOOLCHAIN} CGO_ENABLED=1
 WORKDIR /src

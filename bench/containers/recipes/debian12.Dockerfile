@@ -8,6 +8,8 @@
 # containers.BuildLocalBase (debootstrap + docker import), which installs
 # these packages already, and pass
 #   --build-arg BASE=allocbench-base/debian:12
+# The packages are those of package internal/distro's table, which a test
+# checks this file against.
 ARG BASE=debian:12
 FROM ${BASE}
 LABEL allocbench.distro="debian12" allocbench.libc="glibc"

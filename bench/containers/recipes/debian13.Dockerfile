@@ -8,6 +8,8 @@
 #
 # BASE: the public image, or allocbench-base/debian:13 from
 # containers.BuildLocalBase, which has these packages installed already.
+# The packages are those of package internal/distro's table, which a test
+# checks this file against.
 ARG BASE=debian:13
 FROM ${BASE}
 LABEL allocbench.distro="debian13" allocbench.libc="glibc"
