@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -102,9 +104,21 @@ func publish(t *testing.T, src, dir, version string) {
 
 	out, err := exec.Command("git", "-C", src, "ls-files", "-z").Output()
 	require.NoError(t, err)
+	names := strings.Split(strings.TrimRight(string(out), "\x00"), "\x00")
+	// A directory with its own go.mod is another module: the module's zip
+	// leaves it out, as the go command's does.
+	var nested []string
+	for _, name := range names {
+		if path.Base(name) == "go.mod" && name != "go.mod" {
+			nested = append(nested, path.Dir(name)+"/")
+		}
+	}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	for _, name := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+	for _, name := range names {
+		if slices.ContainsFunc(nested, func(dir string) bool { return strings.HasPrefix(name, dir) }) {
+			continue
+		}
 		st, err := os.Lstat(filepath.Join(src, name))
 		require.NoError(t, err)
 		if !st.Mode().IsRegular() {
