@@ -101,7 +101,8 @@ func (h Hook) String() string {
 }
 
 // MuslBuild says how the musl variant builds an allocator: statically, with
-// musl-gcc, from the distribution's source package (see internal/muslalloc).
+// musl-gcc, from the distribution's source package, through the one generic
+// recipe of internal/muslalloc that reads these fields.
 type MuslBuild struct {
 	// Source is the Debian source package.
 	Source string
@@ -109,11 +110,55 @@ type MuslBuild struct {
 	// candidate) picks the source version, so both variants measure the
 	// same version.
 	Binary string
-	// Archive is the static library the build produces ("libjemalloc.a").
+	// Style is how the sources are built.
+	Style BuildStyle
+	// Lang is the language of the sources: "c", or "c++" for sources that
+	// need a C++ compiler and runtime built for musl.
+	Lang string
+	// Configure are the arguments of ./configure (BuildConfigure) or cmake
+	// (BuildCMake); ArchConfigure adds arguments per GOARCH, under "" for
+	// the architectures it does not name.
+	Configure     []string
+	ArchConfigure map[string][]string
+	// CFlags are the compiler flags: CFLAGS (and CXXFLAGS) of a configure
+	// or CMake build, after the package's own; the whole command line of a
+	// BuildUnits build, with Include as -I directories.
+	CFlags  []string
+	Include []string
+	// Units are the files a BuildUnits build compiles, relative to the
+	// unpacked sources.
+	Units []string
+	// Target is the archive the package's own build writes, relative to
+	// the unpacked sources (configure) or the build directory (CMake); it
+	// is also the make target.
+	Target string
+	// Archive is the file name the build delivers ("libjemalloc.a").
 	Archive string
 	// Symbols are the prefixed entry points and hooks the archive must
 	// define; it must define none of the C library's malloc names.
 	Symbols []string
+}
+
+// BuildStyle is how a MuslBuild's sources are built.
+type BuildStyle string
+
+const (
+	// BuildUnits compiles Units with musl-gcc and archives them.
+	BuildUnits BuildStyle = "units"
+	// BuildConfigure runs ./configure (generated with autoreconf where the
+	// source package has none) and make Target.
+	BuildConfigure BuildStyle = "configure"
+	// BuildCMake configures a build directory with cmake and makes Target.
+	BuildCMake BuildStyle = "cmake"
+)
+
+// ConfigureArgs are Configure and ArchConfigure's arguments for GOARCH arch.
+func (m MuslBuild) ConfigureArgs(arch string) []string {
+	extra, ok := m.ArchConfigure[arch]
+	if !ok {
+		extra = m.ArchConfigure[""]
+	}
+	return append(append([]string(nil), m.Configure...), extra...)
 }
 
 // Spec is the record of one allocator.
@@ -140,8 +185,11 @@ type Spec struct {
 	// malloc names, so that LD_PRELOAD swaps it in for a whole program
 	// (as glibc's own benchmark is run in allocbench fidelity).
 	Interposes bool
-	// Musl, when set, builds the allocator for the static musl variant;
-	// otherwise MuslSkip says why it is not built there.
+	// Musl, when set, is how the static musl variant builds the
+	// allocator. MuslSkip says why it is not there: with no Musl, why
+	// it is not tried; with Musl, why the build was tried and fails on
+	// Debian (internal/muslalloc tries it anyway, and skips it with the
+	// failure it meets).
 	Musl     *MuslBuild
 	MuslSkip string
 	// Colour is the allocator's colour in plots, as 0xRRGGBB; 0 takes one
@@ -167,6 +215,10 @@ func (s Spec) Symbols() (malloc, free, realloc string) {
 	}
 	return malloc, free, realloc
 }
+
+// MuslBuilt reports whether the musl variant has the allocator: it has a
+// musl build expected to succeed.
+func (s Spec) MuslBuilt() bool { return s.Musl != nil && s.MuslSkip == "" }
 
 // User reports whether the record describes a user's own library.
 func (s Spec) User() bool { return s.Path != "" }
@@ -219,8 +271,11 @@ func (s Spec) Packages() map[string]string {
 // Releases are the distribution releases allocbench has package names for.
 var Releases = []string{"debian12", "debian13", "ubuntu2404", "alpine321", "rocky9"}
 
-// noMuslCXX is why an allocator written in C++ has no musl build.
-const noMuslCXX = "its sources are C++, and musl-gcc compiles C only: Debian ships no C++ compiler or C++ runtime built for musl"
+// noMuslCXX is why the musl build of an allocator written in C++ fails
+// on Debian: musl-gcc -x c++ stops at the first standard header
+// ("fatal error: new: No such file or directory"), since Debian's musl-tools
+// brings no libstdc++ headers or runtime built for musl.
+const noMuslCXX = "its sources are C++; musl-gcc finds no C++ standard library (no <new>: Debian ships no libstdc++ built for musl)"
 
 var builtins = []Spec{
 	{
@@ -242,7 +297,21 @@ var builtins = []Spec{
 		},
 		Version: Hook{VersionMallctl, "mallctl"},
 		Trim:    Hook{TrimMallctl, "mallctl"},
-		Musl: &MuslBuild{Source: "jemalloc", Binary: "libjemalloc2", Archive: "libjemalloc.a",
+		// Debian's configure options from debian/rules, with prefixed entry
+		// points, no C++, no libdl; 4 KiB pages and profiling on x86,
+		// 64 KiB pages elsewhere. -O2 as dpkg-buildflags gives, after
+		// jemalloc's own -O3.
+		Musl: &MuslBuild{Source: "jemalloc", Binary: "libjemalloc2", Style: BuildConfigure, Lang: "c",
+			Configure: []string{"--with-jemalloc-prefix=je_", "--disable-cxx", "--disable-shared", "--enable-static",
+				"--disable-doc", "--disable-libdl", "--with-version=VERSION", "--with-lg-hugepage=21"},
+			ArchConfigure: map[string][]string{
+				"amd64": {"--with-lg-page=12", "--enable-prof"},
+				"386":   {"--with-lg-page=12", "--enable-prof"},
+				"":      {"--with-lg-page=16"},
+			},
+			CFlags:  []string{"-O2", "-g0", "-fstack-protector-strong"},
+			Target:  "lib/libjemalloc.a",
+			Archive: "libjemalloc.a",
 			Symbols: []string{"je_malloc", "je_free", "je_realloc", "je_mallctl"}},
 		Colour:          0xD55E00,
 		Interposes:      true,
@@ -259,7 +328,15 @@ var builtins = []Spec{
 		Prefix:  "mi_",
 		Version: Hook{VersionDigits, "mi_version"},
 		Trim:    Hook{TrimCollect, "mi_collect"},
-		Musl: &MuslBuild{Source: "mimalloc", Binary: "libmimalloc2.0", Archive: "libmimalloc.a",
+		// The whole library in one unit (src/static.c) with CMake's release
+		// flags, without MI_MALLOC_OVERRIDE.
+		Musl: &MuslBuild{Source: "mimalloc", Binary: "libmimalloc2.0", Style: BuildUnits, Lang: "c",
+			CFlags: []string{"-O2", "-DNDEBUG", "-DMI_STATIC_LIB",
+				"-fvisibility=hidden", "-ftls-model=initial-exec", "-fstack-protector-strong",
+				"-Wall", "-Wextra", "-Wno-unknown-pragmas"},
+			Include: []string{"include"},
+			Units:   []string{"src/static.c"},
+			Archive: "libmimalloc.a",
 			Symbols: []string{"mi_malloc", "mi_free", "mi_realloc", "mi_version", "mi_collect"}},
 		Colour:          0x009E73,
 		Interposes:      true,
@@ -289,11 +366,19 @@ var builtins = []Spec{
 			{"alpine321", "libtcmalloc_minimal.so.4", "gperftools"},
 			{"rocky9", "libtcmalloc_minimal.so.4", "gperftools-libs"},
 		},
-		Prefix:          "tc_",
-		Version:         Hook{VersionGperftools, "tc_version"},
-		Trim:            Hook{TrimCall, "MallocExtension_ReleaseFreeMemory"},
-		Colour:          0xCC79A7,
-		Interposes:      true,
+		Prefix:     "tc_",
+		Version:    Hook{VersionGperftools, "tc_version"},
+		Trim:       Hook{TrimCall, "MallocExtension_ReleaseFreeMemory"},
+		Colour:     0xCC79A7,
+		Interposes: true,
+		// Debian's source package is google-perftools, without a configure
+		// script (debian/rules runs dh_autoreconf).
+		Musl: &MuslBuild{Source: "google-perftools", Binary: "libtcmalloc-minimal4", Style: BuildConfigure, Lang: "c++",
+			Configure: []string{"--enable-minimal", "--disable-shared", "--enable-static"},
+			CFlags:    []string{"-O2", "-g0"},
+			Target:    ".libs/libtcmalloc_minimal.a",
+			Archive:   "libtcmalloc_minimal.a",
+			Symbols:   []string{"tc_malloc", "tc_free", "tc_realloc", "tc_version"}},
 		MuslSkip:        noMuslCXX,
 		CrossThreadFree: true,
 	},
@@ -309,7 +394,13 @@ var builtins = []Spec{
 		// No trim hook: scalable_allocation_command(TBBMALLOC_CLEAN_ALL_BUFFERS)
 		// crashed in Debian 13's tbbmalloc between runs once worker threads
 		// had exited. Memory figures come from a fresh process anyway.
-		Colour:          0xE69F00,
+		Colour: 0xE69F00,
+		Musl: &MuslBuild{Source: "onetbb", Binary: "libtbbmalloc2", Style: BuildCMake, Lang: "c++",
+			Configure: []string{"-DCMAKE_BUILD_TYPE=Release", "-DBUILD_SHARED_LIBS=OFF", "-DTBB_TEST=OFF", "-DTBB_STRICT=OFF"},
+			CFlags:    []string{"-O2", "-g0"},
+			Target:    "tbbmalloc",
+			Archive:   "libtbbmalloc.a",
+			Symbols:   []string{"scalable_malloc", "scalable_free", "scalable_realloc"}},
 		MuslSkip:        noMuslCXX,
 		CrossThreadFree: true,
 	},

@@ -76,7 +76,7 @@ func TestRecords(t *testing.T) {
 			assert.NotEmpty(t, l.Package, "%s on %s", s.Name, l.Release)
 			assert.Regexp(t, `^lib[a-z_]+\.so\.\d+$`, l.Soname, s.Name)
 		}
-		assert.True(t, (s.Musl != nil) != (s.MuslSkip != ""), "%s: a musl build, or why not", s.Name)
+		assert.True(t, s.Musl != nil || s.MuslSkip != "", "%s: a musl build, or why not", s.Name)
 		if s.Musl != nil {
 			assert.Regexp(t, `^lib.*\.a$`, s.Musl.Archive, s.Name)
 			for _, sym := range s.Musl.Symbols {
@@ -84,6 +84,14 @@ func TestRecords(t *testing.T) {
 			}
 			// The musl build's entry points carry a prefix of their own.
 			assert.Regexp(t, `^[a-z]+_malloc$`, s.Musl.Symbols[0], s.Name)
+			assert.Contains(t, []BuildStyle{BuildUnits, BuildConfigure, BuildCMake}, s.Musl.Style, s.Name)
+			assert.Contains(t, []string{"c", "c++"}, s.Musl.Lang, s.Name)
+			assert.NotEmpty(t, s.Musl.Source, s.Name)
+			if s.Musl.Style == BuildUnits {
+				assert.NotEmpty(t, s.Musl.Units, s.Name)
+			} else {
+				assert.NotEmpty(t, s.Musl.Target, s.Name)
+			}
 		}
 	}
 }

@@ -43,8 +43,10 @@ func MarkdownTable() string {
 			if s.Kind == Harness {
 				musl = "the same"
 			}
+		case s.MuslBuilt():
+			musl = fmt.Sprintf("Debian source `%s` (%s), static, `%s`", s.Musl.Source, s.Musl.Style, s.Musl.Symbols[0])
 		case s.Musl != nil:
-			musl = fmt.Sprintf("Debian source `%s`, static, `%s`", s.Musl.Source, s.Musl.Symbols[0])
+			musl = fmt.Sprintf("tried, Debian source `%s` (%s): fails: %s", s.Musl.Source, s.Musl.Style, s.MuslSkip)
 		}
 		version := hookCell(s.Version)
 		switch s.Kind {

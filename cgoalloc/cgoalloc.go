@@ -148,7 +148,7 @@ func load(spec alloc.Spec) (*Allocator, error) {
 		}
 		if libc.Static {
 			C.free(unsafe.Pointer(table))
-			if libc.Name == "musl" && spec.Musl == nil && spec.MuslSkip != "" {
+			if libc.Name == "musl" && spec.MuslSkip != "" {
 				return nil, fmt.Errorf("%s: this binary is linked statically against musl and cannot load %s; it is not built for musl: %s",
 					spec.Name, strings.Join(files, " or "), spec.MuslSkip)
 			}

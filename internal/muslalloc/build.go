@@ -17,61 +17,13 @@ import (
 	"github.com/allocbench/allocbench/internal/distro"
 )
 
-// The recipe. Flags follow Debian's own package builds where they matter
-// for speed: jemalloc's configure options from debian/rules, and the
-// dpkg-buildflags optimisation level (-O2, which jemalloc's build appends
-// after its own -O3); mimalloc's CMake release flags. What differs is what
-// a static, non-overriding musl library needs: prefixed entry points for
-// jemalloc, no MI_MALLOC_OVERRIDE for mimalloc, no C++, no libdl, no debug
-// information. Change RecipeVersion with any of it.
-
-// mimallocCFlags compile src/static.c, the whole library in one unit.
-var mimallocCFlags = []string{
-	"-O2", "-DNDEBUG", "-DMI_STATIC_LIB",
-	"-fvisibility=hidden", "-ftls-model=initial-exec", "-fstack-protector-strong",
-	"-Wall", "-Wextra", "-Wno-unknown-pragmas",
-}
-
-// jemallocCFlags go after jemalloc's own flags, as dpkg-buildflags' do.
-const jemallocCFlags = "-O2 -g0 -fstack-protector-strong"
-
-// jemallocConfigure is the configure command line for GOARCH arch.
-func jemallocConfigure(arch string) []string {
-	args := []string{
-		"./configure",
-		"--with-jemalloc-prefix=je_",
-		"--disable-cxx",
-		"--disable-shared",
-		"--enable-static",
-		"--disable-doc",
-		"--disable-libdl",
-		"--with-version=VERSION",
-		"--with-lg-hugepage=21",
-	}
-	// debian/rules: 4 KiB pages and profiling support on x86, 64 KiB
-	// pages elsewhere.
-	switch arch {
-	case "amd64", "386":
-		args = append(args, "--with-lg-page=12", "--enable-prof")
-	default:
-		args = append(args, "--with-lg-page=16")
-	}
-	return args
-}
-
-var (
-	jemallocSymbols = muslBuild(alloc.Jemalloc).Symbols
-	mimallocSymbols = muslBuild(alloc.Mimalloc).Symbols
-)
-
-// muslBuild is the musl build of an allocator's record.
-func muslBuild(name string) alloc.MuslBuild {
-	s, err := alloc.Lookup(name)
-	if err != nil || s.Musl == nil {
-		panic("muslalloc: the record of " + name + " has no musl build")
-	}
-	return *s.Musl
-}
+// The recipe is generic: each record's musl build (package alloc) says
+// which source package, which build style, which flags, which archive and
+// which symbols; what every build shares is what a static, non-overriding
+// musl library needs: musl-gcc, no shared library, no debug information,
+// and an nm check that the archive defines its prefixed entry points and
+// none of the C library's. Change RecipeVersion with any of it, here or in
+// a record's musl build.
 
 // overriding are the symbols that would replace the C library's allocator
 // in a static link.
@@ -137,7 +89,7 @@ func (b *builder) privateApt(ctx context.Context) (*debsrc.Apt, error) {
 // archiveVersion is the newest version of p's source package in the
 // private index, for a system that neither has the binary package installed
 // nor knows it in its own index.
-func (b *builder) archiveVersion(ctx context.Context, apt *debsrc.Apt, p pkg) (source, version string, err error) {
+func (b *builder) archiveVersion(ctx context.Context, apt *debsrc.Apt, p recipe) (source, version string, err error) {
 	out, err := b.run(ctx, apt.Showsrc(p.Source))
 	if err != nil {
 		return "", "", err
@@ -156,9 +108,37 @@ func (b *builder) archiveVersion(ctx context.Context, apt *debsrc.Apt, p pkg) (s
 	return p.Source, v, nil
 }
 
-// buildEntry fetches, unpacks and builds both libraries in a work
-// directory, checks them, and renames the result into place.
-func (b *builder) buildEntry(ctx context.Context, apt *debsrc.Apt, k cacheKey, jeSrc, miSrc string) (Libs, error) {
+// cxxProbe is the smallest C++ unit that needs the C++ standard library's
+// headers.
+const cxxProbe = "#include <new>\nint main() { int *p = new int(1); int v = *p; delete p; return v - 1; }\n"
+
+// probeLang checks that cc compiles lang before any source is fetched for
+// it; the error is the compiler's first complaint.
+func (b *builder) probeLang(ctx context.Context, work, cc, lang string) error {
+	if lang != "c++" {
+		return nil
+	}
+	src := filepath.Join(work, "probe.cc")
+	if err := os.WriteFile(src, []byte(cxxProbe), 0o644); err != nil {
+		return err
+	}
+	out, err := b.run(ctx, debsrc.Step{What: "compiling C++ with " + cc,
+		Argv: []string{cc, "-x", "c++", "-c", src, "-o", filepath.Join(work, "probe.o")}, Dir: work})
+	if err != nil {
+		for _, line := range strings.Split(string(out), "\n") {
+			if i := strings.Index(line, "error"); i >= 0 {
+				return fmt.Errorf("%s cannot compile C++: %s", cc, strings.TrimSpace(line[i:]))
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+// buildEntry fetches, unpacks and builds every recipe in a work
+// directory, checks the archives, and renames the result into place. A
+// recipe whose record expects it to fail is skipped with the failure.
+func (b *builder) buildEntry(ctx context.Context, apt *debsrc.Apt, k cacheKey, sources map[string]string) (Libs, error) {
 	start := time.Now()
 	work, err := os.MkdirTemp(b.opts.CacheDir, ".build-")
 	if err != nil {
@@ -183,66 +163,82 @@ func (b *builder) buildEntry(ctx context.Context, apt *debsrc.Apt, k cacheKey, j
 	}()
 	fmt.Fprintf(logFile, "# %s\n", k)
 
-	b.logf("fetching %s %s and %s %s (apt-get source)", jeSrc, k.Jemalloc, miSrc, k.Mimalloc)
-	if _, err := b.run(ctx, apt.Download(srcDir, jeSrc+"="+k.Jemalloc, miSrc+"="+k.Mimalloc)); err != nil {
-		return Libs{}, err
+	skipped := map[string]string{}
+	// fail records a recipe's failure: a skip when the record expects it,
+	// else the build's error.
+	fail := func(r recipe, err error) error {
+		if r.Expected == "" {
+			return err
+		}
+		skipped[r.Name] = err.Error()
+		b.logf("%s: not built (%v); the record expects it: %s", r.Name, err, r.Expected)
+		return nil
 	}
-	jeDir := filepath.Join(work, jeSrc)
-	miDir := filepath.Join(work, miSrc)
-	for _, u := range []struct{ src, version, dir string }{{jeSrc, k.Jemalloc, jeDir}, {miSrc, k.Mimalloc, miDir}} {
-		dsc := filepath.Join(srcDir, u.src+"_"+debsrc.StripEpoch(u.version)+".dsc")
-		if _, err := b.run(ctx, debsrc.Step{What: "unpacking " + u.src + " " + u.version + " with its Debian patches",
-			Argv: []string{"dpkg-source", "-x", dsc, u.dir}}); err != nil {
+	var todo []recipe
+	for _, r := range recipes() {
+		if err := b.probeLang(ctx, work, k.CC, r.Lang); err != nil {
+			if err := fail(r, err); err != nil {
+				return Libs{}, err
+			}
+			continue
+		}
+		todo = append(todo, r)
+	}
+	if len(todo) > 0 {
+		var pkgs, names []string
+		for _, r := range todo {
+			pkgs = append(pkgs, sources[r.Name]+"="+k.Versions[r.Name])
+			names = append(names, sources[r.Name]+" "+k.Versions[r.Name])
+		}
+		b.logf("fetching %s (apt-get source)", strings.Join(names, ", "))
+		if _, err := b.run(ctx, apt.Download(srcDir, pkgs...)); err != nil {
 			return Libs{}, err
 		}
 	}
-
-	t := time.Now()
-	b.logf("building mimalloc %s with %s", k.Mimalloc, k.CC)
-	if err := b.buildMimalloc(ctx, miDir, k.CC, filepath.Join(out, "libmimalloc.a")); err != nil {
-		return Libs{}, err
-	}
-	b.logf("built mimalloc in %.1fs", time.Since(t).Seconds())
-
-	t = time.Now()
-	b.logf("building jemalloc %s with %s (configure and make -j%d)", k.Jemalloc, k.CC, runtime.NumCPU())
-	if err := b.buildJemalloc(ctx, jeDir, k.CC, filepath.Join(out, "libjemalloc.a")); err != nil {
-		return Libs{}, err
-	}
-	b.logf("built jemalloc in %.1fs", time.Since(t).Seconds())
-
 	files := map[string]string{}
-	for _, c := range []struct {
-		file     string
-		required []string
-	}{{"libjemalloc.a", jemallocSymbols}, {"libmimalloc.a", mimallocSymbols}} {
-		path := filepath.Join(out, c.file)
-		nm, err := b.run(ctx, debsrc.Step{What: "listing the symbols of " + c.file, Argv: []string{"nm", "-g", "--defined-only", "-P", path}})
+	for _, r := range todo {
+		t := time.Now()
+		src, v := sources[r.Name], k.Versions[r.Name]
+		dir := filepath.Join(work, src)
+		dsc := filepath.Join(srcDir, src+"_"+debsrc.StripEpoch(v)+".dsc")
+		if _, err := b.run(ctx, debsrc.Step{What: "unpacking " + src + " " + v + " with its Debian patches",
+			Argv: []string{"dpkg-source", "-x", dsc, dir}}); err != nil {
+			return Libs{}, err
+		}
+		b.logf("building %s (%s %s, %s) with %s", r.Name, src, v, r.Style, k.CC)
+		lib := filepath.Join(out, r.Archive)
+		err := b.buildOne(ctx, r, dir, k.CC, lib)
+		if err == nil {
+			err = b.checkArchive(ctx, r, lib)
+		}
+		if err != nil {
+			if err := fail(r, err); err != nil {
+				return Libs{}, err
+			}
+			os.Remove(lib)
+			continue
+		}
+		sum, err := fileSHA256(lib)
 		if err != nil {
 			return Libs{}, err
 		}
-		if err := checkSymbols(string(nm), c.file, c.required); err != nil {
-			return Libs{}, err
-		}
-		sum, err := fileSHA256(path)
-		if err != nil {
-			return Libs{}, err
-		}
-		files[c.file] = sum
+		files[r.Archive] = sum
+		b.logf("built %s in %.1fs", r.Name, time.Since(t).Seconds())
 	}
 
-	libs := k.libs(filepath.Join(b.opts.CacheDir, k.dirName()))
+	libs := k.libs(filepath.Join(b.opts.CacheDir, k.dirName()), skipped)
+	recipe := map[string]any{}
+	for _, r := range recipes() {
+		recipe[r.Name] = r.MuslBuild
+	}
 	m := manifest{
 		Key:     k.String(),
 		Sources: libs.Sources(),
 		SHA256:  files,
+		Skipped: skipped,
 		Built:   time.Now().UTC().Truncate(time.Second),
 		Seconds: time.Since(start).Seconds(),
-		Recipe: map[string]any{
-			"mimalloc-cflags":    mimallocCFlags,
-			"jemalloc-configure": jemallocConfigure(k.Arch),
-			"jemalloc-cflags":    jemallocCFlags,
-		},
+		Recipe:  recipe,
 	}
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -265,39 +261,83 @@ func (b *builder) buildEntry(ctx context.Context, apt *debsrc.Apt, k cacheKey, j
 	return libs, nil
 }
 
-func (b *builder) buildMimalloc(ctx context.Context, dir, cc, lib string) error {
-	obj := filepath.Join(dir, "mimalloc-static.o")
-	argv := append([]string{cc}, mimallocCFlags...)
-	argv = append(argv, "-I", "include", "-c", filepath.Join("src", "static.c"), "-o", obj)
-	if _, err := b.run(ctx, debsrc.Step{What: "compiling mimalloc", Argv: argv, Dir: dir}); err != nil {
+// checkArchive lists the archive's symbols with nm and checks them.
+func (b *builder) checkArchive(ctx context.Context, r recipe, lib string) error {
+	nm, err := b.run(ctx, debsrc.Step{What: "listing the symbols of " + r.Archive, Argv: []string{"nm", "-g", "--defined-only", "-P", lib}})
+	if err != nil {
 		return err
 	}
-	_, err := b.run(ctx, debsrc.Step{What: "archiving mimalloc", Argv: []string{"ar", "rcs", lib, obj}, Dir: dir})
-	return err
+	return checkSymbols(string(nm), r.Archive, r.Symbols)
 }
 
-func (b *builder) buildJemalloc(ctx context.Context, dir, cc, lib string) error {
-	if _, err := os.Stat(filepath.Join(dir, "configure")); err != nil {
-		if err := b.ensureTools(ctx, []distro.Need{distro.Autoconf}); err != nil {
-			return fmt.Errorf("jemalloc's sources have no configure script: %w", err)
+// buildOne builds one recipe's archive from the unpacked sources in dir
+// into lib.
+func (b *builder) buildOne(ctx context.Context, r recipe, dir, cc, lib string) error {
+	jobs := "-j" + strconv.Itoa(runtime.NumCPU())
+	flags := strings.Join(r.CFlags, " ")
+	env := []string{"CC=" + cc, "CFLAGS=" + flags}
+	if r.Lang == "c++" {
+		// musl-gcc wraps the C compiler only; the C++ compiler is the
+		// same driver with C++ selected.
+		env = append(env, "CXX="+cc+" -x c++", "CXXFLAGS="+flags)
+	}
+	switch r.Style {
+	case alloc.BuildUnits:
+		var objs []string
+		for i, u := range r.Units {
+			obj := filepath.Join(dir, fmt.Sprintf("allocbench-%d.o", i))
+			argv := append([]string{cc}, r.CFlags...)
+			for _, inc := range r.Include {
+				argv = append(argv, "-I", inc)
+			}
+			argv = append(argv, "-c", filepath.FromSlash(u), "-o", obj)
+			if _, err := b.run(ctx, debsrc.Step{What: "compiling " + r.Name + " " + u, Argv: argv, Dir: dir}); err != nil {
+				return err
+			}
+			objs = append(objs, obj)
 		}
-		if _, err := b.run(ctx, debsrc.Step{What: "generating jemalloc's configure", Argv: []string{"autoconf"}, Dir: dir}); err != nil {
+		_, err := b.run(ctx, debsrc.Step{What: "archiving " + r.Name, Argv: append([]string{"ar", "rcs", lib}, objs...), Dir: dir})
+		return err
+	case alloc.BuildConfigure:
+		if _, err := os.Stat(filepath.Join(dir, "configure")); err != nil {
+			if err := b.ensureTools(ctx, []distro.Need{distro.Autoconf}); err != nil {
+				return fmt.Errorf("%s's sources have no configure script: %w", r.Source, err)
+			}
+			if _, err := b.run(ctx, debsrc.Step{What: "generating " + r.Source + "'s configure", Argv: []string{"autoreconf", "-fi"}, Dir: dir}); err != nil {
+				return err
+			}
+		}
+		if _, err := b.run(ctx, debsrc.Step{
+			What: "configuring " + r.Name, Argv: append([]string{"./configure"}, r.ConfigureArgs(b.arch)...), Dir: dir, Env: env,
+		}); err != nil {
 			return err
 		}
+		if _, err := b.run(ctx, debsrc.Step{What: "compiling " + r.Name, Argv: []string{"make", jobs, r.Target}, Dir: dir}); err != nil {
+			return err
+		}
+		return os.Rename(filepath.Join(dir, filepath.FromSlash(r.Target)), lib)
+	case alloc.BuildCMake:
+		if _, err := b.lookPath("cmake"); err != nil {
+			return fmt.Errorf("%s builds with CMake, and cmake is not installed", r.Source)
+		}
+		build := filepath.Join(dir, "allocbench-build")
+		argv := append([]string{"cmake", "-S", dir, "-B", build}, r.ConfigureArgs(b.arch)...)
+		if _, err := b.run(ctx, debsrc.Step{What: "configuring " + r.Name, Argv: argv, Dir: dir, Env: env}); err != nil {
+			return err
+		}
+		if _, err := b.run(ctx, debsrc.Step{What: "compiling " + r.Name, Argv: []string{"cmake", "--build", build, "--target", r.Target, "--", jobs}, Dir: dir}); err != nil {
+			return err
+		}
+		found, _ := filepath.Glob(filepath.Join(build, "*", r.Archive))
+		if len(found) == 0 {
+			found, _ = filepath.Glob(filepath.Join(build, r.Archive))
+		}
+		if len(found) == 0 {
+			return fmt.Errorf("%s's CMake build wrote no %s", r.Source, r.Archive)
+		}
+		return os.Rename(found[0], lib)
 	}
-	if _, err := b.run(ctx, debsrc.Step{
-		What: "configuring jemalloc", Argv: jemallocConfigure(b.arch), Dir: dir,
-		Env: []string{"CC=" + cc, "CFLAGS=" + jemallocCFlags},
-	}); err != nil {
-		return err
-	}
-	target := filepath.Join("lib", "libjemalloc.a")
-	if _, err := b.run(ctx, debsrc.Step{
-		What: "compiling jemalloc", Argv: []string{"make", "-j" + strconv.Itoa(runtime.NumCPU()), target}, Dir: dir,
-	}); err != nil {
-		return err
-	}
-	return os.Rename(filepath.Join(dir, target), lib)
+	return fmt.Errorf("%s: unknown build style %q", r.Name, r.Style)
 }
 
 func contains(list []string, s string) bool {

@@ -1,7 +1,11 @@
-// Package muslalloc builds the musl allocator libraries: jemalloc and
-// mimalloc compiled with musl-gcc from Debian's own source packages, as
-// static libraries with prefixed entry points (je_malloc, mi_malloc) that
-// leave musl's malloc the process's malloc. A static musl build of allocbench
+// Package muslalloc builds the musl allocator libraries: every allocator
+// whose record (package alloc) has a musl build, compiled with musl-gcc from
+// Debian's own source packages through one generic recipe that the record
+// drives (a configure, CMake or plain compile build, its flags, the archive
+// it yields and the symbols nm must find there), as static libraries with
+// prefixed entry points (je_malloc, mi_malloc) that leave musl's malloc the
+// process's malloc. A build the record expects to fail (C++ sources: musl-gcc
+// has no C++ standard library) is tried and skipped with the reason met. A static musl build of allocbench
 // links them in with the allocbench_static build tag, since a static binary
 // cannot open the system's shared libraries:
 //
@@ -11,8 +15,9 @@
 //	//   -ldflags "<libs.LDFlags()>" ./bench
 //
 // The versions built are those of the glibc build's libraries: the source
-// versions of the installed libjemalloc2 and libmimalloc2.0, or of their
-// candidates when they are not installed. The sources come through apt-get
+// versions of the installed binary packages the records name
+// (libjemalloc2, libmimalloc2.0, ...), or of their candidates when they are
+// not installed. The sources come through apt-get
 // from the machine's own Debian mirror, with a private source list and
 // package index in the cache directory; the system's APT configuration is
 // not touched. Results are cached by source versions, musl version and
@@ -47,7 +52,7 @@ const (
 	SourcesVar = "github.com/allocbench/allocbench/cgoalloc.staticSources"
 	// RecipeVersion changes whenever the way the libraries are built does,
 	// so that a cache entry built the old way is not used.
-	RecipeVersion = 1
+	RecipeVersion = 2
 
 	manifestName = "allocbench-musl.json"
 )
@@ -61,18 +66,26 @@ var ErrFetch = debsrc.ErrFetch
 // command, and the tail of its output.
 type StepError = debsrc.StepError
 
-// pkg is an allocator whose Debian source package is built.
-type pkg struct {
-	// Binary is the package the glibc build loads the shared library from.
-	Binary string
-	// Source is its source package.
-	Source string
+// recipe is an allocator the generic recipe builds: its record's name and
+// musl build.
+type recipe struct {
+	Name string
+	alloc.MuslBuild
+	// Expected is why the build is expected to fail ("" when it should
+	// succeed): a failure is then a skip, not an error.
+	Expected string
 }
 
-var (
-	jemallocPkg = pkg{Binary: muslBuild(alloc.Jemalloc).Binary, Source: muslBuild(alloc.Jemalloc).Source}
-	mimallocPkg = pkg{Binary: muslBuild(alloc.Mimalloc).Binary, Source: muslBuild(alloc.Mimalloc).Source}
-)
+// recipes are the records with a musl build, in the records' order.
+func recipes() []recipe {
+	var out []recipe
+	for _, s := range alloc.Builtin() {
+		if s.Musl != nil {
+			out = append(out, recipe{Name: s.Name, MuslBuild: *s.Musl, Expected: s.MuslSkip})
+		}
+	}
+	return out
+}
 
 // muslVersionLine finds the version musl's dynamic loader prints.
 var muslVersionLine = regexp.MustCompile(`(?m)^Version ([0-9][^\s]*)`)
@@ -91,11 +104,14 @@ type Options struct {
 
 // Libs are built allocator libraries.
 type Libs struct {
-	// Dir holds libjemalloc.a and libmimalloc.a.
+	// Dir holds the archives (libjemalloc.a, libmimalloc.a, ...).
 	Dir string
-	// Jemalloc and Mimalloc are the Debian source package versions built,
-	// e.g. "5.3.0-1" and "2.0.9+ds-2".
-	Jemalloc, Mimalloc string
+	// Versions are the Debian source package versions built, by
+	// allocator: {"jemalloc": "5.3.0-1", "mimalloc": "2.0.9+ds-2"}.
+	Versions map[string]string
+	// Skipped are the allocators whose build was tried and failed, with
+	// the reason: {"tcmalloc": "its sources are C++; ..."}.
+	Skipped map[string]string
 	// Musl is the version of musl they were built against: the Debian
 	// version of musl-dev ("1.2.3-1"), or the version musl's loader reports.
 	Musl string
@@ -108,8 +124,17 @@ type Libs struct {
 // "jemalloc 5.3.0-1 and mimalloc 2.0.9+ds-2, Debian sources built with
 // musl-gcc 1.2.3".
 func (l Libs) Sources() string {
-	return fmt.Sprintf("jemalloc %s and mimalloc %s, Debian sources built with %s %s",
-		l.Jemalloc, l.Mimalloc, l.CC, debsrc.UpstreamVersion(l.Musl))
+	var parts []string
+	for _, r := range recipes() {
+		if v, ok := l.Versions[r.Name]; ok {
+			parts = append(parts, r.Name+" "+v)
+		}
+	}
+	list := strings.Join(parts, ", ")
+	if n := len(parts); n > 1 {
+		list = strings.Join(parts[:n-1], ", ") + " and " + parts[n-1]
+	}
+	return fmt.Sprintf("%s, Debian sources built with %s %s", list, l.CC, debsrc.UpstreamVersion(l.Musl))
 }
 
 // CGOLDFLAGS is the CGO_LDFLAGS value that finds the libraries: "-L" + Dir,
@@ -205,15 +230,21 @@ func (b *builder) run(ctx context.Context, s debsrc.Step) ([]byte, error) {
 	return out, nil
 }
 
-// cacheKey is what a cache entry depends on.
+// cacheKey is what a cache entry depends on: the source version of every
+// recipe, musl's, the compiler, the architecture and the recipe version.
 type cacheKey struct {
-	Jemalloc, Mimalloc, Musl, CC, Arch string
-	Recipe                             int
+	Versions       map[string]string
+	Musl, CC, Arch string
+	Recipe         int
 }
 
 func (k cacheKey) String() string {
-	return fmt.Sprintf("jemalloc %s, mimalloc %s, musl %s, %s, %s, recipe %d",
-		k.Jemalloc, k.Mimalloc, k.Musl, k.CC, k.Arch, k.Recipe)
+	var parts []string
+	for _, r := range recipes() {
+		parts = append(parts, r.Name+" "+k.Versions[r.Name])
+	}
+	return fmt.Sprintf("%s, musl %s, %s, %s, recipe %d",
+		strings.Join(parts, ", "), k.Musl, k.CC, k.Arch, k.Recipe)
 }
 
 // dirName names the cache entry: readable, and distinct for distinct keys
@@ -230,12 +261,36 @@ func (k cacheKey) dirName() string {
 			return '='
 		}, s)
 	}
-	return fmt.Sprintf("jemalloc-%s_mimalloc-%s_musl-%s_%s_%s_r%d",
-		clean(k.Jemalloc), clean(k.Mimalloc), clean(k.Musl), clean(k.CC), clean(k.Arch), k.Recipe)
+	var parts []string
+	for _, r := range recipes() {
+		parts = append(parts, r.Name+"-"+clean(k.Versions[r.Name]))
+	}
+	return fmt.Sprintf("%s_musl-%s_%s_%s_r%d",
+		strings.Join(parts, "_"), clean(k.Musl), clean(k.CC), clean(k.Arch), k.Recipe)
 }
 
-func (k cacheKey) libs(dir string) Libs {
-	return Libs{Dir: dir, Jemalloc: k.Jemalloc, Mimalloc: k.Mimalloc, Musl: k.Musl, CC: k.CC}
+// complete reports whether every recipe has a version.
+func (k cacheKey) complete() bool {
+	for _, r := range recipes() {
+		if k.Versions[r.Name] == "" {
+			return false
+		}
+	}
+	return k.Musl != ""
+}
+
+// libs are the libraries of an entry in dir; skipped are the recipes that
+// failed there.
+func (k cacheKey) libs(dir string, skipped map[string]string) Libs {
+	l := Libs{Dir: dir, Versions: map[string]string{}, Skipped: map[string]string{}, Musl: k.Musl, CC: k.CC}
+	for _, r := range recipes() {
+		if why, ok := skipped[r.Name]; ok {
+			l.Skipped[r.Name] = why
+			continue
+		}
+		l.Versions[r.Name] = k.Versions[r.Name]
+	}
+	return l
 }
 
 // manifest is written last into a cache entry.
@@ -244,13 +299,13 @@ type manifest struct {
 	Sources string `json:"sources"`
 	// SHA256 is the SHA-256 of each library, in hex: a cached entry is
 	// used only when its files still have it.
-	SHA256  map[string]string `json:"sha256"`
+	SHA256 map[string]string `json:"sha256"`
+	// Skipped are the recipes that failed, with the reason.
+	Skipped map[string]string `json:"skipped,omitempty"`
 	Built   time.Time         `json:"built"`
 	Seconds float64           `json:"seconds"`
 	Recipe  map[string]any    `json:"recipe"`
 }
-
-var libFiles = []string{muslBuild(alloc.Jemalloc).Archive, muslBuild(alloc.Mimalloc).Archive}
 
 // cached returns the cache entry for k when it is complete.
 func (b *builder) cached(k cacheKey) (Libs, bool) {
@@ -263,13 +318,17 @@ func (b *builder) cached(k cacheKey) (Libs, bool) {
 	if json.Unmarshal(data, &m) != nil || m.Key != k.String() {
 		return Libs{}, false
 	}
-	for _, f := range libFiles {
+	for _, r := range recipes() {
+		if _, ok := m.Skipped[r.Name]; ok {
+			continue
+		}
+		f := r.Archive
 		sum, err := fileSHA256(filepath.Join(dir, f))
 		if err != nil || m.SHA256[f] == "" || sum != m.SHA256[f] {
 			return Libs{}, false
 		}
 	}
-	return k.libs(dir), true
+	return k.libs(dir, m.Skipped), true
 }
 
 // fileSHA256 returns the SHA-256 of a file's contents, in hex.
@@ -298,15 +357,14 @@ func (b *builder) build(ctx context.Context) (Libs, error) {
 	if _, err := b.lookPath("apt-get"); err != nil {
 		return Libs{}, errors.New("building the musl allocator libraries needs apt-get and dpkg (Debian or Ubuntu) to fetch Debian's source packages")
 	}
-	cc := "musl-gcc"
-	jeSrc, je := b.localVersion(ctx, jemallocPkg)
-	miSrc, mi := b.localVersion(ctx, mimallocPkg)
-	musl := b.muslVersion(ctx)
-	key := func() cacheKey {
-		return cacheKey{Jemalloc: je, Mimalloc: mi, Musl: musl, CC: cc, Arch: b.arch, Recipe: RecipeVersion}
+	k := cacheKey{Versions: map[string]string{}, CC: "musl-gcc", Arch: b.arch, Recipe: RecipeVersion}
+	sources := map[string]string{}
+	for _, r := range recipes() {
+		sources[r.Name], k.Versions[r.Name] = b.localVersion(ctx, r)
 	}
-	if je != "" && mi != "" && musl != "" {
-		if libs, ok := b.cached(key()); ok {
+	k.Musl = b.muslVersion(ctx)
+	if k.complete() {
+		if libs, ok := b.cached(k); ok {
 			b.logf("using %s (cached)", libs.Dir)
 			return libs, nil
 		}
@@ -320,8 +378,8 @@ func (b *builder) build(ctx context.Context) (Libs, error) {
 		return Libs{}, err
 	}
 	defer unlock()
-	if je != "" && mi != "" && musl != "" {
-		if libs, ok := b.cached(key()); ok { // built while we waited
+	if k.complete() {
+		if libs, ok := b.cached(k); ok { // built while we waited
 			b.logf("using %s (cached)", libs.Dir)
 			return libs, nil
 		}
@@ -331,8 +389,8 @@ func (b *builder) build(ctx context.Context) (Libs, error) {
 	if err := b.ensureTools(ctx, baseNeeds); err != nil {
 		return Libs{}, err
 	}
-	if musl == "" {
-		if musl = b.muslVersion(ctx); musl == "" {
+	if k.Musl == "" {
+		if k.Musl = b.muslVersion(ctx); k.Musl == "" {
 			return Libs{}, errors.New("cannot tell the version of musl that musl-gcc builds against (no musl-dev package and no ld-musl loader)")
 		}
 	}
@@ -341,22 +399,19 @@ func (b *builder) build(ctx context.Context) (Libs, error) {
 	if err != nil {
 		return Libs{}, err
 	}
-	if je == "" {
-		if jeSrc, je, err = b.archiveVersion(ctx, apt, jemallocPkg); err != nil {
+	for _, r := range recipes() {
+		if k.Versions[r.Name] != "" {
+			continue
+		}
+		if sources[r.Name], k.Versions[r.Name], err = b.archiveVersion(ctx, apt, r); err != nil {
 			return Libs{}, err
 		}
 	}
-	if mi == "" {
-		if miSrc, mi, err = b.archiveVersion(ctx, apt, mimallocPkg); err != nil {
-			return Libs{}, err
-		}
-	}
-	k := key()
 	if libs, ok := b.cached(k); ok {
 		b.logf("using %s (cached)", libs.Dir)
 		return libs, nil
 	}
-	return b.buildEntry(ctx, apt, k, jeSrc, miSrc)
+	return b.buildEntry(ctx, apt, k, sources)
 }
 
 // removeStale deletes the work directories of builds that were killed; the
@@ -371,7 +426,7 @@ func (b *builder) removeStale() {
 // localVersion is the source package and version of the installed binary
 // package, or of its candidate in the system's package index; "" when
 // neither is known.
-func (b *builder) localVersion(ctx context.Context, p pkg) (source, version string) {
+func (b *builder) localVersion(ctx context.Context, p recipe) (source, version string) {
 	out, err := b.exec(ctx, debsrc.Step{Argv: []string{"dpkg-query", "-W", "-f", debsrc.DpkgQueryFormat, p.Binary}})
 	if src, v, ok := debsrc.ParseDpkgQuery(string(out)); ok && err == nil && debsrc.CheckVersion(p.Binary, v) == nil {
 		b.logf("%s %s: source of the installed %s", src, v, p.Binary)

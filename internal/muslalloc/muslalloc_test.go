@@ -22,7 +22,41 @@ import (
 	"github.com/allocbench/allocbench/internal/distro"
 )
 
-var testLibs = Libs{Dir: "/c/x", Jemalloc: "5.3.0-1", Mimalloc: "2.0.9+ds-2", Musl: "1.2.3-1", CC: "musl-gcc"}
+var testLibs = Libs{Dir: "/c/x", Versions: map[string]string{"jemalloc": "5.3.0-1", "mimalloc": "2.0.9+ds-2"},
+	Skipped: map[string]string{"tcmalloc": "no C++", "tbbmalloc": "no C++"}, Musl: "1.2.3-1", CC: "musl-gcc"}
+
+// testVersions are source versions for every recipe.
+func testVersions(je string) map[string]string {
+	return map[string]string{"jemalloc": je, "mimalloc": "2.0.9+ds-2", "tcmalloc": "2.10-1", "tbbmalloc": "2021.8.0-2+deb12u1"}
+}
+
+// testKey is a cache key for every recipe.
+func testKey(je, musl, arch string, recipe int) cacheKey {
+	return cacheKey{Versions: testVersions(je), Musl: musl, CC: "musl-gcc", Arch: arch, Recipe: recipe}
+}
+
+// testLibFiles are the archives of the recipes expected to build.
+func testLibFiles() []string {
+	var out []string
+	for _, r := range recipes() {
+		if r.Expected == "" {
+			out = append(out, r.Archive)
+		}
+	}
+	return out
+}
+
+// testSkipped are the recipes expected to fail, as a cache entry records
+// them.
+func testSkipped() map[string]string {
+	out := map[string]string{}
+	for _, r := range recipes() {
+		if r.Expected != "" {
+			out[r.Name] = r.Expected
+		}
+	}
+	return out
+}
 
 func TestLibsFlags(t *testing.T) {
 	l := testLibs
@@ -36,6 +70,10 @@ func TestLibsFlags(t *testing.T) {
 	assert.Equal(t, "'-L/home/a b/.cache'", l.CGOLDFLAGS())
 	l.Dir = "/home/it's/.cache"
 	assert.Equal(t, `"-L/home/it's/.cache"`, l.CGOLDFLAGS())
+	l.Versions = map[string]string{"jemalloc": "5.3.0-1", "mimalloc": "2.0.9+ds-2", "tcmalloc": "2.10-1"}
+	assert.Equal(t, "jemalloc 5.3.0-1, mimalloc 2.0.9+ds-2 and tcmalloc 2.10-1, Debian sources built with musl-gcc 1.2.3", l.Sources())
+	l.Versions = map[string]string{"mimalloc": "2.0.9+ds-2"}
+	assert.Equal(t, "mimalloc 2.0.9+ds-2, Debian sources built with musl-gcc 1.2.3", l.Sources())
 	l.Musl = "1.2.4" // from musl's loader: no Debian revision
 	assert.True(t, strings.HasSuffix(l.Sources(), "musl-gcc 1.2.4"))
 }
@@ -53,19 +91,21 @@ func TestDefaultCacheDir(t *testing.T) {
 }
 
 func TestCacheKey(t *testing.T) {
-	k := cacheKey{Jemalloc: "5.3.0-1", Mimalloc: "2.0.9+ds-2", Musl: "1.2.3-1", CC: "musl-gcc", Arch: "amd64", Recipe: 1}
-	assert.Equal(t, "jemalloc 5.3.0-1, mimalloc 2.0.9+ds-2, musl 1.2.3-1, musl-gcc, amd64, recipe 1", k.String())
-	assert.Equal(t, "jemalloc-5.3.0-1_mimalloc-2.0.9+ds-2_musl-1.2.3-1_musl-gcc_amd64_r1", k.dirName())
+	k := testKey("5.3.0-1", "1.2.3-1", "amd64", 1)
+	assert.Equal(t, "jemalloc 5.3.0-1, mimalloc 2.0.9+ds-2, tcmalloc 2.10-1, tbbmalloc 2021.8.0-2+deb12u1, musl 1.2.3-1, musl-gcc, amd64, recipe 1", k.String())
+	assert.Equal(t, "jemalloc-5.3.0-1_mimalloc-2.0.9+ds-2_tcmalloc-2.10-1_tbbmalloc-2021.8.0-2+deb12u1_musl-1.2.3-1_musl-gcc_amd64_r1", k.dirName())
+	mi := testKey("5.3.0-1", "1.2.3-1", "amd64", 1)
+	mi.Versions["mimalloc"] = "2.0.9+ds-3"
 
 	names := map[string]cacheKey{}
 	for _, v := range []cacheKey{
 		k,
-		{Jemalloc: "5.3.0-2", Mimalloc: "2.0.9+ds-2", Musl: "1.2.3-1", CC: "musl-gcc", Arch: "amd64", Recipe: 1},
-		{Jemalloc: "5.3.0-1", Mimalloc: "2.0.9+ds-3", Musl: "1.2.3-1", CC: "musl-gcc", Arch: "amd64", Recipe: 1},
-		{Jemalloc: "5.3.0-1", Mimalloc: "2.0.9+ds-2", Musl: "1.2.4-1", CC: "musl-gcc", Arch: "amd64", Recipe: 1},
-		{Jemalloc: "5.3.0-1", Mimalloc: "2.0.9+ds-2", Musl: "1.2.3-1", CC: "musl-gcc", Arch: "arm64", Recipe: 1},
-		{Jemalloc: "5.3.0-1", Mimalloc: "2.0.9+ds-2", Musl: "1.2.3-1", CC: "musl-gcc", Arch: "amd64", Recipe: 2},
-		{Jemalloc: "1:5.3.0-1", Mimalloc: "2.0.9+ds-2", Musl: "1.2.3-1", CC: "musl-gcc", Arch: "amd64", Recipe: 1},
+		testKey("5.3.0-2", "1.2.3-1", "amd64", 1),
+		mi,
+		testKey("5.3.0-1", "1.2.4-1", "amd64", 1),
+		testKey("5.3.0-1", "1.2.3-1", "arm64", 1),
+		testKey("5.3.0-1", "1.2.3-1", "amd64", 2),
+		testKey("1:5.3.0-1", "1.2.3-1", "amd64", 1),
 	} {
 		n := v.dirName()
 		assert.NotContains(t, n, "/")
@@ -74,7 +114,7 @@ func TestCacheKey(t *testing.T) {
 		assert.False(t, dup, "%s names two keys", n)
 		names[n] = v
 	}
-	assert.Contains(t, names, "jemalloc-1%5.3.0-1_mimalloc-2.0.9+ds-2_musl-1.2.3-1_musl-gcc_amd64_r1")
+	assert.Contains(t, names, "jemalloc-1%5.3.0-1_mimalloc-2.0.9+ds-2_tcmalloc-2.10-1_tbbmalloc-2021.8.0-2+deb12u1_musl-1.2.3-1_musl-gcc_amd64_r1")
 }
 
 // fakeSystem stands in for the machine: which commands exist, what they
@@ -143,32 +183,36 @@ func writeEntry(t *testing.T, cache string, k cacheKey) string {
 	dir := filepath.Join(cache, k.dirName())
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	files := map[string]string{}
-	for _, f := range libFiles {
+	for _, f := range testLibFiles() {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte("!<arch>\n"+f), 0o644))
 		sum := sha256.Sum256([]byte("!<arch>\n" + f))
 		files[f] = hex.EncodeToString(sum[:])
 	}
-	data, err := json.Marshal(manifest{Key: k.String(), SHA256: files})
+	data, err := json.Marshal(manifest{Key: k.String(), SHA256: files, Skipped: testSkipped()})
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, manifestName), data, 0o644))
 	return dir
 }
 
 var installedOut = map[string]string{
-	"dpkg-query -W -f ${db:Status-Status} ${source:Package} ${source:Version}\\n libjemalloc2":   "installed jemalloc 5.3.0-1\n",
-	"dpkg-query -W -f ${db:Status-Status} ${source:Package} ${source:Version}\\n libmimalloc2.0": "installed mimalloc 2.0.9+ds-2\n",
-	"dpkg-query -W -f ${db:Status-Status} ${Version}\\n musl-dev":                                "installed 1.2.3-1\n",
+	"dpkg-query -W -f ${db:Status-Status} ${source:Package} ${source:Version}\\n libjemalloc2":         "installed jemalloc 5.3.0-1\n",
+	"dpkg-query -W -f ${db:Status-Status} ${source:Package} ${source:Version}\\n libmimalloc2.0":       "installed mimalloc 2.0.9+ds-2\n",
+	"dpkg-query -W -f ${db:Status-Status} ${source:Package} ${source:Version}\\n libtcmalloc-minimal4": "installed google-perftools 2.10-1\n",
+	"dpkg-query -W -f ${db:Status-Status} ${source:Package} ${source:Version}\\n libtbbmalloc2":        "installed onetbb 2021.8.0-2+deb12u1\n",
+	"dpkg-query -W -f ${db:Status-Status} ${Version}\\n musl-dev":                                      "installed 1.2.3-1\n",
 }
 
 func TestBuildReturnsCachedEntryAtOnce(t *testing.T) {
 	f := &fakeSystem{paths: allTools(), out: installedOut}
 	b, log := testBuilder(t, f, Options{})
-	k := cacheKey{Jemalloc: "5.3.0-1", Mimalloc: "2.0.9+ds-2", Musl: "1.2.3-1", CC: "musl-gcc", Arch: "amd64", Recipe: RecipeVersion}
+	k := testKey("5.3.0-1", "1.2.3-1", "amd64", RecipeVersion)
 	dir := writeEntry(t, b.opts.CacheDir, k)
 
 	libs, err := b.build(context.Background())
 	require.NoError(t, err)
-	assert.Equal(t, k.libs(dir), libs)
+	assert.Equal(t, k.libs(dir, testSkipped()), libs)
+	assert.Equal(t, map[string]string{"jemalloc": "5.3.0-1", "mimalloc": "2.0.9+ds-2"}, libs.Versions)
+	assert.Contains(t, libs.Skipped, "tcmalloc", "a recipe that failed stays skipped in the cached entry")
 	assert.Contains(t, log.String(), "(cached)")
 	for _, line := range f.ran {
 		assert.True(t, strings.HasPrefix(line, "dpkg-query "), "a cached build only asks dpkg: ran %q", line)
@@ -180,7 +224,7 @@ func TestBuildReturnsCachedEntryAtOnce(t *testing.T) {
 func TestCachedRejectsIncompleteEntries(t *testing.T) {
 	f := &fakeSystem{}
 	b, _ := testBuilder(t, f, Options{})
-	k := cacheKey{Jemalloc: "5.3.0-1", Mimalloc: "2.0.9+ds-2", Musl: "1.2.3-1", CC: "musl-gcc", Arch: "amd64", Recipe: RecipeVersion}
+	k := testKey("5.3.0-1", "1.2.3-1", "amd64", RecipeVersion)
 
 	_, ok := b.cached(k)
 	assert.False(t, ok, "no entry")
@@ -224,12 +268,12 @@ func TestLocalVersionFallsBackToCandidate(t *testing.T) {
 		"apt-cache policy libjemalloc2": "libjemalloc2:\n  Installed: (none)\n  Candidate: 5.3.0-1+b2\n",
 	}}
 	b, log := testBuilder(t, f, Options{})
-	src, v := b.localVersion(context.Background(), jemallocPkg)
+	src, v := b.localVersion(context.Background(), testRecipe(t, "jemalloc"))
 	assert.Equal(t, "jemalloc", src)
 	assert.Equal(t, "5.3.0-1", v, "the binNMU's source version")
 	assert.Contains(t, log.String(), "candidate 5.3.0-1+b2")
 
-	src, v = b.localVersion(context.Background(), mimallocPkg)
+	src, v = b.localVersion(context.Background(), testRecipe(t, "mimalloc"))
 	assert.Equal(t, "mimalloc", src)
 	assert.Equal(t, "", v, "neither installed nor known")
 }
@@ -314,13 +358,13 @@ je_tsd_tls V 0 8
 /c/libjemalloc.a[arena.o]:
 je_arena_init T 60b0 cd
 `
-	assert.NoError(t, checkSymbols(good, "libjemalloc.a", jemallocSymbols))
+	assert.NoError(t, checkSymbols(good, "libjemalloc.a", testRecipe(t, "jemalloc").Symbols))
 
-	err := checkSymbols(good+"malloc T 1 1\nfree W 2 2\n_Znwm T 3 3\n", "libjemalloc.a", jemallocSymbols)
+	err := checkSymbols(good+"malloc T 1 1\nfree W 2 2\n_Znwm T 3 3\n", "libjemalloc.a", testRecipe(t, "jemalloc").Symbols)
 	require.Error(t, err)
 	assert.Equal(t, "libjemalloc.a defines _Znwm, free, malloc: linked in, it would replace musl's malloc", err.Error())
 
-	err = checkSymbols(good, "libmimalloc.a", mimallocSymbols)
+	err = checkSymbols(good, "libmimalloc.a", testRecipe(t, "mimalloc").Symbols)
 	assert.EqualError(t, err, "libmimalloc.a lacks mi_malloc, mi_free, mi_realloc, mi_version, mi_collect")
 
 	// An archive under a path with a space, and undefined references,
@@ -343,7 +387,20 @@ func TestStepErrors(t *testing.T) {
 	assert.False(t, errors.Is(err, ErrFetch))
 }
 
+func testRecipe(t *testing.T, name string) recipe {
+	for _, r := range recipes() {
+		if r.Name == name {
+			return r
+		}
+	}
+	t.Fatalf("no recipe %s", name)
+	return recipe{}
+}
+
 func TestJemallocConfigure(t *testing.T) {
+	je := testRecipe(t, "jemalloc")
+	jemallocConfigure := je.ConfigureArgs
+	mimallocCFlags := testRecipe(t, "mimalloc").CFlags
 	amd64 := strings.Join(jemallocConfigure("amd64"), " ")
 	assert.Contains(t, amd64, "--with-jemalloc-prefix=je_")
 	assert.Contains(t, amd64, "--with-lg-page=12")

@@ -53,7 +53,7 @@ func variantAllocs(libc, release string, here bool) (have []string, why map[stri
 			why[s.Name] = "not built for the musl variant: a static musl binary cannot open shared libraries, and linking your library in statically is not supported; it runs in the glibc variant"
 		case s.User():
 			have = append(have, s.Name)
-		case libc == "musl" && s.Musl == nil:
+		case libc == "musl" && !s.MuslBuilt():
 			why[s.Name] = "not built for the musl variant: " + s.MuslSkip
 		case libc == "musl":
 			have = append(have, s.Name)

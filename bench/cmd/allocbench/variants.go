@@ -137,7 +137,7 @@ func buildPrivate(ctx context.Context, o options, log io.Writer) ([]variant, []s
 // wantsMuslLibs reports whether any chosen allocator is built for musl.
 func wantsMuslLibs(allocs []string) bool {
 	for _, a := range allocs {
-		if s, err := alloc.Lookup(a); err == nil && s.Musl != nil {
+		if s, err := alloc.Lookup(a); err == nil && s.MuslBuilt() {
 			return true
 		}
 	}
