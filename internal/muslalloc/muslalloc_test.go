@@ -436,3 +436,29 @@ func TestLockAndStaleWork(t *testing.T) {
 	unlock()
 	assert.Empty(t, log.String())
 }
+
+// The generic recipe tries every record's musl build: a C++ one fails its
+// probe before anything is fetched for it and is skipped with the
+// compiler's complaint, since its record expects that; a C one that fails
+// stops the build with the step that failed.
+func TestRecipesSkipExpectedFailuresOnly(t *testing.T) {
+	f := &fakeSystem{paths: allTools(), out: map[string]string{"apt-get": "", "dpkg-source": ""},
+		fail: map[string]string{"musl-gcc -x c++": "probe.cc:1:10: fatal error: new: No such file or directory\ncompilation terminated.\n"}}
+	b, log := testBuilder(t, f, Options{NoInstall: true})
+	sources := map[string]string{"jemalloc": "jemalloc", "mimalloc": "mimalloc", "tcmalloc": "google-perftools", "tbbmalloc": "onetbb"}
+	_, err := b.buildEntry(context.Background(), &debsrc.Apt{}, testKey("5.3.0-1", "1.2.3-1", "amd64", RecipeVersion), sources)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "jemalloc's sources have no configure script", "jemalloc is expected to build: its failure is the build's")
+	assert.Contains(t, log.String(), "tcmalloc: not built (musl-gcc cannot compile C++: error: new: No such file or directory)")
+	assert.Contains(t, log.String(), "tbbmalloc: not built")
+	var fetched []string
+	for _, line := range f.ran {
+		if strings.Contains(line, " source ") {
+			fetched = append(fetched, line)
+		}
+	}
+	require.Len(t, fetched, 1)
+	assert.Contains(t, fetched[0], "jemalloc=5.3.0-1 mimalloc=2.0.9+ds-2")
+	assert.NotContains(t, fetched[0], "google-perftools")
+	assert.NotContains(t, fetched[0], "onetbb")
+}
