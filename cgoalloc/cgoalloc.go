@@ -123,6 +123,22 @@ func Probe(names []string) []alloc.Info {
 	return infos
 }
 
+// staticSkipped lists the musl builds that were tried and failed when the
+// linked-in libraries were built, with the reason ("tcmalloc: musl-gcc
+// cannot compile C++: ...; tbbmalloc: ..."); the build sets it with -X
+// (internal/muslalloc's Libs.SkippedText).
+var staticSkipped string
+
+// staticSkipReason is the reason skipped gives for name, or "".
+func staticSkipReason(name, skipped string) string {
+	for _, part := range strings.Split(skipped, "; ") {
+		if r, ok := strings.CutPrefix(part, name+": "); ok {
+			return r
+		}
+	}
+	return ""
+}
+
 func load(spec alloc.Spec) (*Allocator, error) {
 	table := (*C.ab_allocator)(C.calloc(1, C.sizeof_ab_allocator))
 	var info C.ab_load_info
@@ -149,8 +165,12 @@ func load(spec alloc.Spec) (*Allocator, error) {
 		if libc.Static {
 			C.free(unsafe.Pointer(table))
 			if libc.Name == "musl" && spec.MuslSkip != "" {
+				why := spec.MuslSkip
+				if r := staticSkipReason(spec.Name, staticSkipped); r != "" {
+					why = "its build was tried and failed: " + r
+				}
 				return nil, fmt.Errorf("%s: this binary is linked statically against musl and cannot load %s; it is not built for musl: %s",
-					spec.Name, strings.Join(files, " or "), spec.MuslSkip)
+					spec.Name, strings.Join(files, " or "), why)
 			}
 			return nil, fmt.Errorf("%s: this binary is linked statically against %s and cannot load %s (dynamic loading is not supported; build with -tags allocbench_static to link it in)",
 				spec.Name, libc.Name, strings.Join(files, " or "))

@@ -197,3 +197,12 @@ func BenchmarkCgoCall(b *testing.B) {
 		nop()
 	}
 }
+
+// The musl build's failures reach the alloc-<name> line by name.
+func TestStaticSkipReason(t *testing.T) {
+	skipped := "tcmalloc: musl-gcc cannot compile C++: error: new: No such file or directory; tbbmalloc: no C++"
+	assert.Equal(t, "musl-gcc cannot compile C++: error: new: No such file or directory", staticSkipReason("tcmalloc", skipped))
+	assert.Equal(t, "no C++", staticSkipReason("tbbmalloc", skipped))
+	assert.Equal(t, "", staticSkipReason("jemalloc", skipped))
+	assert.Equal(t, "", staticSkipReason("tcmalloc", ""))
+}

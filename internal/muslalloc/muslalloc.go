@@ -50,6 +50,8 @@ const (
 	BuildTag = "allocbench_static"
 	// SourcesVar is the variable that takes Libs.Sources with -X.
 	SourcesVar = "github.com/allocbench/allocbench/cgoalloc.staticSources"
+	// SkippedVar is the variable that takes Libs.SkippedText with -X.
+	SkippedVar = "github.com/allocbench/allocbench/cgoalloc.staticSkipped"
 	// RecipeVersion changes whenever the way the libraries are built does,
 	// so that a cache entry built the old way is not used.
 	RecipeVersion = 2
@@ -137,6 +139,21 @@ func (l Libs) Sources() string {
 	return fmt.Sprintf("%s, Debian sources built with %s %s", list, l.CC, debsrc.UpstreamVersion(l.Musl))
 }
 
+// SkippedText lists the builds that were tried and failed, with the
+// reason, for SkippedVar: "tcmalloc: musl-gcc cannot compile C++: ...;
+// tbbmalloc: ...", in the records' order. A reason loses its quotes and
+// its semicolons become commas, so that the list survives -ldflags.
+func (l Libs) SkippedText() string {
+	clean := strings.NewReplacer("'", "", `"`, "", ";", ",", "\n", " ")
+	var parts []string
+	for _, r := range recipes() {
+		if why, ok := l.Skipped[r.Name]; ok {
+			parts = append(parts, r.Name+": "+clean.Replace(why))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
 // CGOLDFLAGS is the CGO_LDFLAGS value that finds the libraries: "-L" + Dir,
 // quoted where Dir needs it.
 func (l Libs) CGOLDFLAGS() string {
@@ -151,9 +168,13 @@ func (l Libs) CGOLDFLAGS() string {
 }
 
 // LDFlags is the go build -ldflags value for a static musl binary that
-// names the libraries' sources.
+// names the libraries' sources and the builds that failed.
 func (l Libs) LDFlags() string {
-	return "-linkmode external -extldflags -static -X '" + SourcesVar + "=" + l.Sources() + "'"
+	flags := "-linkmode external -extldflags -static -X '" + SourcesVar + "=" + l.Sources() + "'"
+	if text := l.SkippedText(); text != "" {
+		flags += " -X '" + SkippedVar + "=" + text + "'"
+	}
+	return flags
 }
 
 // BuildFlags are the go build/test flags: the build tag and LDFlags.

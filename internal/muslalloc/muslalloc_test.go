@@ -62,7 +62,14 @@ func TestLibsFlags(t *testing.T) {
 	l := testLibs
 	assert.Equal(t, "jemalloc 5.3.0-1 and mimalloc 2.0.9+ds-2, Debian sources built with musl-gcc 1.2.3", l.Sources())
 	assert.Equal(t, "-L/c/x", l.CGOLDFLAGS())
-	assert.Equal(t, "-linkmode external -extldflags -static -X 'github.com/allocbench/allocbench/cgoalloc.staticSources=jemalloc 5.3.0-1 and mimalloc 2.0.9+ds-2, Debian sources built with musl-gcc 1.2.3'", l.LDFlags())
+	assert.Equal(t, "-linkmode external -extldflags -static -X 'github.com/allocbench/allocbench/cgoalloc.staticSources=jemalloc 5.3.0-1 and mimalloc 2.0.9+ds-2, Debian sources built with musl-gcc 1.2.3'"+
+		" -X 'github.com/allocbench/allocbench/cgoalloc.staticSkipped=tcmalloc: no C++; tbbmalloc: no C++'", l.LDFlags())
+	noSkips := l
+	noSkips.Skipped = nil
+	assert.NotContains(t, noSkips.LDFlags(), "staticSkipped")
+	odd := l
+	odd.Skipped = map[string]string{"tbbmalloc": "cmake said 'no'; stop\nhere"}
+	assert.Equal(t, "tbbmalloc: cmake said no, stop here", odd.SkippedText())
 	assert.Equal(t, []string{"-tags", "allocbench_static", "-ldflags", l.LDFlags()}, l.BuildFlags())
 	assert.Equal(t, []string{"CC=musl-gcc", "CGO_ENABLED=1", "CGO_LDFLAGS=-L/c/x"}, l.Env())
 

@@ -7,13 +7,14 @@ import (
 	"github.com/allocbench/allocbench/internal/muslalloc"
 )
 
-// buildMuslLibs builds (or finds in the cache) jemalloc and mimalloc from
-// Debian's sources with musl-gcc, and returns the CGO_LDFLAGS that find them
-// and the sources they came from.
-func buildMuslLibs(ctx context.Context, noInstall bool, log io.Writer) (cgoLDFlags, sources string, err error) {
+// buildMuslLibs builds (or finds in the cache) the allocators whose records
+// have a musl build, from Debian's sources with musl-gcc, and returns the
+// CGO_LDFLAGS that find them, the sources they came from and the builds
+// that failed, with the reason (Libs.SkippedText).
+func buildMuslLibs(ctx context.Context, noInstall bool, log io.Writer) (cgoLDFlags, sources, skipped string, err error) {
 	libs, err := muslalloc.Build(ctx, muslalloc.Options{Log: log, NoInstall: noInstall})
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
-	return libs.CGOLDFLAGS(), libs.Sources(), nil
+	return libs.CGOLDFLAGS(), libs.Sources(), libs.SkippedText(), nil
 }

@@ -114,13 +114,16 @@ func buildPrivate(ctx context.Context, o options, log io.Writer) ([]variant, []s
 				env := []string{"CC=musl-gcc"}
 				var tags []string
 				if wantsMuslLibs(o.allocs) {
-					cgoLDFlags, sources, err := buildMuslLibs(gctx, o.noInstall, log)
+					cgoLDFlags, sources, skipped, err := buildMuslLibs(gctx, o.noInstall, log)
 					if err != nil {
 						note(fmt.Sprintf("musl: jemalloc and mimalloc could not be built for musl, so only musl's malloc and floor run there: %v", err))
 					} else {
 						env = append(env, "CGO_LDFLAGS="+cgoLDFlags)
 						tags = []string{"allocbench_static"}
 						ldflags += " -X " + quoteX(modulePath+"/cgoalloc.staticSources="+sources)
+						if skipped != "" {
+							ldflags += " -X " + quoteX(modulePath+"/cgoalloc.staticSkipped="+skipped)
+						}
 					}
 				}
 				return goTestBuild(gctx, root, out, env, tags, ldflags)
