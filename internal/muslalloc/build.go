@@ -126,7 +126,11 @@ func (b *builder) probeLang(ctx context.Context, work, cc, lang string) error {
 		Argv: []string{cc, "-x", "c++", "-c", src, "-o", filepath.Join(work, "probe.o")}, Dir: work})
 	if err != nil {
 		for _, line := range strings.Split(string(out), "\n") {
-			if i := strings.Index(line, "error"); i >= 0 {
+			i := strings.Index(line, "fatal error")
+			if i < 0 {
+				i = strings.Index(line, "error")
+			}
+			if i >= 0 {
 				return fmt.Errorf("%s cannot compile C++: %s", cc, strings.TrimSpace(line[i:]))
 			}
 		}

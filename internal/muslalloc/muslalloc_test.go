@@ -456,7 +456,7 @@ func TestRecipesSkipExpectedFailuresOnly(t *testing.T) {
 	_, err := b.buildEntry(context.Background(), &debsrc.Apt{}, testKey("5.3.0-1", "1.2.3-1", "amd64", RecipeVersion), sources)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "jemalloc's sources have no configure script", "jemalloc is expected to build: its failure is the build's")
-	assert.Contains(t, log.String(), "tcmalloc: not built (musl-gcc cannot compile C++: error: new: No such file or directory)")
+	assert.Contains(t, log.String(), "tcmalloc: not built (musl-gcc cannot compile C++: fatal error: new: No such file or directory)")
 	assert.Contains(t, log.String(), "tbbmalloc: not built")
 	var fetched []string
 	for _, line := range f.ran {
