@@ -5,9 +5,10 @@
 // it yields and the symbols nm must find there), as static libraries with
 // prefixed entry points (je_malloc, mi_malloc) that leave musl's malloc the
 // process's malloc. A build the record expects to fail (C++ sources: musl-gcc
-// has no C++ standard library) is tried and skipped with the reason met. A static musl build of allocbench
-// links them in with the allocbench_static build tag, since a static binary
-// cannot open the system's shared libraries:
+// has no C++ standard library) is tried and skipped with the reason met.
+// A static musl build of allocbench links them in with the
+// allocbench_static build tag, since a static binary cannot open the
+// system's shared libraries:
 //
 //	libs, err := muslalloc.Build(ctx, muslalloc.Options{Log: os.Stderr})
 //	// then, from the module root:
@@ -17,8 +18,8 @@
 // The versions built are those of the glibc build's libraries: the source
 // versions of the installed binary packages the records name
 // (libjemalloc2, libmimalloc2.0, ...), or of their candidates when they are
-// not installed. The sources come through apt-get
-// from the machine's own Debian mirror, with a private source list and
+// not installed. The sources come through apt-get from the machine's own
+// Debian mirror, with a private source list and
 // package index in the cache directory; the system's APT configuration is
 // not touched. Results are cached by source versions, musl version and
 // recipe, and a cache entry appears whole or not at all.
