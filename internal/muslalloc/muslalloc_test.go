@@ -469,3 +469,16 @@ func TestRecipesSkipExpectedFailuresOnly(t *testing.T) {
 	assert.NotContains(t, fetched[0], "google-perftools")
 	assert.NotContains(t, fetched[0], "onetbb")
 }
+
+// The binary package whose version picks a recipe's source version is the
+// one the per-release table (package distro, from the records) gives for
+// Debian 12, the release the musl builds' sources come from here.
+func TestRecipeBinariesAgreeWithDistroTable(t *testing.T) {
+	d12, err := distro.Lookup("debian12")
+	require.NoError(t, err)
+	for _, r := range recipes() {
+		p, ok := d12.Package(distro.Need(r.Name))
+		require.True(t, ok, r.Name)
+		assert.Equal(t, p.Name, r.Binary, "%s: the musl build's binary package", r.Name)
+	}
+}
