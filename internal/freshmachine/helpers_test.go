@@ -206,7 +206,7 @@ func allocsByVariant(release string) map[string][]string {
 			if _, ok := s.On(release); ok {
 				want["glibc"] = append(want["glibc"], s.Name)
 			}
-			if s.Musl != nil {
+			if s.MuslBuilt() {
 				want["musl"] = append(want["musl"], s.Name)
 			}
 		}
