@@ -544,8 +544,7 @@ static void *next_generation(void *arg)
 {
 	ab_worker *w = arg;
 	/* The thread before this one is joined at the end of this one's
-	 * generation (the first generation is the harness's, not joinable);
-	 * the last generation is joined by the coordinator. */
+	 * generation; the last generation's is joined by the coordinator. */
 	w->pred_thread = w->cur_thread;
 	w->pred_set = w->cur_set;
 	w->cur_thread = (uint64_t)pthread_self();
@@ -562,7 +561,7 @@ static void *next_generation(void *arg)
  * gate, run the kernel inside the window (handing on to new threads where
  * the workload has thread generations), report, wait at the finish gate,
  * tear down. */
-void ab_worker_main(ab_ctx *c, int idx)
+static void ab_worker_main(ab_ctx *c, int idx)
 {
 	ab_worker *w = &c->workers[idx];
 	ab_thread_result *r = &w->res;
@@ -613,7 +612,8 @@ void ab_finish(ab_ctx *c)
 }
 
 /* ab_join_generations waits for the threads that ran the last generation
- * of a worker's share, once they have passed the finish gate. */
+ * of each worker's share (the threads ab_start_workers made, where the
+ * workload has no generations), once they have passed the finish gate. */
 void ab_join_generations(ab_ctx *c)
 {
 	for (int i = 0; i < c->p.threads; i++) {
@@ -650,38 +650,28 @@ void ab_idle_end(ab_worker *w)
 	w->res.idle_cpu_ns += thread_cpu();
 }
 
-typedef struct pthread_arg {
-	ab_ctx *c;
-	int idx;
-} pthread_arg;
-
-static void *pthread_body(void *arg)
+static void *worker_thread(void *arg)
 {
-	pthread_arg *a = arg;
-	ab_worker_main(a->c, a->idx);
+	ab_worker *w = arg;
+	ab_worker_main(w->ctx, w->idx);
 	return NULL;
 }
 
-/* ab_run_pthreads drives a run from plain C threads, the same way the Go
- * harness does from locked goroutines; comparing the two measures what the
- * Go side costs. */
-int ab_run_pthreads(ab_ctx *c, char *err, size_t errlen)
+/* ab_start_workers starts the run's workers, each on a thread of its own
+ * made here with pthread_create, as a C benchmark makes its threads: the
+ * threads are new for every run and end with it, so no allocator's
+ * per-thread state outlives the run, and no worker runs on a thread the
+ * caller's runtime owns (a Go program's main thread, for one, never ends,
+ * and its allocator state carries over from run to run). On failure it
+ * ends the threads it started and returns -1 with err set. */
+int ab_start_workers(ab_ctx *c, char *err, size_t errlen)
 {
 	int n = c->p.threads;
-	size_t bytes = (sizeof(pthread_t) + sizeof(pthread_arg)) * (size_t)n;
-	void *mem = ab_sys_alloc(bytes);
-	if (!mem) {
-		snprintf(err, errlen, "mmap: %s", strerror(errno));
-		return -1;
-	}
-	pthread_t *th = mem;
-	pthread_arg *args = (pthread_arg *)(th + n);
 	for (int i = 0; i < n; i++) {
-		args[i].c = c;
-		args[i].idx = i;
-		int rc = pthread_create(&th[i], NULL, pthread_body, &args[i]);
+		pthread_t th;
+		int rc = pthread_create(&th, NULL, worker_thread, &c->workers[i]);
 		if (rc != 0) {
-			snprintf(err, errlen, "pthread_create: %s", strerror(rc));
+			snprintf(err, errlen, "starting worker thread %d of %d: %s", i + 1, n, strerror(rc));
 			/* Let the started threads run through and end. */
 			atomic_store(&c->abort_run, 1);
 			for (int j = i; j < n; j++) {
@@ -692,12 +682,22 @@ int ab_run_pthreads(ab_ctx *c, char *err, size_t errlen)
 			ab_start_setup(c);
 			ab_release(c);
 			ab_finish(c);
-			for (int j = 0; j < i; j++)
-				pthread_join(th[j], NULL);
-			ab_sys_free(mem, bytes);
+			ab_join_generations(c);
 			return -1;
 		}
+		/* Read by the worker only after the start gate opens. */
+		c->workers[i].cur_thread = (uint64_t)th;
+		c->workers[i].cur_set = 1;
 	}
+	return 0;
+}
+
+/* ab_run_pthreads drives a whole run from C, the way the Go harness does
+ * call by call; comparing the two measures what the Go side costs. */
+int ab_run_pthreads(ab_ctx *c, char *err, size_t errlen)
+{
+	if (ab_start_workers(c, err, errlen) != 0)
+		return -1;
 	ab_wait_arrived(c);
 	int rc = ab_ctx_fill(c, err, errlen);
 	ab_start_setup(c);
@@ -705,10 +705,7 @@ int ab_run_pthreads(ab_ctx *c, char *err, size_t errlen)
 	ab_release(c);
 	ab_wait_done(c);
 	ab_finish(c);
-	for (int i = 0; i < n; i++)
-		pthread_join(th[i], NULL);
 	ab_join_generations(c);
-	ab_sys_free(mem, bytes);
 	return rc;
 }
 

@@ -12,12 +12,10 @@ import "C"
 
 import (
 	"fmt"
-	"runtime"
 	"strconv"
 	"time"
 	"unsafe"
 
-	"golang.org/x/sync/errgroup"
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/cgoalloc"
@@ -186,16 +184,8 @@ func run(cfg Config, a allocator) (Result, error) {
 	}
 	defer C.ab_ctx_free(ctx)
 
-	var g errgroup.Group
-	for i := 0; i < threads; i++ {
-		g.Go(func() error {
-			// The goroutine keeps its OS thread to the end, so the thread
-			// exits with it: each run gets fresh threads, as a C program
-			// would, and no allocator thread cache outlives the run.
-			runtime.LockOSThread()
-			C.ab_worker_main(ctx, C.int(i))
-			return nil
-		})
+	if C.ab_start_workers(ctx, &errbuf[0], C.size_t(len(errbuf))) != 0 {
+		return Result{}, fmt.Errorf("workload %s, allocator %s: %s", w.Name, a.Name(), C.GoString(&errbuf[0]))
 	}
 	C.ab_wait_arrived(ctx)
 	tids := make([]int, threads)
@@ -234,7 +224,6 @@ func run(cfg Config, a allocator) (Result, error) {
 		memErr = err
 	}
 	C.ab_finish(ctx)
-	_ = g.Wait()
 	C.ab_join_generations(ctx)
 
 	res := collect(ctx, w, a.Name(), threads)

@@ -103,8 +103,8 @@ struct ab_worker {
 	uint64_t rec_count, rec_mask; /* records seen, and keep 1 in rec_mask+1 */
 	void *tail;          /* the block whose last byte is marked (churn) */
 	uint32_t tail_size;
-	/* thread generations: the pthread_t running the worker now and the one
-	 * before it (unset for the harness's own first thread) */
+	/* the pthread_t running the worker now (ab_start_workers's thread, or
+	 * the latest of its generations) and the one before it */
 	uint64_t cur_thread, pred_thread;
 	int32_t cur_set, pred_set;
 	ab_thread_result res;
@@ -149,7 +149,6 @@ size_t ab_sys_mapped(void);
 ab_ctx *ab_ctx_new(const ab_params *p, const ab_allocator *a, char *err, size_t errlen);
 int ab_ctx_fill(ab_ctx *c, char *err, size_t errlen);
 void ab_ctx_free(ab_ctx *c);
-void ab_worker_main(ab_ctx *c, int idx);
 void ab_wait_arrived(ab_ctx *c);
 void ab_start_setup(ab_ctx *c);
 void ab_wait_ready(ab_ctx *c);
@@ -158,6 +157,7 @@ void ab_wait_done(ab_ctx *c);
 void ab_finish(ab_ctx *c);
 void ab_join_generations(ab_ctx *c);
 ab_thread_result *ab_result(ab_ctx *c, int idx);
+int ab_start_workers(ab_ctx *c, char *err, size_t errlen);
 int ab_run_pthreads(ab_ctx *c, char *err, size_t errlen);
 void ab_fail(ab_worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ab_live_publish(ab_worker *w);
