@@ -145,36 +145,54 @@ func TestSayUnavailable(t *testing.T) {
 func TestResolveSettings(t *testing.T) {
 	t.Setenv(ThreadsEnv, "")
 	t.Setenv(FutexEnv, "")
-	s, err := resolveSettings("", "")
+	s, err := resolveSettings("", "", "")
 	require.NoError(t, err)
 	assert.Equal(t, DefaultThreads(), s.threads)
 	assert.Equal(t, workloads.FutexAuto, s.futex)
 
 	t.Setenv(ThreadsEnv, "3")
 	t.Setenv(FutexEnv, "off")
-	s, err = resolveSettings("", "")
+	s, err = resolveSettings("", "", "")
 	require.NoError(t, err)
 	assert.Equal(t, []int{3}, s.threads)
 	assert.Equal(t, workloads.FutexOff, s.futex)
 
-	s, err = resolveSettings("1,4", "sampled")
+	s, err = resolveSettings("1,4", "sampled", "")
 	require.NoError(t, err)
 	assert.Equal(t, []int{1, 4}, s.threads)
 	assert.Equal(t, workloads.FutexSampled, s.futex)
 
-	_, err = resolveSettings("0", "")
+	_, err = resolveSettings("0", "", "")
 	if assert.Error(t, err) {
 		assert.Contains(t, err.Error(), "-allocbench.threads: thread count 0 is out of range")
 	}
 	t.Setenv(ThreadsEnv, "many")
-	_, err = resolveSettings("", "")
+	_, err = resolveSettings("", "", "")
 	if assert.Error(t, err) {
 		assert.Contains(t, err.Error(), ThreadsEnv+`: thread count "many"`)
 	}
-	_, err = resolveSettings("1", "strace")
+	_, err = resolveSettings("1", "strace", "")
 	if assert.Error(t, err) {
 		assert.Contains(t, err.Error(), `unknown futex method "strace"`)
 	}
+
+	t.Setenv(ThreadsEnv, "")
+	t.Setenv(FreshEnv, "")
+	s, err = resolveSettings("", "", "")
+	require.NoError(t, err)
+	assert.False(t, s.fresh, "runs share the process unless asked")
+	t.Setenv(FreshEnv, "true")
+	s, err = resolveSettings("", "", "")
+	require.NoError(t, err)
+	assert.True(t, s.fresh)
+	s, err = resolveSettings("", "", "false")
+	require.NoError(t, err)
+	assert.False(t, s.fresh, "the flag wins over the environment")
+	_, err = resolveSettings("", "", "maybe")
+	require.EqualError(t, err, `-allocbench.fresh: "maybe" is not true or false`)
+	t.Setenv(FreshEnv, "sometimes")
+	_, err = resolveSettings("", "", "")
+	require.EqualError(t, err, FreshEnv+`: "sometimes" is not true or false`)
 }
 
 // The user's libraries are checked before any work, from the flag, else

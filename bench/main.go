@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -26,12 +27,21 @@ const (
 	// LibsFlag adds the user's own allocator libraries,
 	// name=/path/to/lib.so[:prefix],...; it wins over LibsEnv.
 	LibsFlag = "allocbench.libs"
+	// FreshFlag, true, makes every run of Run the only run of a fresh
+	// process (workloads.RunFresh), as a published benchmark runs; it wins
+	// over FreshEnv.
+	FreshFlag = "allocbench.fresh"
 )
 
-// matrixSettings are the thread counts and the futex method Matrix uses.
+// FreshEnv is FreshFlag's environment variable: true or false.
+const FreshEnv = "ALLOCBENCH_FRESH"
+
+// matrixSettings are the thread counts and the futex method Matrix uses,
+// and whether Run makes each run in a fresh process.
 type matrixSettings struct {
 	threads []int
 	futex   workloads.FutexMethod
+	fresh   bool
 }
 
 var (
@@ -57,12 +67,14 @@ func Main(m *testing.M) {
 	defineFlag(ThreadsFlag, "comma-separated thread counts for the benchmarks (default: $"+ThreadsEnv+", else 1,2,NumCPU,2×NumCPU)")
 	defineFlag(FutexFlag, "futex measurement: auto, tracepoint, sampled or off (default: $"+FutexEnv+", else auto)")
 	defineFlag(LibsFlag, "your own allocator libraries, name=/path/to/lib.so[:prefix],... (default: $"+LibsEnv+")")
+	defineFlag(FreshFlag, "true: every run is the only run of a fresh process, as a published benchmark runs (default: $"+FreshEnv+", else false)")
 	flag.Parse()
 	if _, err := UserLibs(flag.Lookup(LibsFlag).Value.String()); err != nil {
 		fmt.Fprintln(os.Stderr, "allocbench:", err)
 		os.Exit(2)
 	}
-	if err := setup(flag.Lookup(ThreadsFlag).Value.String(), flag.Lookup(FutexFlag).Value.String()); err != nil {
+	if err := setup(flag.Lookup(ThreadsFlag).Value.String(), flag.Lookup(FutexFlag).Value.String(),
+		flag.Lookup(FreshFlag).Value.String()); err != nil {
 		fmt.Fprintln(os.Stderr, "allocbench:", err)
 		os.Exit(2)
 	}
@@ -77,9 +89,10 @@ func defineFlag(name, usage string) {
 	}
 }
 
-// resolveSettings reads the thread counts and the futex method from the
-// flags' values, else the environment, else the defaults.
-func resolveSettings(threadsFlag, futexFlag string) (*matrixSettings, error) {
+// resolveSettings reads the thread counts, the futex method and whether runs
+// are fresh processes from the flags' values, else the environment, else
+// the defaults.
+func resolveSettings(threadsFlag, futexFlag, freshFlag string) (*matrixSettings, error) {
 	s := &matrixSettings{threads: DefaultThreads()}
 	src, list := "", ""
 	if v := os.Getenv(ThreadsEnv); v != "" {
@@ -100,7 +113,29 @@ func resolveSettings(threadsFlag, futexFlag string) (*matrixSettings, error) {
 		return nil, err
 	}
 	s.futex = method
+	if s.fresh, err = parseFresh(freshFlag); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// parseFresh reads FreshFlag's value, else FreshEnv's, else false.
+func parseFresh(flagValue string) (bool, error) {
+	src, v := "", ""
+	if e := os.Getenv(FreshEnv); e != "" {
+		src, v = FreshEnv, e
+	}
+	if flagValue != "" {
+		src, v = "-"+FreshFlag, flagValue
+	}
+	if src == "" {
+		return false, nil
+	}
+	fresh, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		return false, fmt.Errorf("%s: %q is not true or false", src, v)
+	}
+	return fresh, nil
 }
 
 // usableFutex is method, or off where no futex method works here: the
@@ -114,8 +149,8 @@ func usableFutex(method workloads.FutexMethod) workloads.FutexMethod {
 
 // setup checks every user-set option before anything runs, and prints the
 // configuration lines ahead of benchmark results.
-func setup(threadsFlag, futexFlag string) error {
-	s, err := resolveSettings(threadsFlag, futexFlag)
+func setup(threadsFlag, futexFlag, freshFlag string) error {
+	s, err := resolveSettings(threadsFlag, futexFlag, freshFlag)
 	if err != nil {
 		return err
 	}
@@ -130,6 +165,7 @@ func setup(threadsFlag, futexFlag string) error {
 	}
 	lines := ConfigLines(alloc.Names())
 	lines = append(lines, FutexConfigLines(s.futex)...)
+	lines = append(lines, sysinfo.KV{Key: "fresh-process-per-run", Value: strconv.FormatBool(s.fresh)})
 	s.futex = usableFutex(s.futex)
 	return sysinfo.WriteConfig(os.Stdout, lines)
 }
@@ -140,7 +176,7 @@ func currentSettings(b *testing.B) *matrixSettings {
 	settingsMu.Lock()
 	defer settingsMu.Unlock()
 	if settings == nil {
-		s, err := resolveSettings("", "")
+		s, err := resolveSettings("", "", "")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -16,7 +16,6 @@ import (
 	"time"
 	"unsafe"
 
-
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/cgoalloc"
 	"github.com/allocbench/allocbench/internal/futex"
@@ -165,8 +164,9 @@ func run(cfg Config, a allocator) (Result, error) {
 
 	// Start from a common floor: give cached memory back and map the
 	// harness's own memory before the baseline. Only the process's first
-	// run reports its memory (see runs).
-	first := runs.Add(1) == 1
+	// run reports its memory (see runs), and not in RunFresh's child, whose
+	// run is timed and so writes nothing more into the blocks.
+	first := runs.Add(1) == 1 && !timedChild
 	if first {
 		// A program uses the memory it asks for: on the run that reports
 		// RSS, the kernels that write nothing into their blocks (churn,

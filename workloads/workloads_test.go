@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -440,6 +441,45 @@ func TestRSSPerLiveByteIsStable(t *testing.T) {
 	assert.False(t, res.MemoryKnown, "a process's later runs leave memory to MeasureMemory")
 	_, err = MeasureMemory(Config{Workload: "churn", Alloc: alloc.Libc, Threads: 0, Ops: 1})
 	require.Error(t, err, "a bad Config fails before a process starts")
+}
+
+// TestRunFresh checks that RunFresh makes its run in another process, as
+// that process's only run, and brings back the whole result: every op, the
+// workers' own counts, latency samples, the futex method asked for, and no
+// memory figures (a timed run writes nothing more into its blocks).
+func TestRunFresh(t *testing.T) {
+	before := runs.Load()
+	self, err := os.ReadDir("/proc/self/task")
+	require.NoError(t, err)
+	for _, w := range []string{"churn", "larson", "xmalloc"} {
+		cfg := Config{Workload: w, Alloc: alloc.Libc, Threads: 2, Ops: 300_000, Futex: FutexOff}
+		res, err := RunFresh(cfg)
+		require.NoError(t, err, w)
+		assert.Equal(t, cfg.Ops, res.Ops(), w)
+		assert.Equal(t, w, res.Workload)
+		assert.Equal(t, alloc.Libc, res.Alloc)
+		require.Len(t, res.Workers, 2, w)
+		for _, wk := range res.Workers {
+			assert.Positive(t, wk.Ops+wk.Frees, w)
+			assert.Positive(t, wk.TID, w)
+			for _, e := range self {
+				assert.NotEqual(t, strconv.Itoa(wk.TID), e.Name(), "%s: worker %d ran in this process", w, wk.TID)
+			}
+		}
+		assert.Positive(t, res.Window, w)
+		assert.Positive(t, res.Latency.Samples, w)
+		assert.False(t, res.MemoryKnown, "%s: a timed run reports no memory", w)
+		assert.Nil(t, res.Futex, "%s: futex measurement was off", w)
+	}
+	assert.Equal(t, before, runs.Load(), "no run was made in this process")
+
+	_, err = RunFresh(Config{Workload: "churn", Alloc: alloc.Libc, Threads: 1, Ops: 10, Observer: &recorder{}})
+	require.ErrorContains(t, err, "Observer")
+	_, err = RunFresh(Config{Workload: "churn", Alloc: alloc.Libc, Threads: 0, Ops: 1})
+	require.Error(t, err, "a bad Config fails before a process starts")
+	_, err = RunFresh(Config{Workload: "xmalloc", Alloc: alloc.Floor, Threads: 2, Ops: 1000})
+	require.Error(t, err)
+	assert.True(t, IsSkip(err), "a combination that cannot run is skipped in the child as here: %v", err)
 }
 
 // TestSamplesCoverTheWindow checks that latency samples stay spread over

@@ -120,6 +120,7 @@ func cellEnv(c cell, o options) []string {
 		"ALLOCBENCH_VARIANT=" + c.Label,
 		"ALLOCBENCH_THREADS=" + strconv.Itoa(c.Threads),
 		"ALLOCBENCH_FUTEX=" + o.futex.String(),
+		bench.FreshEnv + "=" + strconv.FormatBool(o.fresh),
 		"ALLOCBENCH_REQUIRE=",
 		bench.LibsEnv + "=" + alloc.FormatUsers(o.users),
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/allocbench/allocbench/bench"
 	"github.com/allocbench/allocbench/bench/containers"
 	"github.com/allocbench/allocbench/internal/futex"
 )
@@ -17,7 +18,7 @@ import (
 // cellEnvNames are passed into a container by name: docker run -e NAME
 // takes the value from the docker command's own environment, which each
 // cell sets.
-var cellEnvNames = []string{"ALLOCBENCH_VARIANT", "ALLOCBENCH_THREADS", "ALLOCBENCH_FUTEX", "ALLOCBENCH_REQUIRE"}
+var cellEnvNames = []string{"ALLOCBENCH_VARIANT", "ALLOCBENCH_THREADS", "ALLOCBENCH_FUTEX", bench.FreshEnv, "ALLOCBENCH_REQUIRE"}
 
 type containerOptions struct {
 	options

@@ -37,6 +37,8 @@ type fidelityOptions struct {
 	count     int
 	duration  time.Duration
 	benchtime string
+	// fresh: each allocbench run is the only run of a fresh process.
+	fresh     bool
 	timeout   time.Duration
 	results   string
 	noInstall bool
@@ -61,6 +63,7 @@ func parseFidelityFlags(args []string, stderr io.Writer) (fidelityOptions, error
 		count     = fs.Int("count", 5, "runs of each, alternately, per allocator and thread count")
 		duration  = fs.Duration("duration", 2*time.Second, "length of one run of the original: whole seconds (compiled in)")
 		benchtime = fs.String("benchtime", "", "go test -benchtime of one allocbench run (default: -duration)")
+		fresh     = fs.Bool("fresh", true, "make each allocbench run the only run of a fresh process, as the original's is; false: go test's runs share one process")
 		timeout   = fs.Duration("timeout", 3*time.Minute, "time limit for one run of either")
 		results   = fs.String("o", "results", "directory for results/<timestamp>/{original,allocbench}.txt")
 		noInstall = fs.Bool("no-install", false, "do not install missing packages (which needs root); print the install command instead")
@@ -121,6 +124,7 @@ func parseFidelityFlags(args []string, stderr io.Writer) (fidelityOptions, error
 	if err := glibcbench.CheckDuration(o.duration); err != nil {
 		return o, fmt.Errorf("-duration: %w", err)
 	}
+	o.fresh = *fresh
 	o.benchtime = *benchtime
 	if o.benchtime == "" {
 		o.benchtime = o.duration.String()
@@ -157,6 +161,7 @@ func (o fidelityOptions) cellOptions() options {
 		count:     1,
 		benchtime: o.benchtime,
 		futex:     "off",
+		fresh:     o.fresh,
 		timeout:   o.timeout,
 		results:   o.results,
 		noInstall: o.noInstall,
@@ -216,6 +221,11 @@ func runFidelityJob(ctx context.Context, o fidelityOptions, stdout, stderr io.Wr
 		return err
 	}
 	fmt.Fprintf(stdout, "original: %s\n", prog.Describe())
+	if o.fresh {
+		fmt.Fprintln(stdout, "allocbench: churn, each run the only run of a fresh process, as the original's (-fresh)")
+	} else {
+		fmt.Fprintln(stdout, "allocbench: churn, go test's runs sharing one process (-fresh=false)")
+	}
 	measuring = true
 	return measureFidelity(ctx, o, variants[0], prog, prog, dir, stdout, stderr)
 }

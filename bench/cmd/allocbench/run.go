@@ -107,11 +107,13 @@ type options struct {
 	// benchtimeSet: -benchtime was given, and every cell uses it.
 	benchtimeSet bool
 	futex        workloads.FutexMethod
-	timeout      time.Duration
-	results      string
-	noInstall    bool
-	progress     string
-	quick        bool
+	// fresh: every run of a cell is the only run of a fresh process.
+	fresh     bool
+	timeout   time.Duration
+	results   string
+	noInstall bool
+	progress  string
+	quick     bool
 	// env are the NAME=value variables passed on to the cells with -env.
 	env []string
 	// users are the user's own libraries among allocs.
@@ -155,6 +157,7 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 		threads    = fs.String("threads", "", "comma-separated thread counts (default 1,2,NumCPU,2×NumCPU)")
 		variants   = fs.String("variants", strings.Join(allVariants, ","), "comma-separated variants: glibc (system toolchain, dynamic), musl (musl-gcc, static)")
 		futex      = fs.String("futex", "auto", "futex measurement: "+futexChoices())
+		fresh      = fs.Bool("fresh", false, "make every run the only run of a fresh process, as a published benchmark runs (slower: a process start per run)")
 		timeout    = fs.Duration("timeout", 3*time.Minute, "time limit for one cell")
 		results    = fs.String("o", "results", "directory for results/<timestamp>/<variant>.txt")
 		noInstall  = fs.Bool("no-install", false, "do not install missing packages (which needs root); print the install command instead")
@@ -237,6 +240,7 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 	if o.futex, err = workloads.ParseFutexMethod(*futex); err != nil {
 		return o, fmt.Errorf("-futex: %w", err)
 	}
+	o.fresh = *fresh
 	if o.timeout <= 0 {
 		return o, fmt.Errorf("-timeout %v must be positive", o.timeout)
 	}
