@@ -29,7 +29,10 @@ var dists = map[sizeDist]C.int32_t{
 }
 
 // Run runs one workload on one allocator and returns what the worker threads
-// measured. It fails before anything runs on a bad Config, returns a
+// measured. The workers are C threads the harness starts for this run with
+// pthread_create and joins at its end, as the published benchmarks' are;
+// the calling goroutine waits in C meanwhile. It fails before anything runs
+// on a bad Config, returns a
 // *SkipError when the allocator cannot run the workload, and returns an error
 // naming the workload, the allocator and the thread when a kernel finds a
 // broken block or a NULL from malloc.

@@ -23,3 +23,11 @@ func MeasureMemory(cfg Config) (Memory, error) {
 	}
 	return Memory{}, errNoCgo
 }
+
+// RunFresh fails in a build without cgo.
+func RunFresh(cfg Config) (Result, error) {
+	if _, _, err := cfg.Validate(); err != nil {
+		return Result{}, err
+	}
+	return Result{}, errNoCgo
+}

@@ -233,7 +233,7 @@ var configGroups = []struct {
 	{"CPU", []string{"cpu-brand", "cpu", "cpu-", "numcpu", "gomaxprocs"}},
 	{"Limits", []string{"cgroup-"}},
 	{"Allocators", []string{"alloc-"}},
-	{"Measurement", []string{"futex-method", "futex-"}},
+	{"Measurement", []string{"futex-method", "futex-", "fresh-process-per-run"}},
 }
 
 func card(f *compare.File) fileCard {
