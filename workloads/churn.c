@@ -16,9 +16,9 @@
  * touches no block and keeps no test that cannot be predicted: at a
  * latency-sampled op, the new block's first and last bytes are marked (one
  * such block at a time), and they are checked when it is freed or at the
- * end; every op records the block's size beside its slot, and every 2^22
- * ops and at the end the live blocks are checked to be disjoint by their
- * addresses (ab_check_disjoint), which catches a block handed out twice
+ * end; every 2^22 ops and at the end the live blocks are checked to be
+ * disjoint by their addresses (ab_check_disjoint, with each block's size
+ * read back from the tables), which catches a block handed out twice
  * without reading any. A NULL from malloc is caught at every op. On the
  * run that reports memory (a process's first: see MeasureMemory), each new
  * block gets a byte written in every page, so that the memory a program
@@ -26,6 +26,7 @@
  * The live bytes need no counting in the loop: every thread makes the same
  * requests, so the peak is computed from the tables. */
 #include <math.h>
+#include <string.h>
 
 #include "harness.h"
 #include "prng.h"
@@ -34,8 +35,10 @@
 
 typedef struct churn_tables {
 	uint32_t nsizes, noffsets;
-	uint32_t *sizes, *offsets;
-	size_t sizes_bytes, offsets_bytes;
+	/* One block: the offsets, then the sizes, so that the loop reaches
+	 * both from one pointer. */
+	uint32_t *table, *offsets, *sizes;
+	size_t table_bytes;
 	int64_t peak_live; /* per thread */
 } churn_tables;
 
@@ -62,12 +65,12 @@ static int churn_ctx_init(ab_ctx *c)
 	c->shared_bytes = sizeof *t;
 	t->nsizes = CHURN_SIZES;
 	t->noffsets = 4 * c->p.slots;
-	t->sizes_bytes = sizeof(uint32_t) * t->nsizes;
-	t->offsets_bytes = sizeof(uint32_t) * t->noffsets;
-	t->sizes = ab_sys_alloc(t->sizes_bytes);
-	t->offsets = ab_sys_alloc(t->offsets_bytes);
-	if (!t->sizes || !t->offsets)
+	t->table_bytes = sizeof(uint32_t) * ((size_t)t->noffsets + t->nsizes);
+	t->table = ab_sys_alloc(t->table_bytes);
+	if (!t->table)
 		return -1;
+	t->offsets = t->table;
+	t->sizes = t->table + t->noffsets;
 	ab_glibc_rand r;
 	ab_glibc_srand(&r, (uint32_t)c->p.seed);
 	for (uint32_t i = 0; i < t->nsizes; i++)
@@ -90,8 +93,8 @@ static void churn_ctx_free(ab_ctx *c)
 	churn_tables *t = c->shared;
 	if (!t)
 		return;
-	ab_sys_free(t->sizes, t->sizes_bytes);
-	ab_sys_free(t->offsets, t->offsets_bytes);
+	if (t->table)
+		ab_sys_free(t->table, t->table_bytes);
 	ab_sys_free(t, sizeof *t);
 	c->shared = NULL;
 }
@@ -128,14 +131,12 @@ static int64_t churn_peak_live(const churn_tables *t, uint32_t nslots, uint64_t 
 	return peak;
 }
 
-/* churn_cursor walks the two tables as the benchmark does: advance, then
- * read, wrapping at the end. */
+/* churn_cursor is where a worker is in the two tables: the index it read
+ * last in each, as the benchmark keeps its two states. */
 typedef struct churn_cursor {
-	const uint32_t *size, *size_end, *sizes;
-	const uint32_t *off, *off_end, *offsets;
+	uint32_t off, size;
 } churn_cursor;
 
-/* churn_ops runs ops [first, end) of a worker. */
 /* churn_no_tail stands for "no block is marked" in the loop, so that one
  * compare per op finds the marked block (a slot still empty is NULL). */
 static const char churn_no_tail_byte;
@@ -145,98 +146,203 @@ static const char churn_no_tail_byte;
  * that its live blocks are disjoint. */
 #define CHURN_CHECK_EVERY ((uint64_t)1 << 22)
 
-static inline __attribute__((always_inline)) uint64_t churn_ops(ab_worker *w, churn_cursor *cur, uint64_t first,
-                                                                uint64_t end, const int touch)
+/* churn_block_sizes fills w->sizes with the size of the block each slot
+ * holds after the op that read index oi of the offsets and si of the
+ * sizes, the done'th op of the worker: the loop records no sizes, since
+ * the tables say them. Walking back from that op, a slot's block is the
+ * one of the latest op that hit it; every slot the offsets name is hit
+ * within one pass over them, so the walk stops there (or at the first op).
+ * Slots no op hit are NULL and need no size. */
+static void churn_block_sizes(ab_worker *w, const churn_tables *t, uint32_t oi, uint32_t si, uint64_t done)
 {
-	ab_ctx *c = w->ctx;
+	memset(w->sizes, 0, sizeof(uint32_t) * w->nslots);
+	uint64_t walk = done < t->noffsets ? done : t->noffsets;
+	for (uint64_t j = 0; j < walk; j++) {
+		uint32_t k = t->offsets[oi];
+		if (w->sizes[k] == 0)
+			w->sizes[k] = t->sizes[si];
+		oi = oi == 0 ? t->noffsets - 1 : oi - 1;
+		si = si == 0 ? t->nsizes - 1 : si - 1;
+	}
+}
+
+/* churn_check_blocks checks that the live blocks are disjoint after the
+ * done'th op (see churn_block_sizes for oi and si). */
+static int churn_check_blocks(ab_worker *w, const churn_tables *t, uint32_t oi, uint32_t si, uint64_t done)
+{
+	churn_block_sizes(w, t, oi, si, done);
+	return ab_check_disjoint(w, w->slots, w->sizes, NULL, w->nslots, "blocks in slots");
+}
+
+/* churn_check_tail checks the marked block, old, as slot k frees it. The
+ * failure paths of the loop are functions of their own, so that what they
+ * need is not kept in the loop's registers. */
+static __attribute__((noinline)) int churn_check_tail(ab_worker *w, const unsigned char *old, uint32_t k)
+{
+	const uint8_t tag = (uint8_t)k;
+	if (old[0] == tag && old[w->tail_size - 1] == (uint8_t)~tag)
+		return 0;
+	ab_fail(w, "block %p of %u bytes in slot %u lost its pattern", (void *)old, w->tail_size, k);
+	return -1;
+}
+
+/* churn_null fails the worker for a NULL from malloc of the size at index
+ * si. */
+static __attribute__((noinline, cold)) void churn_null(ab_worker *w, const churn_tables *t, uint32_t si)
+{
+	ab_fail(w, "malloc(%u) returned NULL", t->sizes[si]);
+}
+
+/* churn_sampled_op is a latency-sampled op, i, reading index oi of the
+ * offsets and si of the sizes: it is timed, it marks its block when none
+ * is marked, and at a multiple of CHURN_CHECK_EVERY it checks the live
+ * blocks. It is kept out of the loop's function, so that the loop keeps
+ * its few values in registers. It returns -1 when the worker failed or the
+ * run was aborted; whether op i was done is in *done. */
+static __attribute__((noinline)) int churn_sampled_op(ab_worker *w, const churn_tables *t, uint32_t oi, uint32_t si,
+                                                      uint64_t i, int touch, int *done)
+{
+	const uint32_t k = t->offsets[oi], sz = t->sizes[si];
+	void **slot = (void **)w->slots + k;
+	unsigned char *old = *slot;
+	const uint8_t tag = (uint8_t)k;
+	*done = 0;
+	if (old != NULL && old == w->tail) {
+		if (churn_check_tail(w, old, k) != 0)
+			return -1;
+		w->tail = NULL;
+	}
+	uint64_t t0 = ab_ticks();
+	w->a.free(old);
+	unsigned char *p = w->a.malloc(sz);
+	*slot = p;
+	if (p == NULL) {
+		churn_null(w, t, si);
+		return -1;
+	}
+	if (touch)
+		for (uint32_t b = 0; b < sz; b += 4096)
+			((volatile unsigned char *)p)[b] = tag;
+	ab_record(w, ab_ticks() - t0);
+	*done = 1;
+	if (w->tail == NULL && sz > 1) {
+		p[0] = tag;
+		p[sz - 1] = (uint8_t)~tag;
+		w->tail = p;
+		w->tail_size = sz;
+	}
+	if ((i & ((CHURN_CHECK_EVERY - 1) | w->sample_mask)) == 0 && churn_check_blocks(w, t, oi, si, i + 1) != 0)
+		return -1;
+	return ab_aborted(w->ctx) ? -1 : 0;
+}
+
+/* churn_ops runs ops [first, end) of a worker and returns the ops done.
+ * Each op does the benchmark's own work: advance both states (wrapping at
+ * the end of the table), read both tables, free the slot's block, put a
+ * new one there. The latency-sampled ops are made apart (churn_sampled_op),
+ * so the ops between two of them are a plain loop whose only additions to
+ * the benchmark's are the test of the allocator's answer and the compare
+ * that finds the marked block. fixed_noff and fixed_nsize, when not 0, are
+ * the tables' lengths known when compiling, as the benchmark's are. */
+static inline __attribute__((always_inline)) uint64_t churn_ops(ab_worker *w, const churn_tables *t,
+                                                                churn_cursor *cur, uint64_t first,
+                                                                uint64_t end, const int touch,
+                                                                const uint32_t fixed_noff,
+                                                                const uint32_t fixed_nsize)
+{
 	void *(*ma)(size_t) = w->a.malloc;
 	void (*fr)(void *) = w->a.free;
 	void **slots = w->slots;
-	uint32_t *sizes = w->sizes;
-	const uint32_t *size = cur->size, *off = cur->off;
-	const uint32_t *size_end = cur->size_end, *off_end = cur->off_end;
+	const uint32_t noff = fixed_noff ? fixed_noff : t->noffsets;
+	const uint32_t nsize = fixed_nsize ? fixed_nsize : t->nsizes;
+	/* The sizes follow the offsets in one block (churn_tables). */
+	const uint32_t *const offsets = t->table, *const sizes = t->table + noff;
 	const uint64_t mask = w->sample_mask;
-	/* A multiple of the sampling spacing: checks fall on sampled ops. */
-	const uint64_t check_mask = (CHURN_CHECK_EVERY - 1) | mask;
 	unsigned char *tail = w->tail ? w->tail : CHURN_NO_TAIL;
-	uint64_t i;
-	for (i = first; i < end; i++) {
-		off = off + 1 == off_end ? cur->offsets : off + 1;
-		size = size + 1 == size_end ? cur->sizes : size + 1;
-		void **slot = slots + *off;
-		unsigned char *old = *slot;
-		/* The tag is the slot's number, low byte. */
-		const uint8_t tag = (uint8_t)(slot - slots);
-		if (AB_CHECKS && __builtin_expect(old == tail, 0)) {
-			if (old[0] != tag || old[w->tail_size - 1] != (uint8_t)~tag) {
-				ab_fail(w, "block %p of %u bytes in slot %u lost its pattern", (void *)old, w->tail_size,
-				        (unsigned)(slot - slots));
-				break;
+	uint32_t oi = cur->off, si = cur->size;
+	uint64_t i = first;
+	int failed = 0;
+	while (i < end && !failed) {
+		if (AB_CHECKS && (i & mask) == 0) {
+			uint32_t o1 = oi >= noff - 1 ? 0 : oi + 1;
+			uint32_t s1 = si >= nsize - 1 ? 0 : si + 1;
+			/* tail goes through w, so that the loop's copy of it is
+			 * never in memory. */
+			int done;
+			w->tail = tail == CHURN_NO_TAIL ? NULL : tail;
+			failed = churn_sampled_op(w, t, o1, s1, i, touch, &done) != 0;
+			tail = w->tail ? w->tail : CHURN_NO_TAIL;
+			if (done) {
+				i++;
+				oi = o1;
+				si = s1;
 			}
-			tail = CHURN_NO_TAIL;
-		}
-		const int sampled = AB_CHECKS && __builtin_expect((i & mask) == 0, 0);
-		uint64_t t0 = sampled ? ab_ticks() : 0;
-		const uint32_t sz = *size;
-		fr(old);
-		unsigned char *p = ma(sz);
-		*slot = p;
-		if (!AB_CHECKS)
 			continue;
-		if (__builtin_expect(p == NULL, 0)) {
-			ab_fail(w, "malloc(%u) returned NULL", sz);
-			break;
 		}
-		sizes[slot - slots] = sz;
-		if (touch)
-			for (uint32_t k = 0; k < sz; k += 4096)
-				((volatile unsigned char *)p)[k] = tag;
-		if (__builtin_expect(sampled, 0)) {
-			ab_record(w, ab_ticks() - t0);
-			if (tail == CHURN_NO_TAIL && sz > 1) {
-				p[0] = tag;
-				p[sz - 1] = (uint8_t)~tag;
-				tail = p;
-				w->tail_size = sz;
+		/* Up to the next sampled op. */
+		uint64_t stop = end;
+		if (AB_CHECKS && (i | mask) != UINT64_MAX && (i | mask) + 1 < stop)
+			stop = (i | mask) + 1;
+		do {
+			const uint32_t o1 = oi >= noff - 1 ? 0 : oi + 1;
+			const uint32_t s1 = si >= nsize - 1 ? 0 : si + 1;
+			const uint32_t k = offsets[o1];
+			unsigned char *old = slots[k];
+			if (AB_CHECKS && __builtin_expect(old == tail, 0)) {
+				if (churn_check_tail(w, old, k) != 0) {
+					failed = 1;
+					break;
+				}
+				tail = CHURN_NO_TAIL;
 			}
-			if ((i & check_mask) == 0 && ab_check_disjoint(w, slots, sizes, NULL, w->nslots, "blocks in slots") != 0) {
-				i++;
+			fr(old);
+			unsigned char *p = ma(sizes[s1]);
+			slots[k] = p;
+			if (AB_CHECKS && __builtin_expect(p == NULL, 0)) {
+				churn_null(w, t, s1);
+				failed = 1;
 				break;
 			}
-			if (ab_aborted(c)) {
-				i++;
-				break;
-			}
-		}
+			if (AB_CHECKS && touch)
+				for (uint32_t b = 0, sz = sizes[s1]; b < sz; b += 4096)
+					((volatile unsigned char *)p)[b] = (uint8_t)k;
+			oi = o1;
+			si = s1;
+		} while (++i != stop);
 	}
 	w->tail = tail == CHURN_NO_TAIL ? NULL : tail;
-	cur->size = size;
-	cur->off = off;
+	cur->off = oi;
+	cur->size = si;
 	return i;
 }
+
+/* The benchmark's tables: 8000 sizes, and 4 offsets per slot of its 1024. */
+#define CHURN_DEFAULT_OFFSETS (4u * 1024u)
 
 static int churn_run(ab_worker *w)
 {
 	const churn_tables *t = w->ctx->shared;
-	churn_cursor cur = {
-	    .sizes = t->sizes,
-	    .size = t->sizes,
-	    .size_end = t->sizes + t->nsizes,
-	    .offsets = t->offsets,
-	    .off = t->offsets,
-	    .off_end = t->offsets + t->noffsets,
-	};
+	/* The benchmark's states start at 0 and advance before the first
+	 * read, so its first op reads index 1 of each table. */
+	churn_cursor cur = {0, 0};
 	uint64_t ops = w->ctx->p.ops_per_thread;
 	w->tail = NULL;
-	/* Two copies of the loop, so that the usual one has no touching in it. */
-	uint64_t i = AB_CHECKS && w->ctx->p.touch ? churn_ops(w, &cur, 0, ops, 1) : churn_ops(w, &cur, 0, ops, 0);
+	/* Copies of the loop: the usual one has no touching in it, and with
+	 * the benchmark's tables it knows their lengths when compiled. */
+	uint64_t i;
+	if (AB_CHECKS && w->ctx->p.touch)
+		i = churn_ops(w, t, &cur, 0, ops, 1, 0, 0);
+	else if (t->noffsets == CHURN_DEFAULT_OFFSETS && t->nsizes == CHURN_SIZES)
+		i = churn_ops(w, t, &cur, 0, ops, 0, CHURN_DEFAULT_OFFSETS, CHURN_SIZES);
+	else
+		i = churn_ops(w, t, &cur, 0, ops, 0, 0, 0);
 	if (AB_CHECKS && w->tail && !w->res.failed) {
 		const unsigned char *p = w->tail;
 		if (p[w->tail_size - 1] != (uint8_t)~p[0])
 			ab_fail(w, "block %p of %u bytes lost its pattern (last byte)", (void *)w->tail, w->tail_size);
 	}
 	if (AB_CHECKS && !w->res.failed)
-		ab_check_disjoint(w, w->slots, w->sizes, NULL, w->nslots, "blocks in slots");
+		churn_check_blocks(w, t, cur.off, cur.size, i);
 	w->res.ops += i;
 	w->res.frees += i;
 	return w->res.failed ? -1 : 0;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -127,6 +128,42 @@ static void gate_open(int fd, uint64_t n)
 {
 	while (write(fd, &n, sizeof n) < 0 && errno == EINTR)
 		;
+}
+
+int ab_event_init(ab_event *e)
+{
+	e->fd = eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC | EFD_NONBLOCK);
+	atomic_init(&e->waiters, 0);
+	return e->fd < 0 ? -1 : 0;
+}
+
+void ab_event_destroy(ab_event *e)
+{
+	if (e->fd >= 0)
+		close(e->fd);
+	e->fd = -1;
+}
+
+void ab_event_wait(ab_event *e, ab_ctx *c, int (*ready)(void *), void *arg)
+{
+	/* Registered before the test: a signaller that made the condition
+	 * true after it sees the waiter (both sides order their two steps
+	 * with a full fence). */
+	atomic_fetch_add(&e->waiters, 1);
+	while (!ready(arg) && !ab_aborted(c)) {
+		struct pollfd p = {.fd = e->fd, .events = POLLIN};
+		uint64_t v;
+		if (poll(&p, 1, 10) > 0 && read(e->fd, &v, sizeof v) == (ssize_t)sizeof v)
+			break;
+	}
+	atomic_fetch_sub(&e->waiters, 1);
+}
+
+void ab_event_signal(ab_event *e, uint64_t n)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&e->waiters, memory_order_relaxed) > 0)
+		gate_open(e->fd, n);
 }
 
 /* arrive counts a thread in; the last of n opens ev for the coordinator. */

@@ -164,6 +164,23 @@ void ab_live_publish(ab_worker *w);
 uint64_t ab_now_ns(void);
 void ab_spin_wait(void);
 
+/* ab_event is where workers sleep until another worker signals, as at a
+ * condition variable, but in an eventfd rather than a futex: a waiting
+ * worker shows in no futex figure and takes no CPU. A waiter passes a
+ * test of its condition; a signaller makes the condition true, then calls
+ * ab_event_signal. A wait also ends when the run is aborted (it looks
+ * every 10 ms), and it may end early: callers test their condition again. */
+typedef struct ab_event {
+	int fd;
+	_Alignas(AB_CACHE_LINE) atomic_int waiters;
+} ab_event;
+
+int ab_event_init(ab_event *e);
+void ab_event_destroy(ab_event *e);
+void ab_event_wait(ab_event *e, ab_ctx *c, int (*ready)(void *), void *arg);
+/* ab_event_signal wakes up to n waiters, if any wait. */
+void ab_event_signal(ab_event *e, uint64_t n);
+
 /* The kernels register themselves by their workload's name before main
  * runs, so a new workload is its kernel's file and one Go file that
  * registers the same name:

@@ -196,8 +196,52 @@ static void larson_check_array(ab_worker *w, const larson_record *r, uint32_t ba
 	}
 }
 
+/* larson_sampled_op is op i when it is latency-sampled: the block it frees
+ * is checked for its tag first, and the free and the malloc are timed. It
+ * is kept out of larson_run's loop, so that the loop carries no sampling
+ * test and its values stay in registers. It returns 1 when the op was
+ * done, 0 when the worker failed. */
+static __attribute__((noinline)) int larson_sampled_op(ab_worker *w, larson_record *r, uint32_t base, long range)
+{
+	uint32_t v = (uint32_t)(ab_lran2(&r->rgen) % r->asize);
+	unsigned char *old = r->array[v];
+	if (old[0] != ab_slot_tag(base + v)) {
+		ab_fail(w, "block %p of %zu bytes in slot %u lost its pattern", (void *)old, r->sizes[v], v);
+		return 0;
+	}
+	uint64_t t0 = ab_ticks();
+	w->a.free(old);
+	r->frees++;
+	size_t sz = range == 0 ? (size_t)r->min_size : (size_t)r->min_size + (size_t)(ab_lran2(&r->rgen) % range);
+	unsigned char *p = w->a.malloc(sz);
+	ab_record(w, ab_ticks() - t0);
+	r->array[v] = p;
+	r->sizes[v] = sz;
+	if (p == NULL) {
+		ab_fail(w, "malloc(%zu) returned NULL", sz);
+		return 0;
+	}
+	r->mallocs++;
+	((volatile unsigned char *)p)[0] = ab_slot_tag(base + v);
+	(void)((volatile unsigned char *)p)[0];
+	((volatile unsigned char *)p)[1] = 'b';
+	return 1;
+}
+
+/* larson_null fails the worker for a NULL from malloc in slot v. */
+static __attribute__((noinline, cold)) void larson_null(ab_worker *w, const larson_record *r, uint32_t v)
+{
+	ab_fail(w, "malloc(%zu) returned NULL", r->sizes[v]);
+}
+
+/* LARSON_ABORT_EVERY is how many ops (at most) run between two looks at
+ * whether the run was aborted. */
+#define LARSON_ABORT_EVERY 1024
+
 /* larson_run runs one thread generation: rounds * slots replacements, or
- * what is left of the worker's share. */
+ * what is left of the worker's share. The ops between two latency-sampled
+ * ones run in a loop of their own: the original's op, and the test of
+ * the allocator's answer. */
 static int larson_run(ab_worker *w)
 {
 	ab_ctx *c = w->ctx;
@@ -210,29 +254,30 @@ static int larson_run(ab_worker *w)
 	void (*fr)(void *) = w->a.free;
 	const uint32_t base = (uint32_t)w->idx * c->p.slots;
 	const long range = (long)(r->max_size - r->min_size);
+	const uint64_t mask = w->sample_mask;
 	uint64_t share = c->p.ops_per_thread;
 	uint64_t gen = (uint64_t)c->p.rounds * c->p.slots;
-	uint64_t first = t->done, n = share - first < gen ? share - first : gen, i;
+	uint64_t first = t->done, n = share - first < gen ? share - first : gen;
+	if (r->generation_ops >= 0 && (uint64_t)r->generation_ops < n)
+		n = (uint64_t)r->generation_ops;
+	const uint64_t end = first + n;
+	uint64_t i = first;
 	r->generations++;
-	for (i = first; i < first + n && (int64_t)(i - first) < r->generation_ops; i++) {
-		uint32_t v = (uint32_t)(ab_lran2(&r->rgen) % r->asize);
-		unsigned char *old = r->array[v];
-		int sampled = ab_sampled(w, i);
-		if (AB_CHECKS && __builtin_expect(sampled, 0) && old[0] != ab_slot_tag(base + v)) {
-			ab_fail(w, "block %p of %zu bytes in slot %u lost its pattern", (void *)old, r->sizes[v], v);
-			break;
+	for (; i < end; i++) {
+		if (AB_CHECKS && __builtin_expect((i & mask) == 0, 0)) {
+			if (!larson_sampled_op(w, r, base, range))
+				break;
+			continue;
 		}
-		uint64_t t0 = sampled ? ab_ticks() : 0;
-		fr(old);
+		uint32_t v = (uint32_t)(ab_lran2(&r->rgen) % r->asize);
+		fr(r->array[v]);
 		r->frees++;
 		size_t sz = range == 0 ? (size_t)r->min_size : (size_t)r->min_size + (size_t)(ab_lran2(&r->rgen) % range);
 		unsigned char *p = ma(sz);
-		if (sampled)
-			ab_record(w, ab_ticks() - t0);
 		r->array[v] = p;
 		r->sizes[v] = sz;
 		if (AB_CHECKS && __builtin_expect(p == NULL, 0)) {
-			ab_fail(w, "malloc(%zu) returned NULL", sz);
+			larson_null(w, r, v);
 			break;
 		}
 		r->mallocs++;
@@ -241,7 +286,7 @@ static int larson_run(ab_worker *w)
 		((volatile unsigned char *)p)[0] = AB_CHECKS ? ab_slot_tag(base + v) : 'a';
 		(void)((volatile unsigned char *)p)[0];
 		((volatile unsigned char *)p)[1] = 'b';
-		if (AB_CHECKS && (i & 1023) == 1023 && ab_aborted(c)) {
+		if (AB_CHECKS && (i & (LARSON_ABORT_EVERY - 1)) == LARSON_ABORT_EVERY - 1 && ab_aborted(c)) {
 			i++;
 			break;
 		}

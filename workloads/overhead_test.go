@@ -33,11 +33,19 @@ var drivers = map[bool]*driver{false: {}, true: {}}
 
 func buildDriver(bare bool) (string, error) {
 	d := drivers[bare]
-	d.once.Do(func() { d.path, d.err = compileDriver(bare) })
+	d.once.Do(func() {
+		var defines []string
+		if bare {
+			defines = append(defines, "-DAB_BARE")
+		}
+		d.path, d.err = compileProgram("testdata/cdriver.c", defines...)
+	})
 	return d.path, d.err
 }
 
-func compileDriver(bare bool) (string, error) {
+// compileProgram builds a C program whose main is in the file main, linked
+// with the kernels and the allocator loaders, with the compiler cgo uses.
+func compileProgram(main string, defines ...string) (string, error) {
 	cc := strings.Fields(os.Getenv("CC"))
 	if len(cc) == 0 {
 		out, err := exec.Command("go", "env", "CC").Output()
@@ -55,11 +63,9 @@ func compileDriver(bare bool) (string, error) {
 		return "", fmt.Errorf("no kernel sources found: %v", err)
 	}
 	loaders := []string{"../cgoalloc/dl.c", "../cgoalloc/libc.c", "../cgoalloc/floor.c", "../cgoalloc/trim.c"}
-	path := filepath.Join(dir, "cdriver")
-	args := append(cc[1:], "-O2", "-pthread", "-I", "../cgoalloc", "-I", ".", "-o", path, "testdata/cdriver.c")
-	if bare {
-		args = append(args, "-DAB_BARE")
-	}
+	path := filepath.Join(dir, strings.TrimSuffix(filepath.Base(main), ".c"))
+	args := append(cc[1:], "-O2", "-pthread", "-I", "../cgoalloc", "-I", ".", "-o", path, main)
+	args = append(args, defines...)
 	args = append(append(args, kernels...), loaders...)
 	args = append(args, "-lm", "-ldl")
 	if cgoalloc.Libc().Static {
@@ -125,7 +131,10 @@ var faithful = []string{"churn", "larson", "xmalloc"}
 // harness/bare: the harness's throughput over the bare reference's (1.00
 // means that what allocbench adds to the published benchmark's op — the
 // Go driver, integrity marks and checks, latency sampling, live-byte
-// accounting — costs nothing). Compare runs with benchstat.
+// accounting — costs nothing). The Go side runs in a fresh process
+// (RunFresh), as the driver does, so that both are a process's first run
+// and the ratio holds the harness's cost, not what earlier runs left in the
+// allocator. Compare runs with benchstat.
 func BenchmarkHarnessOverhead(b *testing.B) {
 	path, err := buildDriver(true)
 	if err != nil {
@@ -139,7 +148,7 @@ func BenchmarkHarnessOverhead(b *testing.B) {
 						b.Skip(err)
 					}
 					cfg := Config{Workload: w, Alloc: a, Threads: threads, Ops: uint64(b.N), Seed: 12345}
-					res, err := Run(cfg)
+					res, err := RunFresh(cfg)
 					if IsSkip(err) {
 						b.Skip(err)
 					}
@@ -220,4 +229,16 @@ func BenchmarkFloorBound(b *testing.B) {
 			}
 		}
 	}
+}
+
+// TestHandOffStack builds and runs testdata/stackcheck.c: xmalloc's
+// hand-off stack gives entries back last in, first out, holds no more than
+// its capacity, and, with producers and consumers racing on it, hands every
+// entry out exactly once and whole.
+func TestHandOffStack(t *testing.T) {
+	path, err := compileProgram("testdata/stackcheck.c")
+	require.NoError(t, err)
+	out, err := exec.Command(path).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Equal(t, "ok\n", string(out))
 }

@@ -1,6 +1,7 @@
 /* A bounded lock-free multi-producer multi-consumer queue of (pointer, size)
- * pairs, used to hand blocks and batches between worker threads without a
- * lock: any futex wait a worker makes is then the allocator's own.
+ * pairs, and a stack of them (below), used to hand blocks and batches
+ * between worker threads without a lock: any futex wait a worker makes is
+ * then the allocator's own.
  *
  * Each cell carries a sequence number. A producer may fill the cell at
  * position pos when its sequence equals pos; it then sets the sequence to
@@ -102,6 +103,109 @@ static inline int ab_queue_pop(ab_queue *q, void **ptr, uint64_t *size, uint64_t
 			pos = atomic_load_explicit(&q->head, memory_order_relaxed);
 		}
 	}
+}
+
+
+/* A bounded lock-free stack of (pointer, size, aux) entries: the last entry
+ * pushed is the first popped, as in a hand-off that keeps its waiting
+ * items on a list. Its nodes live in one array; two lists run through
+ * them, the full entries and the free nodes. A list's head is the index of
+ * its first node plus one (0: empty) in the low half and a count of its
+ * changes in the high half, so a compare-and-swap fails when the list
+ * changed in between, even if the same node came back to its head. */
+typedef struct ab_stack_node {
+	atomic_uint next; /* index + 1 of the next node in its list; 0 ends it */
+	void *ptr;
+	uint64_t size;
+	uint64_t aux;
+} ab_stack_node;
+
+typedef struct ab_stack {
+	ab_stack_node *nodes;
+	uint32_t cap;
+	size_t bytes;
+	_Alignas(AB_CACHE_LINE) atomic_ullong full;
+	_Alignas(AB_CACHE_LINE) atomic_ullong spare;
+	char pad[AB_CACHE_LINE];
+} ab_stack;
+
+static inline uint32_t ab_stack_take(ab_stack *s, atomic_ullong *head)
+{
+	unsigned long long old = atomic_load_explicit(head, memory_order_acquire);
+	for (;;) {
+		uint32_t first = (uint32_t)old;
+		if (first == 0)
+			return 0;
+		uint32_t next = atomic_load_explicit(&s->nodes[first - 1].next, memory_order_relaxed);
+		unsigned long long new = (((old >> 32) + 1) << 32) | next;
+		if (atomic_compare_exchange_weak_explicit(head, &old, new, memory_order_acq_rel, memory_order_acquire))
+			return first;
+	}
+}
+
+static inline void ab_stack_put(ab_stack *s, atomic_ullong *head, uint32_t node)
+{
+	unsigned long long old = atomic_load_explicit(head, memory_order_relaxed);
+	for (;;) {
+		atomic_store_explicit(&s->nodes[node - 1].next, (uint32_t)old, memory_order_relaxed);
+		unsigned long long new = (((old >> 32) + 1) << 32) | node;
+		if (atomic_compare_exchange_weak_explicit(head, &old, new, memory_order_release, memory_order_relaxed))
+			return;
+	}
+}
+
+static inline int ab_stack_init(ab_stack *s, uint32_t cap)
+{
+	s->bytes = sizeof(ab_stack_node) * cap;
+	s->nodes = ab_sys_alloc(s->bytes);
+	if (!s->nodes)
+		return -1;
+	s->cap = cap;
+	atomic_init(&s->full, 0);
+	for (uint32_t i = 0; i < cap; i++)
+		atomic_init(&s->nodes[i].next, i + 1 < cap ? i + 2 : 0);
+	atomic_init(&s->spare, cap ? 1 : 0);
+	return 0;
+}
+
+static inline void ab_stack_destroy(ab_stack *s)
+{
+	if (s->nodes)
+		ab_sys_free(s->nodes, s->bytes);
+	s->nodes = NULL;
+}
+
+static inline int ab_stack_empty(ab_stack *s)
+{
+	return (uint32_t)atomic_load_explicit(&s->full, memory_order_acquire) == 0;
+}
+
+/* ab_stack_push returns 0 when the stack is full. */
+static inline int ab_stack_push(ab_stack *s, void *ptr, uint64_t size, uint64_t aux)
+{
+	uint32_t n = ab_stack_take(s, &s->spare);
+	if (n == 0)
+		return 0;
+	ab_stack_node *node = &s->nodes[n - 1];
+	node->ptr = ptr;
+	node->size = size;
+	node->aux = aux;
+	ab_stack_put(s, &s->full, n);
+	return 1;
+}
+
+/* ab_stack_pop returns 0 when the stack is empty. */
+static inline int ab_stack_pop(ab_stack *s, void **ptr, uint64_t *size, uint64_t *aux)
+{
+	uint32_t n = ab_stack_take(s, &s->full);
+	if (n == 0)
+		return 0;
+	const ab_stack_node *node = &s->nodes[n - 1];
+	*ptr = node->ptr;
+	*size = node->size;
+	*aux = node->aux;
+	ab_stack_put(s, &s->spare, n);
+	return 1;
 }
 
 #endif
