@@ -8,8 +8,11 @@ package workloads
 // MaxSize) with density proportional to 1/size², and 4 × Slots slot
 // numbers; every thread walks both tables from the start. Every block is
 // freed by the thread that allocated it. The original writes nothing into
-// the blocks; allocbench writes and checks one byte per block (and the
-// last byte of sampled ones).
+// the blocks, and neither does churn's loop, but for the first and last
+// byte of one latency-sampled block at a time, checked at its free; the
+// loop does the original's work per op (both indices advanced and wrapped,
+// both tables read) and adds only a test of malloc's answer and a compare
+// that finds the marked block.
 //
 // Deviation: the original stops every thread when a 10-second alarm fires
 // and divides the summed thread times by the iterations; here each thread
