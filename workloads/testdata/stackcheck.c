@@ -3,6 +3,7 @@
  * bounds, and, with producer and consumer threads racing, that every item
  * pushed is popped exactly once. It prints "ok" or what went wrong. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 
