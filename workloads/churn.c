@@ -35,9 +35,9 @@
 
 typedef struct churn_tables {
 	uint32_t nsizes, noffsets;
-	/* One block: the offsets, then the sizes, so that the loop reaches
-	 * both from one pointer. */
-	uint32_t *table, *offsets, *sizes;
+	/* One block: the offsets, then the sizes (sizes == offsets +
+	 * noffsets), so that the loop reaches both from one pointer. */
+	uint32_t *offsets, *sizes;
 	size_t table_bytes;
 	int64_t peak_live; /* per thread */
 } churn_tables;
@@ -66,11 +66,10 @@ static int churn_ctx_init(ab_ctx *c)
 	t->nsizes = CHURN_SIZES;
 	t->noffsets = 4 * c->p.slots;
 	t->table_bytes = sizeof(uint32_t) * ((size_t)t->noffsets + t->nsizes);
-	t->table = ab_sys_alloc(t->table_bytes);
-	if (!t->table)
+	t->offsets = ab_sys_alloc(t->table_bytes);
+	if (!t->offsets)
 		return -1;
-	t->offsets = t->table;
-	t->sizes = t->table + t->noffsets;
+	t->sizes = t->offsets + t->noffsets;
 	ab_glibc_rand r;
 	ab_glibc_srand(&r, (uint32_t)c->p.seed);
 	for (uint32_t i = 0; i < t->nsizes; i++)
@@ -93,8 +92,8 @@ static void churn_ctx_free(ab_ctx *c)
 	churn_tables *t = c->shared;
 	if (!t)
 		return;
-	if (t->table)
-		ab_sys_free(t->table, t->table_bytes);
+	if (t->offsets)
+		ab_sys_free(t->offsets, t->table_bytes);
 	ab_sys_free(t, sizeof *t);
 	c->shared = NULL;
 }
@@ -145,6 +144,14 @@ static const char churn_no_tail_byte;
 /* CHURN_CHECK_EVERY is how often (in ops, a power of two) a worker checks
  * that its live blocks are disjoint. */
 #define CHURN_CHECK_EVERY ((uint64_t)1 << 22)
+
+/* churn_touch writes the tag into every page of a new block of sz bytes,
+ * on the run that reports memory. */
+static inline void churn_touch(unsigned char *p, uint32_t sz, uint8_t tag)
+{
+	for (uint32_t b = 0; b < sz; b += 4096)
+		((volatile unsigned char *)p)[b] = tag;
+}
 
 /* churn_block_sizes fills w->sizes with the size of the block each slot
  * holds after the op that read index oi of the offsets and si of the
@@ -221,8 +228,7 @@ static __attribute__((noinline)) int churn_sampled_op(ab_worker *w, const churn_
 		return -1;
 	}
 	if (touch)
-		for (uint32_t b = 0; b < sz; b += 4096)
-			((volatile unsigned char *)p)[b] = tag;
+		churn_touch(p, sz, tag);
 	ab_record(w, ab_ticks() - t0);
 	*done = 1;
 	if (w->tail == NULL && sz > 1) {
@@ -256,7 +262,7 @@ static inline __attribute__((always_inline)) uint64_t churn_ops(ab_worker *w, co
 	const uint32_t noff = fixed_noff ? fixed_noff : t->noffsets;
 	const uint32_t nsize = fixed_nsize ? fixed_nsize : t->nsizes;
 	/* The sizes follow the offsets in one block (churn_tables). */
-	const uint32_t *const offsets = t->table, *const sizes = t->table + noff;
+	const uint32_t *const offsets = t->offsets, *const sizes = t->offsets + noff;
 	const uint64_t mask = w->sample_mask;
 	unsigned char *tail = w->tail ? w->tail : CHURN_NO_TAIL;
 	uint32_t oi = cur->off, si = cur->size;
@@ -304,8 +310,7 @@ static inline __attribute__((always_inline)) uint64_t churn_ops(ab_worker *w, co
 				break;
 			}
 			if (AB_CHECKS && touch)
-				for (uint32_t b = 0, sz = sizes[s1]; b < sz; b += 4096)
-					((volatile unsigned char *)p)[b] = (uint8_t)k;
+				churn_touch(p, sizes[s1], (uint8_t)k);
 			oi = o1;
 			si = s1;
 		} while (++i != stop);

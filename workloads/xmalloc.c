@@ -43,7 +43,6 @@ typedef struct xm_shared {
 	ab_stack full; /* the last batch queued is the first taken */
 	uint64_t batches; /* in the whole run */
 	uint32_t producers, consumers, both;
-	uint32_t backlog;
 	_Alignas(AB_CACHE_LINE) atomic_llong pending;   /* full batches queued */
 	_Alignas(AB_CACHE_LINE) atomic_llong unclaimed; /* batches no consumer took yet */
 	/* The original's two condition variables: consumers sleep until a
@@ -51,15 +50,18 @@ typedef struct xm_shared {
 	ab_event ready, room;
 } xm_shared;
 
+/* The conditions the two waits test; arg is the run's ab_ctx. */
 static int xm_has_room(void *arg)
 {
-	xm_shared *s = arg;
-	return atomic_load(&s->pending) < (long long)s->backlog;
+	ab_ctx *c = arg;
+	xm_shared *s = c->shared;
+	return atomic_load(&s->pending) < (long long)c->p.backlog;
 }
 
 static int xm_has_batch(void *arg)
 {
-	xm_shared *s = arg;
+	ab_ctx *c = arg;
+	xm_shared *s = c->shared;
 	return !ab_stack_empty(&s->full) || atomic_load(&s->unclaimed) <= 0;
 }
 
@@ -79,7 +81,6 @@ static int xm_ctx_init(ab_ctx *c)
 	s->batches = (total + c->p.batch - 1) / c->p.batch;
 	atomic_init(&s->pending, 0);
 	atomic_init(&s->unclaimed, (long long)s->batches);
-	s->backlog = c->p.backlog;
 	if (ab_event_init(&s->ready) != 0 || ab_event_init(&s->room) != 0)
 		return -1;
 	return ab_stack_init(&s->full, c->p.backlog + t + 1);
@@ -127,7 +128,7 @@ static uint64_t xm_share(const xm_shared *s, int idx, int role)
 	return s->batches / makers + (rank < s->batches % makers ? 1 : 0);
 }
 
-/* xm_wait sleeps at ev until ready(s) holds (or the wait ends early), as
+/* xm_wait sleeps at ev until ready(ctx) holds (or the wait ends early), as
  * the original waits at a condition variable; the CPU the worker spends
  * waiting is kept apart from the allocator's (idle) until xm_wake. */
 static void xm_wait(ab_worker *w, ab_event *ev, int (*ready)(void *), int *idle)
@@ -136,7 +137,7 @@ static void xm_wait(ab_worker *w, ab_event *ev, int (*ready)(void *), int *idle)
 		ab_idle_begin(w);
 		*idle = 1;
 	}
-	ab_event_wait(ev, w->ctx, ready, w->ctx->shared);
+	ab_event_wait(ev, w->ctx, ready, w->ctx);
 }
 
 static void xm_wake(ab_worker *w, int *idle)
