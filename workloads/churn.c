@@ -98,6 +98,13 @@ static void churn_ctx_free(ab_ctx *c)
 	c->shared = NULL;
 }
 
+/* churn_advance is the benchmark's step of a state over a table of n
+ * entries: the next index, wrapping to 0 after the last. */
+static inline uint32_t churn_advance(uint32_t idx, uint32_t n)
+{
+	return idx >= n - 1 ? 0 : idx + 1;
+}
+
 /* churn_peak_live is the most bytes one thread holds at once: every
  * thread walks the same tables from the start, so it is known before the
  * run, and the loop need not count. The walk repeats after lcm(sizes,
@@ -118,8 +125,8 @@ static int64_t churn_peak_live(const churn_tables *t, uint32_t nslots, uint64_t 
 	int64_t live = 0, peak = 0;
 	uint32_t si = 0, oi = 0;
 	for (uint64_t i = 0; i < limit; i++) {
-		oi = oi >= t->noffsets - 1 ? 0 : oi + 1;
-		si = si >= t->nsizes - 1 ? 0 : si + 1;
+		oi = churn_advance(oi, t->noffsets);
+		si = churn_advance(si, t->nsizes);
 		uint32_t k = t->offsets[oi];
 		live += (int64_t)t->sizes[si] - (int64_t)held[k];
 		held[k] = t->sizes[si];
@@ -270,8 +277,8 @@ static inline __attribute__((always_inline)) uint64_t churn_ops(ab_worker *w, co
 	int failed = 0;
 	while (i < end && !failed) {
 		if (AB_CHECKS && (i & mask) == 0) {
-			uint32_t o1 = oi >= noff - 1 ? 0 : oi + 1;
-			uint32_t s1 = si >= nsize - 1 ? 0 : si + 1;
+			uint32_t o1 = churn_advance(oi, noff);
+			uint32_t s1 = churn_advance(si, nsize);
 			/* tail goes through w, so that the loop's copy of it is
 			 * never in memory. */
 			int done;
@@ -290,8 +297,8 @@ static inline __attribute__((always_inline)) uint64_t churn_ops(ab_worker *w, co
 		if (AB_CHECKS && (i | mask) != UINT64_MAX && (i | mask) + 1 < stop)
 			stop = (i | mask) + 1;
 		do {
-			const uint32_t o1 = oi >= noff - 1 ? 0 : oi + 1;
-			const uint32_t s1 = si >= nsize - 1 ? 0 : si + 1;
+			const uint32_t o1 = churn_advance(oi, noff);
+			const uint32_t s1 = churn_advance(si, nsize);
 			const uint32_t k = offsets[o1];
 			unsigned char *old = slots[k];
 			if (AB_CHECKS && __builtin_expect(old == tail, 0)) {
