@@ -2,8 +2,9 @@ package cells
 
 import (
 	"fmt"
-	"math"
+	"strings"
 
+	"github.com/allocbench/allocbench/bench/stats"
 	"github.com/allocbench/allocbench/bench/units"
 )
 
@@ -52,9 +53,12 @@ func (s *Set) Caveats(c Cell, unit string) []Caveat {
 		out = append(out, Caveat{FewRuns, fmt.Sprintf("fewer than %d runs: no %g%% interval of the median, and the test can hardly tell a difference from noise",
 			MinRunsForInterval, 100*s.Confidence), fmt.Sprintf("%d runs", st.N)})
 	}
-	if lo, hi, ok := Modes(st.Values); ok {
-		out = append(out, Caveat{Bimodal, "bimodal: the runs form two groups, and the median, between them, is a figure no run measured",
-			fmt.Sprintf("%d runs near %.3g, %d near %.3g", len(lo), median(lo), len(hi), median(hi))})
+	if modes := stats.Modes(st.Values); modes != nil {
+		text := "bimodal: the runs form groups, and the median, between them, may be a figure no run measured"
+		if s.MachineModes(c) {
+			text = "bimodal, and so is every allocator here: the machine ran at two speeds, not the allocator"
+		}
+		out = append(out, Caveat{Bimodal, text, ModesText(modes, st.N)})
 	}
 	switch unit {
 	case RSSPerLiveByte:
@@ -81,53 +85,16 @@ func bytesText(b float64) string {
 	return fmt.Sprintf("%.0f B", b)
 }
 
-// Modes splits ascending values into a low and a high group when they form
-// two clusters: the widest gap between neighbours (on a log scale when all
-// are positive) leaves at least three values and a fifth of them on each
-// side, is at least 10% of the values' scale, and is three times as wide as
-// either side's own spread. A median of such values lies in the gap, where
-// no run was. Fewer than six values are never split: two and two runs
-// apart are as often chance as two modes.
-func Modes(vals []float64) (low, high []float64, ok bool) {
-	n := len(vals)
-	if n < 6 {
-		return nil, nil, false
-	}
-	pos := true
-	for _, v := range vals {
-		pos = pos && v > 0
-	}
-	at := func(i int) float64 {
-		if pos {
-			return math.Log(vals[i])
+// ModesText describes groups of runs with their shares: "4 of 10 runs
+// near 13.2, 6 of 10 near 20.3".
+func ModesText(modes []stats.Mode, n int) string {
+	var parts []string
+	for i, m := range modes {
+		runs := ""
+		if i == 0 {
+			runs = " runs"
 		}
-		return vals[i]
+		parts = append(parts, fmt.Sprintf("%d of %d%s near %.3g", m.N(), n, runs, m.Median))
 	}
-	minGap := math.Log(1.1)
-	if !pos {
-		minGap = 0.1 * math.Max(math.Abs(vals[0]), math.Abs(vals[n-1]))
-	}
-	side := max(3, (n+4)/5)
-	best, split := 0.0, -1
-	for i := side - 1; i < n-side; i++ {
-		if g := at(i+1) - at(i); g > best {
-			best, split = g, i+1
-		}
-	}
-	if split < 0 || best < minGap || best == 0 {
-		return nil, nil, false
-	}
-	spread := math.Max(at(split-1)-at(0), at(n-1)-at(split))
-	if best < 3*spread {
-		return nil, nil, false
-	}
-	return vals[:split], vals[split:], true
-}
-
-func median(vals []float64) float64 {
-	n := len(vals)
-	if n%2 == 1 {
-		return vals[n/2]
-	}
-	return (vals[n/2-1] + vals[n/2]) / 2
+	return strings.Join(parts, ", ")
 }

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/perf/benchmath"
 
 	"github.com/allocbench/allocbench/bench/compare"
+	"github.com/allocbench/allocbench/bench/stats"
 )
 
 // A Cell names one cell of results.
@@ -202,4 +203,74 @@ func (s *Set) Cells(label, workload, alloc, unit string) []Cell {
 // sub-benchmark.
 func (c Cell) BenchPattern() string {
 	return fmt.Sprintf("^BenchmarkWorkloads$/^workload=%s$/^alloc=%s$/^threads=%d$", c.Workload, c.Alloc, c.Threads)
+}
+
+// Modes returns the groups of c's runs of unit (see stats.Modes), nil when
+// they form one.
+func (s *Set) Modes(c Cell, unit string) []stats.Mode {
+	st, ok := s.Get(c, unit)
+	if !ok {
+		return nil
+	}
+	return stats.Modes(st.Values)
+}
+
+// MachineModes reports whether the groups in c's ns/op runs are the
+// machine's rather than the allocator's: every allocator of c's file,
+// workload and thread count that has enough runs to tell (at least two
+// of them) has runs in more than one group.
+func (s *Set) MachineModes(c Cell) bool {
+	judged := 0
+	for _, a := range s.Allocs {
+		o := Cell{Label: c.Label, Workload: c.Workload, Alloc: a, Threads: c.Threads}
+		st, ok := s.Get(o, NsPerOp)
+		if !ok || st.N < stats.MinRunsForModes {
+			continue
+		}
+		if stats.Modes(st.Values) == nil {
+			return false
+		}
+		judged++
+	}
+	return judged >= 2
+}
+
+// A Ratio is the ratio of a figure of one cell to the same figure of
+// another, with its interval (see stats.Ratio), and the runs it was
+// read from.
+type Ratio struct {
+	stats.Interval
+	// N and DenN are the runs of the numerator's and the denominator's
+	// cell that the ratio was read from.
+	N, DenN int
+	// Matched says, when both cells' runs form groups, that the ratio
+	// compares their lowest groups ("lowest groups, 6 and 7 runs"); it
+	// is empty when the ratio compares every run.
+	Matched string
+}
+
+// Ratio returns the ratio of unit in num to unit in den: for ns/op, the
+// baseline as num and an allocator as den give the allocator's speed
+// relative to the baseline. When both cells' runs form groups (a machine
+// with two speeds, or an allocator that is fast in some processes), it
+// compares the lowest group of each, the runs made at the same, faster
+// speed, as long as those are enough for an interval; ok is false when
+// either cell lacks unit or a value is not positive.
+func (s *Set) Ratio(num, den Cell, unit string) (Ratio, bool) {
+	a, aok := s.Get(num, unit)
+	b, bok := s.Get(den, unit)
+	if !aok || !bok {
+		return Ratio{}, false
+	}
+	av, bv, matched := a.Values, b.Values, ""
+	ma, mb := stats.Modes(av), stats.Modes(bv)
+	if ma != nil && mb != nil && stats.CanBound(ma[0].N(), mb[0].N(), s.Confidence) {
+		av, bv = ma[0].Values, mb[0].Values
+		matched = fmt.Sprintf("lowest groups, %d and %d runs", len(av), len(bv))
+	}
+	iv, ok := stats.Ratio(av, bv, s.Confidence)
+	if !ok {
+		return Ratio{}, false
+	}
+	return Ratio{Interval: iv, N: len(av), DenN: len(bv), Matched: matched}, true
 }

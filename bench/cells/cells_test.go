@@ -93,31 +93,6 @@ func TestResultsWithoutCellNamesAreCounted(t *testing.T) {
 	assert.True(t, s.Has(Cell{"plain", "churn", "libc", 1}))
 }
 
-func TestModes(t *testing.T) {
-	for _, tc := range []struct {
-		vals    []float64
-		bimodal bool
-		low     int
-	}{
-		{[]float64{13.0, 13.1, 13.2, 21.8, 22.0, 22.1}, true, 3},
-		{[]float64{20.03, 20.03, 20.03, 60.09, 60.09, 60.09, 60.09}, true, 3},
-		{[]float64{0, 0, 0, 25, 26, 27}, true, 3},               // not all positive: a linear scale
-		{[]float64{10, 11, 12, 13, 14, 15, 16, 17}, false, 0},   // evenly spread
-		{[]float64{10, 10.1, 10.2, 10.3, 10.4, 30}, false, 0},   // one outlier is not a mode
-		{[]float64{10, 10.1, 10.2, 10.3, 30, 31}, false, 0},     // nor are two
-		{[]float64{13.0, 13.1, 22.0, 22.1}, false, 0},           // two and two: too few runs
-		{[]float64{10, 10.5, 11.2, 11.4, 11.9, 12.3}, false, 0}, // gaps of a few percent
-		{[]float64{5, 5, 5, 5, 5, 5}, false, 0},
-	} {
-		lo, hi, ok := Modes(tc.vals)
-		assert.Equal(t, tc.bimodal, ok, "%v", tc.vals)
-		if ok {
-			assert.Len(t, lo, tc.low, "%v", tc.vals)
-			assert.Len(t, hi, len(tc.vals)-tc.low, "%v", tc.vals)
-		}
-	}
-}
-
 // Each caveat appears where its input is too small, and only there.
 func TestCaveats(t *testing.T) {
 	var lines []string
@@ -158,5 +133,5 @@ func TestCaveats(t *testing.T) {
 	cv := s.Caveats(Cell{"c", "churn", "libc", 1}, RSSPerLiveByte)[0]
 	assert.Equal(t, "live set 200 KiB", cv.Detail)
 	cv = s.Caveats(Cell{"c", "churn", "jemalloc", 1}, NsPerOp)[0]
-	assert.Equal(t, "3 runs near 13.3, 3 near 22.2", cv.Detail)
+	assert.Equal(t, "3 of 6 runs near 13.3, 3 of 6 near 22.2", cv.Detail)
 }

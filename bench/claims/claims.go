@@ -13,6 +13,7 @@ import (
 
 	"github.com/allocbench/allocbench/bench/cells"
 	"github.com/allocbench/allocbench/bench/compare"
+	"github.com/allocbench/allocbench/bench/stats"
 )
 
 // A Verdict is what the measurements say about one claim.
@@ -20,15 +21,27 @@ type Verdict struct {
 	ID        string `json:"id"`
 	Claim     string `json:"claim"`
 	Published string `json:"published"`
-	// Measured is what the cells show; empty when the claim cannot be
-	// judged.
+	// Measured is what the cells show, the deciding figure with its
+	// interval; empty when the claim cannot be judged.
 	Measured string `json:"measured,omitempty"`
-	// Holds is "yes", "no" or "n/a"; Rule says when it holds.
+	// Holds is "yes" (the deciding figure's whole interval is on the
+	// holding side of the threshold), "no" (wholly on the other side),
+	// "undecided" (it straddles the threshold, or has no interval) or
+	// "n/a" (cannot be judged); Rule says when it holds.
 	Holds string `json:"holds"`
 	Rule  string `json:"rule"`
+	// Figure is the deciding figure with its interval, Threshold what
+	// it is judged against; Robust says how a maximum or minimum over
+	// cells was taken, for claims of "up to" and "at worst".
+	Figure    *stats.Interval `json:"figure,omitempty"`
+	Threshold float64         `json:"threshold,omitempty"`
+	Robust    string          `json:"robust,omitempty"`
 	// Cells are the figures the verdict comes from, the deciding one
 	// first.
 	Cells []string `json:"cells"`
+	// Deciding are the cells whose runs decide the verdict: more runs
+	// there can move it.
+	Deciding []cells.Cell `json:"-"`
 	// Missing says why the claim cannot be judged: which cells it
 	// needs and lacks.
 	Missing string `json:"missing,omitempty"`
@@ -77,7 +90,7 @@ func Evaluate(s *cells.Set, r Roles) []Verdict {
 		v := c.check(checker{s, r})
 		v.ID, v.Claim, v.Published, v.Rule = c.id, c.text, c.published, c.rule
 		if v.Missing != "" {
-			v.Holds, v.Measured = "n/a", ""
+			v.Holds, v.Measured, v.Figure = string(stats.NotJudged), "", nil
 		}
 		out = append(out, v)
 	}
@@ -91,13 +104,6 @@ type claim struct {
 	check                     func(checker) Verdict
 }
 
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
-
 var all = []claim{
 	{
 		id:        "musl-mt",
@@ -108,12 +114,14 @@ var all = []claim{
 			if why := k.need(k.r.Musl, "musl", k.r.Glibc, "glibc"); why != "" {
 				return Verdict{Missing: why}
 			}
-			best, used, ok := k.maxSlowdown(column{k.r.Musl, "libc"}, column{k.r.Glibc, "libc"})
-			if !ok {
-				return Verdict{Missing: k.noPair(column{k.r.Musl, "libc"}, column{k.r.Glibc, "libc"})}
+			slow, fast := column{k.r.Musl, "libc"}, column{k.r.Glibc, "libc"}
+			cs := k.ratios(slow, fast)
+			if len(cs) == 0 {
+				return Verdict{Missing: k.noPair(slow, fast)}
 			}
-			return Verdict{Measured: fmt.Sprintf("musl slower by %.1fx at most (%s threads=%d)", best.ratio, best.workload, best.threads),
-				Holds: yesNo(best.ratio >= 3), Cells: used}
+			v, d := k.upTo(cs, 3)
+			v.Measured = fmt.Sprintf("musl slower by %s at most (%s)", ratioText(d.r.Interval, "%.3gx"), d.where())
+			return v
 		},
 	},
 	{
@@ -131,13 +139,30 @@ var all = []claim{
 				return Verdict{Missing: fmt.Sprintf("needs churn with %s (a futex method) in %s and %s at the same thread count; %s",
 					cells.FutexNsPerOp, m, g, k.haveText("churn", cells.FutexNsPerOp, m, g))}
 			}
-			u, uc := k.figure(m.cell("churn", n), cells.FutexNsPerOp)
-			gl, gc := k.figure(g.cell("churn", n), cells.FutexNsPerOp)
-			used := []string{uc, gc}
-			if gl == 0 {
-				return Verdict{Measured: fmt.Sprintf("musl %.3g %s, glibc none (churn threads=%d)", u, cells.FutexNsPerOp, n), Holds: yesNo(u > 0), Cells: used}
+			mc, gc := m.cell("churn", n), g.cell("churn", n)
+			mu, _ := k.s.Get(mc, cells.FutexNsPerOp)
+			gl, _ := k.s.Get(gc, cells.FutexNsPerOp)
+			v := Verdict{Cells: []string{k.figure(mc, cells.FutexNsPerOp), k.figure(gc, cells.FutexNsPerOp)}, Deciding: []cells.Cell{mc, gc}, Threshold: 5}
+			if gl.HasInterval() && gl.Hi == 0 {
+				// glibc waits in no run the interval allows: any futex
+				// time under musl is "far more".
+				mi := stats.Interval{Est: mu.Center, Lo: mu.Lo, Hi: mu.Hi}
+				v.Figure = &mi
+				v.Holds = string(stats.Undecided)
+				switch {
+				case mu.HasInterval() && mu.Lo > 0:
+					v.Holds = string(stats.Yes)
+				case mu.HasInterval() && mu.Hi == 0:
+					v.Holds = string(stats.No)
+				}
+				v.Measured = fmt.Sprintf("musl %s %s, glibc none (churn threads=%d)", ratioText(mi, "%.3g"), cells.FutexNsPerOp, n)
+				return v
 			}
-			return Verdict{Measured: fmt.Sprintf("%.1fx as much futex time per op under musl (churn threads=%d)", u/gl, n), Holds: yesNo(u/gl >= 5), Cells: used}
+			iv := futexRatio(mu.Values, gl.Values, k.s.Confidence, "musl-futex")
+			v.Figure = &iv
+			v.Holds = string(stats.AtLeast(iv, 5))
+			v.Measured = fmt.Sprintf("%s as much futex time per op under musl (churn threads=%d)", ratioText(iv, "%.3gx"), n)
+			return v
 		},
 	},
 	{
@@ -150,27 +175,32 @@ var all = []claim{
 				return Verdict{Missing: why}
 			}
 			m, g := column{k.r.Musl, "libc"}, column{k.r.Glibc, "libc"}
-			u, uok := k.s.Median(m.cell("churn", 1), cells.NsPerOp)
-			gl, gok := k.s.Median(g.cell("churn", 1), cells.NsPerOp)
-			if !uok || !gok || gl <= 0 {
+			st, ok := k.s.Ratio(m.cell("churn", 1), g.cell("churn", 1), cells.NsPerOp)
+			if !ok {
 				return Verdict{Missing: "needs churn at threads=1 in " + m.String() + " and " + g.String() + "; " + k.haveText("churn", cells.NsPerOp, m, g)}
 			}
-			_, uc := k.figure(m.cell("churn", 1), cells.NsPerOp)
-			_, gc := k.figure(g.cell("churn", 1), cells.NsPerOp)
-			used := []string{uc, gc}
-			st := u / gl
-			measured := fmt.Sprintf("%.1fx single-threaded", st)
-			holds := st <= 2
+			v := Verdict{Figure: &st.Interval, Threshold: 2,
+				Cells:    []string{k.figure(m.cell("churn", 1), cells.NsPerOp), k.figure(g.cell("churn", 1), cells.NsPerOp)},
+				Deciding: []cells.Cell{m.cell("churn", 1), g.cell("churn", 1)}}
+			v.Measured = fmt.Sprintf("%s single-threaded", ratioText(st.Interval, "%.3gx"))
+			verdicts := []stats.Verdict{stats.AtMost(st.Interval, 2)}
 			if n, ok := k.threadsFor("churn", cells.NsPerOp, 0, m, g); ok && n > 1 {
-				u2, c2 := k.figure(m.cell("churn", n), cells.NsPerOp)
-				g2, c3 := k.figure(g.cell("churn", n), cells.NsPerOp)
-				if g2 > 0 {
-					measured += fmt.Sprintf(" vs %.1fx at threads=%d", u2/g2, n)
-					holds = holds && st < u2/g2
-					used = append(used, c2, c3)
+				if mt, ok := k.s.Ratio(m.cell("churn", n), g.cell("churn", n), cells.NsPerOp); ok {
+					v.Measured += fmt.Sprintf(" vs %s at threads=%d", ratioText(mt.Interval, "%.3gx"), n)
+					below := stats.Undecided
+					switch {
+					case st.Hi < mt.Lo:
+						below = stats.Yes
+					case st.Lo >= mt.Hi:
+						below = stats.No
+					}
+					verdicts = append(verdicts, below)
+					v.Cells = append(v.Cells, k.figure(m.cell("churn", n), cells.NsPerOp), k.figure(g.cell("churn", n), cells.NsPerOp))
+					v.Deciding = append(v.Deciding, m.cell("churn", n), g.cell("churn", n))
 				}
 			}
-			return Verdict{Measured: measured, Holds: yesNo(holds), Cells: used}
+			v.Holds = string(stats.All(verdicts...))
+			return v
 		},
 	},
 	{
@@ -182,12 +212,14 @@ var all = []claim{
 			if why := k.need(k.r.Glibc, "glibc"); why != "" {
 				return Verdict{Missing: why}
 			}
-			libc, mi := column{k.r.Glibc, "libc"}, column{k.r.Glibc, "mimalloc"}
-			best, used, ok := k.maxSlowdown(libc, mi)
-			if !ok {
+			libc, mi := column{k.r.Glibc, "libc"}, k.family(k.r.Glibc, mimallocFamily)
+			cs := k.ratios(libc, mi)
+			if len(cs) == 0 {
 				return Verdict{Missing: k.noPair(libc, mi)}
 			}
-			return Verdict{Measured: fmt.Sprintf("up to %.1fx (%s threads=%d)", best.ratio, best.workload, best.threads), Holds: yesNo(best.ratio >= 2), Cells: used}
+			v, d := k.upTo(cs, 2)
+			v.Measured = fmt.Sprintf("%s up to %s faster (%s)", mi.alloc, ratioText(d.r.Interval, "%.3gx"), d.where())
+			return v
 		},
 	},
 	{
@@ -199,32 +231,42 @@ var all = []claim{
 			if why := k.need(k.r.Glibc, "glibc"); why != "" {
 				return Verdict{Missing: why}
 			}
-			libc, mi := column{k.r.Glibc, "libc"}, column{k.r.Glibc, "mimalloc"}
-			var ratios []float64
+			libc, mi := column{k.r.Glibc, "libc"}, k.family(k.r.Glibc, mimallocFamily)
+			var samples [][]float64
 			var used []string
+			var deciding []cells.Cell
 			for _, wl := range rssWorkloads {
 				n, ok := k.threadsFor(wl, cells.RSSPerLiveByte, 0, libc, mi)
 				if !ok {
 					continue
 				}
-				g, gc := k.figure(libc.cell(wl, n), cells.RSSPerLiveByte)
-				m, mc := k.figure(mi.cell(wl, n), cells.RSSPerLiveByte)
-				if g > 0 {
-					ratios = append(ratios, m/g)
-					used = append(used, mc, gc)
+				g, _ := k.s.Get(libc.cell(wl, n), cells.RSSPerLiveByte)
+				m, _ := k.s.Get(mi.cell(wl, n), cells.RSSPerLiveByte)
+				if g.Center > 0 {
+					samples = append(samples, m.Values, g.Values)
+					used = append(used, k.figure(mi.cell(wl, n), cells.RSSPerLiveByte), k.figure(libc.cell(wl, n), cells.RSSPerLiveByte))
+					deciding = append(deciding, mi.cell(wl, n), libc.cell(wl, n))
 				}
 			}
-			if len(ratios) == 0 {
+			if len(samples) == 0 {
 				return Verdict{Missing: fmt.Sprintf("needs rss-per-live-byte of %s and %s in one of %s (their live sets are large enough to measure the allocator)",
 					libc, mi, strings.Join(rssWorkloads, ", "))}
 			}
-			med := medianOf(ratios)
-			over := fmt.Sprintf("median over %d workloads", len(ratios))
-			if len(ratios) == 1 {
+			// The median over workloads of each workload's ratio of
+			// medians, with a bootstrap interval over the runs.
+			iv := stats.Bootstrap(samples, func(x [][]float64) float64 {
+				var ratios []float64
+				for i := 0; i+1 < len(x); i += 2 {
+					ratios = append(ratios, stats.Median(x[i])/stats.Median(x[i+1]))
+				}
+				return stats.Median(ratios)
+			}, k.s.Confidence, "mi-rss")
+			over := fmt.Sprintf("median over %d workloads", len(samples)/2)
+			if len(samples) == 2 {
 				over = "one workload"
 			}
-			return Verdict{Measured: fmt.Sprintf("mimalloc needs %.2fx glibc's RSS per live byte (%s)", med, over),
-				Holds: yesNo(med <= 0.67), Cells: used}
+			return Verdict{Measured: fmt.Sprintf("%s needs %s glibc's RSS per live byte (%s; bootstrap interval)", mi.alloc, ratioText(iv, "%.3gx"), over),
+				Holds: string(stats.AtMost(iv, 0.67)), Figure: &iv, Threshold: 0.67, Cells: used, Deciding: deciding}
 		},
 	},
 	{
@@ -237,13 +279,18 @@ var all = []claim{
 				return Verdict{Missing: why}
 			}
 			libc, je := column{k.r.Glibc, "libc"}, column{k.r.Glibc, "jemalloc"}
-			best, used, ok := k.maxSlowdown(libc, je)
-			if !ok {
+			cs := k.ratios(libc, je)
+			if len(cs) == 0 {
 				return Verdict{Missing: k.noPair(libc, je)}
 			}
-			worst := 1 / best.ratio
-			return Verdict{Measured: fmt.Sprintf("glibc reaches %.0f%% of jemalloc's throughput at worst (%s threads=%d)", 100*worst, best.workload, best.threads),
-				Holds: yesNo(worst <= 0.25), Cells: used}
+			// glibc's share of jemalloc's throughput is at most 25%
+			// where glibc is at least 4x slower.
+			v, d := k.upTo(cs, 4)
+			share := d.r.Interval.Inverse().Scale(100)
+			v.Figure, v.Threshold = &share, 25
+			v.Robust = "the lowest share: the cell whose interval reaches furthest below 25%"
+			v.Measured = fmt.Sprintf("glibc reaches %s of jemalloc's throughput at worst (%s)", ratioText(share, "%.3g%%"), d.where())
+			return v
 		},
 	},
 	{
@@ -256,38 +303,177 @@ var all = []claim{
 				return Verdict{Missing: why}
 			}
 			g := column{k.r.Glibc, "libc"}
-			var used, parts []string
-			worst := math.Inf(1)
+			fixes := []column{k.family(k.r.Musl, mimallocFamily), {k.r.Musl, "jemalloc"}}
+			type best struct {
+				wl    string
+				alloc string
+				c     candidate
+				v     stats.Verdict
+			}
+			var per []best
+			var used []string
+			var deciding []cells.Cell
 			for _, wl := range k.s.Workloads {
-				best, bestAlloc, bestN := 0.0, "", 0
-				var bestCell string
-				for _, a := range []string{"mimalloc", "jemalloc"} {
-					m := column{k.r.Musl, a}
+				var b *best
+				var vs []stats.Verdict
+				for _, m := range fixes {
 					n, ok := k.threadsFor(wl, cells.NsPerOp, 0, m, g)
 					if !ok {
 						continue
 					}
-					v, vc := k.figure(m.cell(wl, n), cells.NsPerOp)
-					gl, _ := k.s.Median(g.cell(wl, n), cells.NsPerOp)
-					if v > 0 && gl/v > best {
-						best, bestAlloc, bestN, bestCell = gl/v, a, n, vc
+					r, ok := k.s.Ratio(g.cell(wl, n), m.cell(wl, n), cells.NsPerOp)
+					if !ok {
+						continue
+					}
+					v := stats.AtLeast(r.Interval, 0.9)
+					vs = append(vs, v)
+					c := candidate{r: r, workload: wl, threads: n, slow: g.cell(wl, n), fast: m.cell(wl, n)}
+					if b == nil || r.Lo > b.c.r.Lo {
+						b = &best{wl: wl, alloc: m.alloc, c: c}
 					}
 				}
-				if bestAlloc == "" {
+				if b == nil {
 					continue
 				}
-				_, gc := k.figure(g.cell(wl, bestN), cells.NsPerOp)
-				used = append(used, bestCell, gc)
-				worst = math.Min(worst, best)
-				parts = append(parts, fmt.Sprintf("%s: %s/%s at %.0f%%", wl, k.r.Musl, bestAlloc, 100*best))
+				b.v = stats.Any(vs...)
+				per = append(per, *b)
+				used = append(used, k.figure(b.c.fast, cells.NsPerOp), k.figure(b.c.slow, cells.NsPerOp))
+				deciding = append(deciding, b.c.fast, b.c.slow)
 			}
-			if len(parts) == 0 {
+			if len(per) == 0 {
 				return Verdict{Missing: fmt.Sprintf("needs mimalloc or jemalloc in %s and libc in %s on the same workload and thread count", k.r.Musl, k.r.Glibc)}
 			}
-			return Verdict{Measured: fmt.Sprintf("musl with the better of mimalloc and jemalloc reaches at least %.0f%% of glibc's throughput (%s)", 100*worst, strings.Join(parts, "; ")),
-				Holds: yesNo(worst >= 0.9), Cells: used}
+			// The deciding workload: the one whose best allocator's
+			// interval reaches lowest.
+			worst := per[0]
+			var vs []stats.Verdict
+			var parts []string
+			for _, b := range per {
+				vs = append(vs, b.v)
+				if b.c.r.Lo < worst.c.r.Lo {
+					worst = b
+				}
+				parts = append(parts, fmt.Sprintf("%s: %s %.0f%%", b.wl, b.alloc, 100*b.c.r.Est))
+			}
+			share := worst.c.r.Interval.Scale(100)
+			return Verdict{
+				Measured: fmt.Sprintf("musl with the better of mimalloc and jemalloc reaches at worst %s of glibc's throughput (%s/%s, %s; %s)",
+					ratioText(share, "%.3g%%"), k.r.Musl, worst.alloc, worst.c.where(), strings.Join(parts, "; ")),
+				Holds: string(stats.All(vs...)), Figure: &share, Threshold: 90,
+				Robust: "per workload the allocator whose interval reaches highest; then the workload whose interval reaches lowest",
+				Cells:  used, Deciding: deciding,
+			}
 		},
 	},
+}
+
+// mimallocFamily are the records of mimalloc, in the order a claim about
+// mimalloc takes them: the claim is judged with whichever was measured,
+// and the verdict names it.
+var mimallocFamily = []string{"mimalloc", "mimalloc3"}
+
+// family returns the first of names that label has any result of, else
+// the first name.
+func (k checker) family(label string, names []string) column {
+	for _, a := range names {
+		for _, wl := range k.s.Workloads {
+			for _, n := range k.s.Threads {
+				if k.s.Has(column{label, a}.cell(wl, n)) {
+					return column{label, a}
+				}
+			}
+		}
+	}
+	return column{label, names[0]}
+}
+
+// A candidate is one workload's ratio of slow's ns/op to fast's.
+type candidate struct {
+	r          cells.Ratio
+	workload   string
+	threads    int
+	slow, fast cells.Cell
+}
+
+func (c candidate) where() string {
+	t := fmt.Sprintf("%s threads=%d", c.workload, c.threads)
+	if c.r.Matched != "" {
+		t += ", " + c.r.Matched
+	}
+	return t
+}
+
+// ratios returns, for each workload at the most threads both columns
+// have, how many times slower slow is than fast (slow's ns/op over
+// fast's), with its interval.
+func (k checker) ratios(slow, fast column) []candidate {
+	var out []candidate
+	for _, wl := range k.s.Workloads {
+		n, ok := k.threadsFor(wl, cells.NsPerOp, 0, slow, fast)
+		if !ok {
+			continue
+		}
+		sc, fc := slow.cell(wl, n), fast.cell(wl, n)
+		r, ok := k.s.Ratio(sc, fc, cells.NsPerOp)
+		if !ok {
+			continue
+		}
+		out = append(out, candidate{r: r, workload: wl, threads: n, slow: sc, fast: fc})
+	}
+	return out
+}
+
+// upTo judges "the ratio reaches t in some cell": yes when some cell's
+// whole interval is at or above t, no when every cell's is below it,
+// undecided otherwise. The deciding cell is the one whose interval's
+// lower bound is highest when the claim holds, else the one whose upper
+// bound is. The verdict lists every cell, the deciding one first.
+func (k checker) upTo(cs []candidate, t float64) (Verdict, candidate) {
+	var vs []stats.Verdict
+	for _, c := range cs {
+		vs = append(vs, stats.AtLeast(c.r.Interval, t))
+	}
+	holds := stats.Any(vs...)
+	key := func(c candidate) float64 { return c.r.Hi }
+	if holds == stats.Yes {
+		key = func(c candidate) float64 { return c.r.Lo }
+	}
+	sorted := append([]candidate(nil), cs...)
+	sort.SliceStable(sorted, func(i, j int) bool { return key(sorted[i]) > key(sorted[j]) })
+	d := sorted[0]
+	v := Verdict{Holds: string(holds), Figure: &d.r.Interval, Threshold: t,
+		Robust: "the largest over workloads, read as the cell whose interval clears the threshold by most (its lower bound), or, where none clears it, the cell whose upper bound is highest"}
+	for _, c := range sorted {
+		v.Deciding = append(v.Deciding, c.slow, c.fast)
+		v.Cells = append(v.Cells, k.figure(c.slow, cells.NsPerOp), k.figure(c.fast, cells.NsPerOp))
+	}
+	return v, d
+}
+
+// futexRatio is the ratio of the median futex times of musl and glibc,
+// with a bootstrap interval: futex times can be zero in some runs, where
+// a ratio of runs does not exist.
+func futexRatio(musl, glibc []float64, confidence float64, seed string) stats.Interval {
+	return stats.Bootstrap([][]float64{musl, glibc}, func(x [][]float64) float64 {
+		g := stats.Median(x[1])
+		if g == 0 {
+			return math.Inf(1)
+		}
+		return stats.Median(x[0]) / g
+	}, confidence, seed)
+}
+
+// ratioText shows an interval with format, "%.3g%%" say, or as a ratio
+// (stats.FormatRatio) when format is "%.3gx": "77.6x [70.1x, 85.2x]".
+func ratioText(iv stats.Interval, format string) string {
+	f := func(v float64) string { return fmt.Sprintf(format, v) }
+	if format == "%.3gx" {
+		f = func(v float64) string { return stats.FormatRatio(v) + "x" }
+	}
+	if !iv.Bounded() {
+		return f(iv.Est) + " [no interval: too few runs]"
+	}
+	return f(iv.Est) + " [" + f(iv.Lo) + ", " + f(iv.Hi) + "]"
 }
 
 // rssWorkloads are the workloads whose live sets are large enough (a few
@@ -325,11 +511,15 @@ func (k checker) need(pairs ...string) string {
 	return "needs " + strings.Join(missing, " and ") + "; there is none"
 }
 
-// figure returns the median of unit in c and a description of it for
+// figure describes the median of unit in c, with its interval, for
 // Verdict.Cells.
-func (k checker) figure(c cells.Cell, unit string) (float64, string) {
+func (k checker) figure(c cells.Cell, unit string) string {
 	st, _ := k.s.Get(c, unit)
-	return st.Center, fmt.Sprintf("%s/%s %s threads=%d: %.3g %s (median of %d)", c.Label, c.Alloc, c.Workload, c.Threads, st.Center, unit, st.N)
+	iv := "no interval"
+	if st.HasInterval() {
+		iv = fmt.Sprintf("%.3g–%.3g", st.Lo, st.Hi)
+	}
+	return fmt.Sprintf("%s/%s %s threads=%d: %.3g %s [%s] (median of %d)", c.Label, c.Alloc, c.Workload, c.Threads, st.Center, unit, iv, st.N)
 }
 
 // threadsFor returns the thread count at which every column has unit for
@@ -374,53 +564,6 @@ func (k checker) haveText(workload, unit string, cols ...column) string {
 
 func (k checker) noPair(a, b column) string {
 	return fmt.Sprintf("needs ns/op of %s and %s on some workload at the same thread count; there is none", a, b)
-}
-
-type slowdown struct {
-	ratio    float64
-	workload string
-	threads  int
-}
-
-// maxSlowdown is the largest ratio of slow's ns/op to fast's over the
-// workloads, each at the most threads both have, with the cells compared
-// (the largest first).
-func (k checker) maxSlowdown(slow, fast column) (slowdown, []string, bool) {
-	type pair struct {
-		slowdown
-		cells []string
-	}
-	var pairs []pair
-	for _, wl := range k.s.Workloads {
-		n, ok := k.threadsFor(wl, cells.NsPerOp, 0, slow, fast)
-		if !ok {
-			continue
-		}
-		s, sc := k.figure(slow.cell(wl, n), cells.NsPerOp)
-		f, fc := k.figure(fast.cell(wl, n), cells.NsPerOp)
-		if s <= 0 || f <= 0 {
-			continue
-		}
-		pairs = append(pairs, pair{slowdown{s / f, wl, n}, []string{sc, fc}})
-	}
-	if len(pairs) == 0 {
-		return slowdown{}, nil, false
-	}
-	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].ratio > pairs[j].ratio })
-	var used []string
-	for _, p := range pairs {
-		used = append(used, p.cells...)
-	}
-	return pairs[0].slowdown, used, true
-}
-
-func medianOf(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // Report is the verdicts with the files that played glibc and musl, as

@@ -43,7 +43,7 @@ func writeFile(t *testing.T, name string, config []string, figs []fig) string {
 var glibcFigs = []fig{
 	{"churn", "libc", 1, 20, 0, 2}, {"churn", "libc", 2, 20, 0, 2},
 	{"churn", "jemalloc", 1, 12, 0, 3}, {"churn", "jemalloc", 2, 12, 0, 3},
-	{"churn", "mimalloc", 1, 10, 0, 1}, {"churn", "mimalloc", 2, 10, 0, 1},
+	{"churn", "mimalloc", 1, 8, 0, 1}, {"churn", "mimalloc", 2, 8, 0, 1},
 	{"larson", "libc", 2, 20, 0, 2}, {"larson", "mimalloc", 2, 10, 0, 0.8}, {"larson", "jemalloc", 2, 12, 0, 2},
 }
 
@@ -75,24 +75,31 @@ func TestClaimsOnGlibcAndMusl(t *testing.T) {
 	r, v := judge(t, "debian12="+g, "alpine="+m)
 	assert.Equal(t, Roles{Glibc: "debian12", Musl: "alpine"}, r)
 
-	assert.Equal(t, "musl slower by 4.0x at most (churn threads=2)", v["musl-mt"].Measured)
+	assert.Equal(t, "musl slower by 4.00x [3.88x, 4.12x] at most (churn threads=2)", v["musl-mt"].Measured)
 	assert.Equal(t, "yes", v["musl-mt"].Holds)
+	assert.Equal(t, 3.0, v["musl-mt"].Threshold)
+	require.NotNil(t, v["musl-mt"].Figure)
+	assert.InDelta(t, 3.88, v["musl-mt"].Figure.Lo, 0.01)
+	assert.NotEmpty(t, v["musl-mt"].Robust)
 	assert.Equal(t, []string{
-		"alpine/libc churn threads=2: 80 ns/op (median of 6)", "debian12/libc churn threads=2: 20 ns/op (median of 6)",
-		"alpine/libc larson threads=2: 60 ns/op (median of 6)", "debian12/libc larson threads=2: 20 ns/op (median of 6)",
+		"alpine/libc churn threads=2: 80 ns/op [78–82] (median of 6)", "debian12/libc churn threads=2: 20 ns/op [19.5–20.5] (median of 6)",
+		"alpine/libc larson threads=2: 60 ns/op [58.5–61.5] (median of 6)", "debian12/libc larson threads=2: 20 ns/op [19.5–20.5] (median of 6)",
 	}, v["musl-mt"].Cells, "every cell compared, the deciding pair first")
+	assert.Equal(t, []cells.Cell{{"alpine", "churn", "libc", 2}, {"debian12", "churn", "libc", 2}, {"alpine", "larson", "libc", 2}, {"debian12", "larson", "libc", 2}},
+		v["musl-mt"].Deciding)
 
-	assert.Equal(t, "musl 40 futex-nsec/op, glibc none (churn threads=2)", v["musl-futex"].Measured)
+	assert.Equal(t, "musl 40 [39, 41] futex-nsec/op, glibc none (churn threads=2)", v["musl-futex"].Measured)
 	assert.Equal(t, "yes", v["musl-futex"].Holds)
-	assert.Equal(t, "1.5x single-threaded vs 4.0x at threads=2", v["st-small"].Measured)
+	assert.Equal(t, "1.50x [1.46x, 1.55x] single-threaded vs 4.00x [3.88x, 4.12x] at threads=2", v["st-small"].Measured)
 	assert.Equal(t, "yes", v["st-small"].Holds)
-	assert.Equal(t, "up to 2.0x (churn threads=2)", v["mi-mt"].Measured)
+	assert.Equal(t, "mimalloc up to 2.50x [2.43x, 2.58x] faster (churn threads=2)", v["mi-mt"].Measured)
 	assert.Equal(t, "yes", v["mi-mt"].Holds)
-	assert.Equal(t, "mimalloc needs 0.40x glibc's RSS per live byte (one workload)", v["mi-rss"].Measured)
+	assert.Contains(t, v["mi-rss"].Measured, "mimalloc needs 0.40x [")
+	assert.Contains(t, v["mi-rss"].Measured, "glibc's RSS per live byte (one workload; bootstrap interval)")
 	assert.Equal(t, "yes", v["mi-rss"].Holds)
-	assert.Equal(t, "glibc reaches 60% of jemalloc's throughput at worst (churn threads=2)", v["je-mt"].Measured)
+	assert.Equal(t, "glibc reaches 60% [58.2%, 61.8%] of jemalloc's throughput at worst (churn threads=2)", v["je-mt"].Measured)
 	assert.Equal(t, "no", v["je-mt"].Holds)
-	assert.Contains(t, v["musl-fix"].Measured, "reaches at least 182% of glibc's throughput (churn: alpine/mimalloc at 182%; larson: alpine/mimalloc at 182%)")
+	assert.Contains(t, v["musl-fix"].Measured, "reaches at worst 182% [176%, 187%] of glibc's throughput (alpine/mimalloc, churn threads=2; churn: mimalloc 182%; larson: mimalloc 182%)")
 	assert.Equal(t, "yes", v["musl-fix"].Holds)
 	for id, x := range v {
 		assert.Empty(t, x.Missing, id)
@@ -148,8 +155,8 @@ func TestReportFormats(t *testing.T) {
 	require.NoError(t, c.Write(&md, compare.Markdown))
 	require.NoError(t, c.Write(&csv, compare.CSV))
 	assert.Contains(t, text.String(), "Published claims, measured here (glibc: glibc, musl: musl):")
-	assert.Regexp(t, `musl-mt\s+about 4x .*musl slower by 4\.0x at most \(churn threads=2\)\s+yes \(holds at ≥3x\)`, text.String())
-	assert.Contains(t, text.String(), "  musl-mt: musl/libc churn threads=2: 80 ns/op (median of 6); glibc/libc churn threads=2")
+	assert.Regexp(t, `musl-mt\s+about 4x .*musl slower by 4\.00x \[3\.88x, 4\.12x\] at most \(churn threads=2\)\s+yes \(holds at ≥3x\)`, text.String())
+	assert.Contains(t, text.String(), "  musl-mt: musl/libc churn threads=2: 80 ns/op [78–82] (median of 6); glibc/libc churn threads=2")
 	assert.Contains(t, md.String(), "| musl-mt | about 4x")
 	assert.Equal(t, 1+len(all), strings.Count(csv.String(), "\n"))
 	js, err := json.Marshal(c)
@@ -158,4 +165,76 @@ func TestReportFormats(t *testing.T) {
 	require.NoError(t, json.Unmarshal(js, &back))
 	assert.Equal(t, Roles{"glibc", "musl"}, back.Roles)
 	assert.Len(t, back.Verdicts, len(all))
+}
+
+// runs writes the given ns/op runs of cells of one file.
+func runs(t *testing.T, name, libc string, cellRuns map[string][]float64) string {
+	t.Helper()
+	lines := []string{"libc: " + libc}
+	for name, vals := range cellRuns {
+		for _, v := range vals {
+			lines = append(lines, fmt.Sprintf("BenchmarkWorkloads/%s-2 \t 1000\t %g ns/op", name, v))
+		}
+	}
+	path := filepath.Join(t.TempDir(), name+".txt")
+	require.NoError(t, os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644))
+	return path
+}
+
+// A point ratio past the threshold is not enough: with musl's runs
+// spread from 20 to 45 ns/op the interval of its slowdown straddles 3x,
+// and the claim is undecided, whatever the median says.
+func TestClaimUndecidedWhenTheIntervalStraddles(t *testing.T) {
+	g := runs(t, "g", "glibc", map[string][]float64{"workload=churn/alloc=libc/threads=4": {10, 10, 10, 10, 10, 10, 10, 10}})
+	m := runs(t, "m", "musl", map[string][]float64{"workload=churn/alloc=libc/threads=4": {20, 45, 22, 40, 32, 25, 38, 30}})
+	_, v := judge(t, "glibc="+g, "musl="+m)
+	x := v["musl-mt"]
+	require.NotNil(t, x.Figure)
+	assert.Greater(t, x.Figure.Est, 3.0, "the point estimate clears the threshold")
+	assert.Less(t, x.Figure.Lo, 3.0)
+	assert.Equal(t, "undecided", x.Holds)
+	assert.Contains(t, x.Measured, "[")
+
+	// The same medians with steady runs decide it.
+	m = runs(t, "m", "musl", map[string][]float64{"workload=churn/alloc=libc/threads=4": {31, 31.5, 32, 32.5, 31.8, 32.2, 31.9, 32.1}})
+	_, v = judge(t, "glibc="+g, "musl="+m)
+	assert.Equal(t, "yes", v["musl-mt"].Holds)
+	// And steady runs below it say no.
+	m = runs(t, "m", "musl", map[string][]float64{"workload=churn/alloc=libc/threads=4": {21, 21.5, 22, 22.5, 21.8, 22.2, 21.9, 22.1}})
+	_, v = judge(t, "glibc="+g, "musl="+m)
+	assert.Equal(t, "no", v["musl-mt"].Holds)
+}
+
+// Too few runs for an interval leave a claim undecided, never yes or no.
+func TestClaimUndecidedWithoutAnInterval(t *testing.T) {
+	g := runs(t, "g", "glibc", map[string][]float64{"workload=churn/alloc=libc/threads=2": {10, 10.1, 10.2}, "workload=churn/alloc=mimalloc/threads=2": {1, 1.01, 1.02}})
+	_, v := judge(t, "glibc="+g)
+	assert.Equal(t, "undecided", v["mi-mt"].Holds)
+	assert.Contains(t, v["mi-mt"].Measured, "no interval")
+}
+
+// Where Debian ships only mimalloc 3, the mimalloc claims are judged with
+// it and say so.
+func TestMimallocClaimsTakeMimalloc3(t *testing.T) {
+	g := runs(t, "g", "glibc", map[string][]float64{
+		"workload=churn/alloc=libc/threads=2":      {10, 10.1, 10.2, 10.1, 10, 10.2},
+		"workload=churn/alloc=mimalloc3/threads=2": {2, 2.01, 2.02, 2.01, 2, 2.02},
+	})
+	_, v := judge(t, "glibc="+g)
+	assert.Equal(t, "yes", v["mi-mt"].Holds)
+	assert.Contains(t, v["mi-mt"].Measured, "mimalloc3 up to 5")
+}
+
+// Every workload must hold for musl-fix: one workload whose best fix
+// stays below 90% makes it no.
+func TestMuslFixEveryWorkload(t *testing.T) {
+	steady := func(v float64) []float64 { return []float64{v, v * 1.01, v * 0.99, v * 1.005, v * 0.995, v * 1.002} }
+	g := runs(t, "g", "glibc", map[string][]float64{"workload=churn/alloc=libc/threads=2": steady(10), "workload=larson/alloc=libc/threads=2": steady(10)})
+	m := runs(t, "m", "musl", map[string][]float64{
+		"workload=churn/alloc=mimalloc/threads=2":  steady(9),
+		"workload=larson/alloc=mimalloc/threads=2": steady(20), "workload=larson/alloc=jemalloc/threads=2": steady(15),
+	})
+	_, v := judge(t, "glibc="+g, "musl="+m)
+	assert.Equal(t, "no", v["musl-fix"].Holds)
+	assert.Contains(t, v["musl-fix"].Measured, "musl/jemalloc, larson threads=2")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/allocbench/allocbench/bench/cells"
 	"github.com/allocbench/allocbench/bench/claims"
 	"github.com/allocbench/allocbench/bench/compare"
+	"github.com/allocbench/allocbench/bench/stats"
 	"github.com/allocbench/allocbench/bench/summary"
 )
 
@@ -97,8 +98,7 @@ type noteItem struct {
 
 type scalingRow struct {
 	Workload, Column string
-	Sigma, Kappa     string
-	Peak, Note       string
+	Speedups, Fit    string
 }
 
 type claimRow struct {
@@ -214,32 +214,20 @@ func write(w io.Writer, in Input) ([]compare.Warning, error) {
 }
 
 func scalingRowOf(sc summary.Scaling) scalingRow {
-	r := scalingRow{Workload: sc.Workload, Column: sc.Column.String()}
+	var parts []string
+	for _, sp := range sc.Speedups {
+		parts = append(parts, fmt.Sprintf("threads=%d: %s, efficiency %.0f%%", sp.Threads, sp.Format("%.3g×"), 100*sp.Efficiency()))
+	}
+	if o := sc.Oversubscribed; o != nil {
+		parts = append(parts, fmt.Sprintf("%d threads over %d: %s", o.Threads, o.Over, o.Format("%.3g×")))
+	}
+	r := scalingRow{Workload: sc.Workload, Column: sc.Column.String(), Speedups: strings.Join(parts, "; ")}
 	if sc.Err != "" {
-		r.Note = "no fit: " + sc.Err
-		return r
-	}
-	r.Sigma = withErr(sc.Fit.Sigma, sc.Fit.SigmaErr)
-	r.Kappa = withErr(sc.Fit.Kappa, sc.Fit.KappaErr)
-	if pk := sc.Fit.Peak(); math.IsInf(pk, 1) {
-		r.Peak = "none"
+		r.Fit = "none: " + sc.Err
 	} else {
-		r.Peak = fmt.Sprintf("%.3g threads", pk)
+		r.Fit = sc.FitText()
 	}
-	var notes []string
-	notes = append(notes, fmt.Sprintf("%d runs at threads=%s", sc.Fit.Points, joinInts(sc.Fit.Threads)))
-	if len(sc.Beyond) > 0 {
-		notes = append(notes, fmt.Sprintf("threads=%s beyond the cores: time-sharing", joinInts(sc.Beyond)))
-	}
-	r.Note = strings.Join(notes, "; ")
 	return r
-}
-
-func withErr(v, se float64) string {
-	if math.IsNaN(se) {
-		return fmt.Sprintf("%.3g (no error: too few runs)", v)
-	}
-	return fmt.Sprintf("%.3g ± %.2g", v, se)
 }
 
 func joinInts(ns []int) string {
@@ -295,7 +283,7 @@ func summaryTables(set *cells.Set, sum *summary.Summary, shown map[string]bool) 
 				entries     []summary.Entry
 				format      func(summary.Entry) (string, string, string, string)
 			}{
-				{"throughput vs " + sum.Baseline.String(), "speed", r.Speed, speedCell(sum.Alpha)},
+				{"throughput vs " + sum.Baseline.String(), "speed", r.Speed, speedCell()},
 				{"futex share, %", "futex", r.Futex, valueCell("%.1f")},
 				{"p99 latency, ns", "p99", r.P99, valueCell("%.3g")},
 				{"RSS per live byte", "rss", r.RSS, valueCell("%.3g")},
@@ -346,29 +334,33 @@ func summaryTables(set *cells.Set, sum *summary.Summary, shown map[string]bool) 
 	return out, fewRuns
 }
 
-// speedCell shows a throughput ratio with its interval and test.
-func speedCell(alpha float64) func(summary.Entry) (string, string, string, string) {
+// speedCell shows a throughput ratio with its interval and test: the
+// interval's bounds, and whether it lies wholly above or below 1.
+func speedCell() func(summary.Entry) (string, string, string, string) {
 	return func(e summary.Entry) (text, pm, pv, class string) {
-		if e.Bimodal {
-			return fmt.Sprintf("bimodal: %.2f× | %.2f×", e.Low, e.High), "", "", "bimodal"
+		text = stats.FormatRatio(e.Value) + "×"
+		if e.Baseline {
+			return text, "", "", "base"
 		}
-		text = fmt.Sprintf("%.2f×", e.Value)
-		if !math.IsNaN(e.Pct) {
-			pm = fmt.Sprintf("±%.0f%%", e.Pct)
-			if e.Pct < 1 {
-				pm = fmt.Sprintf("±%.1f%%", e.Pct)
-			}
+		iv := e.Interval()
+		if iv.Bounded() {
+			pm = "[" + stats.FormatRatio(iv.Lo) + ", " + stats.FormatRatio(iv.Hi) + "]"
+		} else {
+			pm = "[no interval]"
 		}
 		switch {
-		case e.Baseline:
-			class = "base"
-		case math.IsNaN(e.P):
 		case !e.Significant:
-			pv, class = fmt.Sprintf("~ p=%.2f", e.P), "same"
+			pv, class = "~ interval holds 1", "same"
 		case e.Value > 1:
-			pv, class = fmt.Sprintf("p=%.3f", e.P), "faster"
+			pv, class = "faster", "faster"
 		default:
-			pv, class = fmt.Sprintf("p=%.3f", e.P), "slower"
+			pv, class = "slower", "slower"
+		}
+		if e.Matched != "" {
+			pv += "; " + e.Matched
+		}
+		if e.Bimodal {
+			class += " bimodal"
 		}
 		return text, pm, pv, class
 	}

@@ -101,7 +101,7 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px
 
 <section id="summary">
 <h2>Summary: throughput relative to {{.Baseline}}</h2>
-<p class="note">Each cell is a median over the runs. <b>Throughput</b> is {{.Baseline}}'s ns/op over the cell's, at the same thread count: above 1.00× is faster. Under it, ± is the half-width of the {{.Confidence}} confidence interval of the cell's median, and p the Mann-Whitney U test against {{.Baseline}} (benchstat's test): <span style="background:#dafbe1">green</span> is significantly faster, <span style="background:#ffebe9">red</span> significantly slower, grey with ~ a difference the test cannot tell from noise (p ≥ {{.Alpha}}). Then the share of the workers' time in futex, p99 latency of one malloc+free, and resident memory per live byte. Numbered marks point to notes under the table.{{if .FewRuns}} Some cells have fewer than 6 runs: they have no ± and their p-values are weak; run with <code>-count 6</code> or more.{{end}}</p>
+<p class="note"><b>Throughput</b> is {{.Baseline}}'s ns/op over the cell's, at the same thread count: above 1× is faster. It is the Hodges–Lehmann estimate (the median of the ratios of every pair of runs), and under it in brackets is its {{.Confidence}} interval, the one that goes with the Mann–Whitney test benchstat uses: <span style="background:#dafbe1">faster</span> and <span style="background:#ffebe9">slower</span> mark an interval wholly above or below 1, grey with ~ an interval that holds 1 (no difference shown). Where both cells' runs fall into groups (the machine ran at two speeds), the ratio compares their lowest groups, and says so. The other figures are medians over the runs, ± the half-width of the median's interval: the share of the workers' time in futex, p99 latency of one malloc+free, and resident memory per live byte. Numbered marks point to notes under the table.{{if .FewRuns}} Some cells have fewer than 6 runs: they have no ± and their p-values are weak; run with <code>-count 6</code> or more.{{end}}</p>
 {{- range .Summary}}
 <h3 id="{{.ID}}">{{.Workload}}</h3>
 <div class="scroll">
@@ -130,17 +130,17 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px
 {{if .Scaling}}
 <section id="scaling">
 <h2>Scaling</h2>
-<p class="note">Speedup over one thread, fitted by least squares to the Universal Scalability Law C(N) = N / (1 + σ(N−1) + κN(N−1)): σ is contention (the share of the work that runs one thread at a time), κ coherence (what every pair of threads pays to agree, which makes throughput fall past a peak at √((1−σ)/κ) threads). ± is one standard error. Linear scaling is σ = κ = 0; σ above 1 means throughput falls as threads are added even without coherence costs. With few runs and thread counts the errors are as large as the parameters: read the speedup plots first.</p>
+<p class="note">Throughput at each thread count the machine runs at once, over the throughput at one thread, with its 95% interval (Hodges–Lehmann, from every pair of runs) and the efficiency (speedup per thread); then what oversubscription costs: the throughput at twice the CPUs over the throughput at the CPUs. The Universal Scalability Law C(N) = N / (1 + σ(N−1) + κN(N−1)) (σ contention, κ coherence, ± one standard error) is fitted only where at least four thread counts lie within the CPUs, and a peak is named only within the thread counts measured.</p>
 <ul class="note">
 {{- range .Cores}}
 <li>{{.}}</li>
 {{- end}}
 </ul>
 <table class="scal">
-<thead><tr><th>workload</th><th>file/allocator</th><th>σ (contention)</th><th>κ (coherence)</th><th>peak</th><th>from</th></tr></thead>
+<thead><tr><th scope="col">workload</th><th scope="col">file/allocator</th><th scope="col">speedup [95% interval]</th><th scope="col">scalability law</th></tr></thead>
 <tbody>
 {{- range .Scaling}}
-<tr><td>{{.Workload}}</td><td>{{.Column}}</td><td>{{.Sigma}}</td><td>{{.Kappa}}</td><td>{{.Peak}}</td><td>{{.Note}}</td></tr>
+<tr><td>{{.Workload}}</td><td>{{.Column}}</td><td>{{.Speedups}}</td><td>{{.Fit}}</td></tr>
 {{- end}}
 </tbody>
 </table>
@@ -162,7 +162,7 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px
 {{if .Direct}}
 <section id="direct">
 <h2>Direct comparisons</h2>
-<p class="note">These files differ only in their C library or distribution, so the ratio of their throughputs measures that difference alone. Each mark is the ratio of the medians for one allocator at one thread count (above 1: the file named first in the plot's title is faster); error bars span the ratios of the two medians' {{.Confidence}} interval bounds (a conservative interval, shown where both cells have six runs or more), and faint dots are each run over the other file's median.</p>
+<p class="note">These files differ only in their C library or distribution, so the ratio of their throughputs measures that difference alone. Each mark is the ratio for one allocator at one thread count (above 1: the file named first in the plot's title is faster), the Hodges–Lehmann estimate over every pair of runs; error bars span its {{.Confidence}} interval (shown where the runs are enough for one), and faint dots are each run over the other file's median.</p>
 {{- if .DirectNot}}
 <p class="note">Not compared directly: {{range $i, $n := .DirectNot}}{{if $i}}; {{end}}{{$n}}{{end}}.</p>
 {{- end}}

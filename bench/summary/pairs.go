@@ -94,10 +94,13 @@ type Ratio struct {
 	Alloc   string
 	Threads int
 	N       int
-	Value   float64 // the ratio of the medians
-	// Lo and Hi bound it conservatively: the ratios of the two medians'
-	// interval bounds; NaN when either median has no interval.
-	Lo, Hi float64
+	// Value is the ratio (the Hodges–Lehmann estimate, see
+	// cells.Ratio), Lo and Hi its interval; NaN when there are too few
+	// runs for one.
+	Value, Lo, Hi float64
+	// Matched says the ratio compares the two cells' lowest groups of
+	// runs.
+	Matched string
 	// Runs are each run of the other cell over the reference's median.
 	Runs []float64
 }
@@ -108,14 +111,20 @@ func Ratios(s *cells.Set, p Pair, workload string) []Ratio {
 	var out []Ratio
 	for _, a := range s.Allocs {
 		for _, n := range s.Threads {
-			ref, rok := s.Get(cells.Cell{Label: p.Ref, Workload: workload, Alloc: a, Threads: n}, cells.NsPerOp)
-			oth, ook := s.Get(cells.Cell{Label: p.Other, Workload: workload, Alloc: a, Threads: n}, cells.NsPerOp)
+			refCell := cells.Cell{Label: p.Ref, Workload: workload, Alloc: a, Threads: n}
+			othCell := cells.Cell{Label: p.Other, Workload: workload, Alloc: a, Threads: n}
+			ref, rok := s.Get(refCell, cells.NsPerOp)
+			oth, ook := s.Get(othCell, cells.NsPerOp)
 			if !rok || !ook || ref.Center <= 0 || oth.Center <= 0 {
 				continue
 			}
-			r := Ratio{Alloc: a, Threads: n, N: oth.N, Value: ref.Center / oth.Center, Lo: nan, Hi: nan}
-			if ref.HasInterval() && oth.HasInterval() && oth.Lo > 0 {
-				r.Lo, r.Hi = ref.Lo/oth.Hi, ref.Hi/oth.Lo
+			iv, ok := s.Ratio(refCell, othCell, cells.NsPerOp)
+			if !ok {
+				continue
+			}
+			r := Ratio{Alloc: a, Threads: n, N: oth.N, Value: iv.Est, Lo: nan, Hi: nan, Matched: iv.Matched}
+			if iv.Bounded() {
+				r.Lo, r.Hi = iv.Lo, iv.Hi
 			}
 			for _, v := range oth.Values {
 				if v > 0 {

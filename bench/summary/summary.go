@@ -15,6 +15,7 @@ import (
 
 	"github.com/allocbench/allocbench/bench/cells"
 	"github.com/allocbench/allocbench/bench/scaling"
+	"github.com/allocbench/allocbench/bench/stats"
 )
 
 // A Column is one file's allocator.
@@ -59,20 +60,37 @@ type Row struct {
 type Entry struct {
 	OK    bool
 	Value float64
-	// Pct is the half-width of the median's interval in percent of the
-	// median, as benchstat's ±; NaN when there are too few runs.
+	// Lo and Hi bound Value at the set's confidence: for a speed the
+	// interval of the ratio (cells.Ratio), for the other figures the
+	// median's interval; ±Inf when there are too few runs for one.
+	Lo, Hi float64
+	// Pct is the larger distance from Value to a bound in percent of
+	// Value; NaN when there is no interval.
 	Pct float64
 	// P is the p-value of the test against the baseline's cell (NaN for
-	// the baseline itself); Significant says P < Alpha.
+	// the baseline itself); Significant says that the speed's interval
+	// lies wholly on one side of 1.
 	P           float64
 	Significant bool
 	Baseline    bool
 	N           int
-	// Low and High are the two groups' medians (in the entry's own
-	// scale) when the runs are bimodal.
-	Low, High float64
-	Bimodal   bool
-	Caveats   []cells.Caveat
+	// Matched says that a speed compares the lowest groups of the two
+	// cells' runs (see cells.Ratio).
+	Matched string
+	// Modes are the groups of the cell's runs when they form more than
+	// one (in the cell's own unit); MachineModes says every allocator
+	// here has them, so they are the machine's. Low and High are the
+	// lowest and highest group's figures in the entry's own scale.
+	Modes        []stats.Mode
+	MachineModes bool
+	Low, High    float64
+	Bimodal      bool
+	Caveats      []cells.Caveat
+}
+
+// Interval returns the entry's figure with its bounds.
+func (e Entry) Interval() stats.Interval {
+	return stats.Interval{Est: e.Value, Lo: e.Lo, Hi: e.Hi}
 }
 
 // Options choose the baseline.
@@ -196,12 +214,13 @@ func entry(s *cells.Set, c cells.Cell, unit string) (cells.Stat, Entry, bool) {
 	if !ok {
 		return st, Entry{}, false
 	}
-	e := Entry{OK: true, Value: st.Center, N: st.N, P: math.NaN(), Pct: math.NaN(), Caveats: s.Caveats(c, unit)}
+	e := Entry{OK: true, Value: st.Center, Lo: st.Lo, Hi: st.Hi, N: st.N, P: math.NaN(), Pct: math.NaN(), Caveats: s.Caveats(c, unit)}
 	if st.HasInterval() && st.Center != 0 {
 		e.Pct = 100 * math.Max(st.Center-st.Lo, st.Hi-st.Center) / math.Abs(st.Center)
 	}
-	if lo, hi, ok := cells.Modes(st.Values); ok {
-		e.Bimodal, e.Low, e.High = true, medianOf(lo), medianOf(hi)
+	if modes := stats.Modes(st.Values); modes != nil {
+		e.Modes, e.MachineModes = modes, s.MachineModes(c)
+		e.Bimodal, e.Low, e.High = true, modes[0].Median, modes[len(modes)-1].Median
 	}
 	return st, e, true
 }
@@ -211,25 +230,34 @@ func median(s *cells.Set, c cells.Cell, unit string) Entry {
 	return e
 }
 
-// speed is the baseline's ns/op over c's, with c's interval and the test
-// against the baseline.
+// speed is the baseline's ns/op over c's: the ratio's estimate and
+// interval (cells.Ratio), and the test against the baseline.
 func speed(s *cells.Set, c, base cells.Cell) Entry {
 	_, e, ok := entry(s, c, cells.NsPerOp)
 	b, bok := s.Median(base, cells.NsPerOp)
 	if !ok || !bok || e.Value <= 0 {
 		return Entry{}
 	}
-	e.Value = b / e.Value
 	if e.Bimodal {
 		e.Low, e.High = b/e.High, b/e.Low
 	}
 	if c == base {
+		e.Value, e.Lo, e.Hi, e.Pct = 1, 1, 1, 0
 		e.Baseline = true
 		return e
 	}
+	r, rok := s.Ratio(base, c, cells.NsPerOp)
+	if !rok {
+		return Entry{}
+	}
+	e.Value, e.Lo, e.Hi, e.Matched = r.Est, r.Lo, r.Hi, r.Matched
+	e.Pct = math.NaN()
+	if r.Bounded() {
+		e.Pct = 100 * r.HalfWidth()
+	}
+	e.Significant = r.Bounded() && !r.Contains(1)
 	if p, ok := s.Compare(base, c, cells.NsPerOp); ok {
 		e.P = p
-		e.Significant = p < s.Alpha
 	}
 	return e
 }
@@ -303,42 +331,84 @@ func (c Cores) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// Scaling is one allocator's speedup with threads in one workload of one
-// file, and the law fitted to it.
+// Scaling is how one allocator's throughput in one workload of one file
+// grows with threads.
 type Scaling struct {
 	Column   Column
 	Workload string
 	// Points are every run's throughput over the median throughput at
-	// one thread.
-	Points []scaling.Point
-	// Medians are the median speedups, by thread count.
+	// one thread; Medians the median speedups, by thread count.
+	Points  []scaling.Point
 	Medians []scaling.Point
-	Fit     scaling.Fit
-	// Err says why there is no fit (Fit is then zero).
+	// Parallel is how many threads the file's machine runs at once (0
+	// when unknown).
+	Parallel int
+	// Speedups are the throughput at each thread count up to Parallel
+	// (every measured one when Parallel is unknown) over the throughput
+	// at one thread, with intervals.
+	Speedups []Speedup
+	// Oversubscribed is the throughput at 2×Parallel threads over the
+	// throughput at Parallel threads, when both were measured: what
+	// time-sharing costs.
+	Oversubscribed *Speedup
+	// Fit is the law fitted to the runs at thread counts up to
+	// Parallel; Err says why there is none (Fit is then zero).
+	Fit scaling.Fit
 	Err string
-	// Beyond are the thread counts above Parallel(): those measure
+	// LackOfFit are the thread counts whose speedup interval excludes
+	// the fitted curve.
+	LackOfFit []int
+	// Beyond are the thread counts above Parallel: those measure
 	// time-sharing, not scaling.
 	Beyond []int
 }
 
-// fitScaling fits col's speedups in workload when it was measured at one
-// thread and at MinThreadCounts thread counts or more.
+// A Speedup is a throughput ratio between two thread counts.
+type Speedup struct {
+	Threads int
+	// Over is the thread count it is relative to.
+	Over int
+	stats.Interval
+	// Matched says the ratio compares the two cells' lowest groups of
+	// runs (see cells.Ratio).
+	Matched string
+}
+
+// Efficiency is the speedup per thread added: Est × Over / Threads.
+func (s Speedup) Efficiency() float64 {
+	return s.Est * float64(s.Over) / float64(s.Threads)
+}
+
+// MinFitThreadCounts is the fewest distinct thread counts within the
+// machine's parallelism that a scalability law is fitted to: two
+// parameters and the point at one thread leave one degree of freedom to
+// check the fit with.
+const MinFitThreadCounts = 4
+
+// fitScaling reads col's speedups in workload when it was measured at one
+// thread and at least one other thread count.
 func fitScaling(s *cells.Set, col Column, workload string) (Scaling, bool) {
 	cs := s.Cells(col.Label, workload, col.Alloc, cells.NsPerOp)
-	if len(cs) < scaling.MinThreadCounts || cs[0].Threads != 1 {
+	if len(cs) < 2 || cs[0].Threads != 1 {
 		return Scaling{}, false
 	}
 	one, _ := s.Get(cs[0], cells.NsPerOp)
 	if one.Center <= 0 {
 		return Scaling{}, false
 	}
-	sc := Scaling{Column: col, Workload: workload}
 	par := ReadCores(s, col.Label).Parallel()
+	sc := Scaling{Column: col, Workload: workload, Parallel: par}
+	var within []scaling.Point
+	atPar := cells.Cell{}
 	for _, c := range cs {
 		st, _ := s.Get(c, cells.NsPerOp)
 		for _, v := range st.Values {
 			if v > 0 {
-				sc.Points = append(sc.Points, scaling.Point{Threads: c.Threads, Speedup: one.Center / v})
+				p := scaling.Point{Threads: c.Threads, Speedup: one.Center / v}
+				sc.Points = append(sc.Points, p)
+				if par == 0 || c.Threads <= par {
+					within = append(within, p)
+				}
 			}
 		}
 		if st.Center > 0 {
@@ -347,14 +417,52 @@ func fitScaling(s *cells.Set, col Column, workload string) (Scaling, bool) {
 		if par > 0 && c.Threads > par {
 			sc.Beyond = append(sc.Beyond, c.Threads)
 		}
+		if c.Threads == par {
+			atPar = c
+		}
+		if c.Threads > 1 && (par == 0 || c.Threads <= par) {
+			if r, ok := s.Ratio(cs[0], c, cells.NsPerOp); ok {
+				sc.Speedups = append(sc.Speedups, Speedup{Threads: c.Threads, Over: 1, Interval: r.Interval, Matched: r.Matched})
+			}
+		}
+		if par > 0 && c.Threads == 2*par && atPar.Threads == par {
+			if r, ok := s.Ratio(atPar, c, cells.NsPerOp); ok {
+				sc.Oversubscribed = &Speedup{Threads: c.Threads, Over: par, Interval: r.Interval, Matched: r.Matched}
+			}
+		}
 	}
-	f, err := scaling.Fitted(sc.Points)
-	if err != nil {
-		sc.Err = err.Error()
-	} else {
+	counts := distinctThreads(within)
+	switch {
+	case par == 0:
+		sc.Err = "the machine's parallelism is unknown"
+	case len(counts) < MinFitThreadCounts:
+		sc.Err = fmt.Sprintf("%d thread counts within the %d CPUs that run at once (%s); a fit needs %d", len(counts), par, joinInts(counts), MinFitThreadCounts)
+	default:
+		f, err := scaling.Fitted(within)
+		if err != nil {
+			sc.Err = err.Error()
+			break
+		}
 		sc.Fit = f
+		for _, sp := range sc.Speedups {
+			if sp.Bounded() && !sp.Contains(f.Speedup(float64(sp.Threads))) {
+				sc.LackOfFit = append(sc.LackOfFit, sp.Threads)
+			}
+		}
 	}
 	return sc, true
+}
+
+func distinctThreads(points []scaling.Point) []int {
+	var out []int
+	seen := map[int]bool{}
+	for _, p := range points {
+		if !seen[p.Threads] {
+			seen[p.Threads] = true
+			out = append(out, p.Threads)
+		}
+	}
+	return out
 }
 
 var nan = math.NaN()

@@ -86,21 +86,54 @@ func TestSummaryTable(t *testing.T) {
 	require.NoError(t, sum.WriteText(&out))
 	text := out.String()
 	assert.Contains(t, text, "Throughput relative to glibc/libc at the same thread count")
-	assert.Regexp(t, `threads=1  speed\s+1\.00x\s+2\.00x\s+~1\.00x\s+0\.25x`, text)
+	assert.Regexp(t, `threads=1  speed\s+1\.00x\s+2\.00x±3%\s+~1\.00x±3%\s+0\.25x±3%`, text)
+	assert.Less(t, one.Speed[1].Lo, 2.0)
+	assert.Greater(t, one.Speed[1].Hi, 2.0)
 	assert.Regexp(t, `futex%\s+1\.5\s+1\.5\s+1\.5\s+1\.5`, text)
 	assert.NotContains(t, text, "fewer than", "six runs everywhere")
 
-	// Scaling: a fit for every column, the cores and what lies beyond.
+	// Scaling on 2 cores: speedups with intervals at threads=2, what
+	// oversubscription costs at 4, and no law fitted to two points.
 	require.Len(t, sum.Scaling, 4)
 	libc := sum.Scaling[0]
 	assert.Equal(t, Column{"glibc", "libc"}, libc.Column)
-	assert.InDelta(t, 0.2, libc.Fit.Sigma, 0.02)
-	assert.InDelta(t, 0, libc.Fit.Kappa, 0.005)
+	assert.NotEmpty(t, libc.Err)
 	assert.Equal(t, []int{4}, libc.Beyond, "2 cores: threads=4 time-shares")
 	assert.Len(t, libc.Points, 18)
+	require.Len(t, libc.Speedups, 1)
+	assert.Equal(t, 2, libc.Speedups[0].Threads)
+	assert.InDelta(t, 1/(0.5*1.2), libc.Speedups[0].Est, 1e-9)
+	assert.InDelta(t, 0.833, libc.Speedups[0].Efficiency(), 0.001)
+	require.NotNil(t, libc.Oversubscribed)
+	assert.InDelta(t, (20/2.0*1.2)/(20/4.0*1.6), libc.Oversubscribed.Est, 1e-9)
 	assert.Equal(t, Cores{Physical: 2, Usable: 2}, sum.Cores["glibc"])
 	assert.Contains(t, text, "glibc: 2 physical cores, 2 usable CPUs; thread counts above 2 measure time-sharing, not scaling")
-	assert.Regexp(t, `churn\s+glibc/libc\s+σ=0\.(19|2)\d*±\S+ κ=\S+`, text)
+	assert.Regexp(t, `churn\s+glibc/libc\s+threads=2 1\.67x \[1\.6\d, 1\.7\d\] 83%; 4 vs 2 threads 1\.50x`, text)
+	assert.NotContains(t, text, "σ=", "no fit on two cores")
+}
+
+// With eight cores and four thread counts within them, the law is fitted,
+// and a peak past the thread counts measured is not named.
+func TestScalingFitWithinTheCores(t *testing.T) {
+	eight := []string{"libc: glibc", "cpu-cores: 8", "numcpu: 8"}
+	g := write(t, "glibc", eight, []string{"libc"}, []int{1, 2, 4, 8}, nsGlibc)
+	sum, err := Make(set(t, g), Options{})
+	require.NoError(t, err)
+	require.Len(t, sum.Scaling, 1)
+	sc := sum.Scaling[0]
+	require.Empty(t, sc.Err)
+	assert.InDelta(t, 0.2, sc.Fit.Sigma, 0.02)
+	assert.InDelta(t, 0, sc.Fit.Kappa, 0.005)
+	assert.Empty(t, sc.LackOfFit)
+	assert.Len(t, sc.Speedups, 3)
+	assert.Contains(t, sc.FitText(), "no peak within 8 threads")
+	assert.Nil(t, sc.Oversubscribed, "threads=16 was not measured")
+
+	// Three thread counts within the cores are not enough.
+	g = write(t, "glibc", eight, []string{"libc"}, []int{1, 2, 4}, nsGlibc)
+	sum, err = Make(set(t, g), Options{})
+	require.NoError(t, err)
+	assert.Contains(t, sum.Scaling[0].Err, "3 thread counts within the 8 CPUs")
 }
 
 func TestBaselineChoice(t *testing.T) {

@@ -8,20 +8,40 @@ import (
 	"text/tabwriter"
 
 	"github.com/allocbench/allocbench/bench/cells"
+	"github.com/allocbench/allocbench/bench/stats"
 )
 
 // Marks written after a figure in the text summary, by caveat kind.
 var marks = []struct{ kind, mark, text string }{
-	{cells.Bimodal, "b", "bimodal runs: the medians of the two groups are shown, low|high"},
+	{cells.Bimodal, "b", "runs in groups (listed under the table): a speed compares the lowest groups where both cells have them"},
+	{machineModes, "m", "runs in groups in every allocator here: the machine's speeds, not the allocator's (listed under the table)"},
 	{cells.SmallLiveSet, "l", fmt.Sprintf("live set under %d MiB: the harness's fixed cost weighs in; compare with floor", cells.MinLiveBytes>>20)},
 	{cells.FewSamples, "s", fmt.Sprintf("percentile from fewer than %d latency samples", cells.MinLatencySamples)},
 }
 
+// machineModes is the mark's kind for groups every allocator has.
+const machineModes = "machine-modes"
+
+// kinds returns the caveat kinds of e, with machineModes in place of
+// cells.Bimodal when the groups are the machine's.
+func kinds(e Entry) []string {
+	var out []string
+	for _, c := range e.Caveats {
+		k := c.Kind
+		if k == cells.Bimodal && e.MachineModes {
+			k = machineModes
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
 func markOf(e Entry) string {
 	var m []string
+	have := kinds(e)
 	for _, k := range marks {
-		for _, c := range e.Caveats {
-			if c.Kind == k.kind {
+		for _, c := range have {
+			if c == k.kind {
 				m = append(m, k.mark)
 				break
 			}
@@ -37,7 +57,9 @@ func markOf(e Entry) string {
 // workload, then the scaling fits.
 func (s *Summary) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Throughput relative to %s at the same thread count (median of each cell's runs; ~ marks a difference benchstat's test cannot tell from noise, p ≥ %.2f), then futex share, p99 latency and RSS per live byte:\n", s.Baseline, s.Alpha)
+	fmt.Fprintf(&b, "Throughput relative to %s at the same thread count, ± the larger side of its %g%% interval (Hodges–Lehmann\n", s.Baseline, 100*stats.DefaultConfidence)
+	b.WriteString("over every pair of runs; ~ marks a ratio whose interval holds 1: no difference shown), then the medians of\n")
+	b.WriteString("futex share, p99 latency and RSS per live byte:\n")
 	used, fewRuns := map[string]bool{}, false
 	for _, wl := range s.Workloads {
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -64,9 +86,9 @@ func (s *Summary) WriteText(w io.Writer) error {
 					if e.OK {
 						e = Plain(e, l.format)
 						text = l.format(e) + markOf(e)
-						for _, c := range e.Caveats {
-							used[c.Kind] = true
-							fewRuns = fewRuns || c.Kind == cells.FewRuns
+						for _, k := range kinds(e) {
+							used[k] = true
+							fewRuns = fewRuns || k == cells.FewRuns
 						}
 					}
 					fmt.Fprintf(tw, "%s\t", text)
@@ -75,6 +97,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 			}
 		}
 		tw.Flush()
+		writeGroups(&b, s.Columns, wl)
 	}
 	for _, k := range marks {
 		if used[k.kind] {
@@ -117,14 +140,36 @@ func Plain(e Entry, format func(Entry) string) Entry {
 }
 
 func speedText(e Entry) string {
-	if e.Bimodal {
-		return fmt.Sprintf("%.2f|%.2fx", e.Low, e.High)
+	if e.Baseline {
+		return "1.00x"
 	}
-	t := fmt.Sprintf("%.2fx", e.Value)
-	if !e.Baseline && !e.Significant && !math.IsNaN(e.P) {
+	t := stats.FormatRatio(e.Value) + "x"
+	if math.IsNaN(e.Pct) {
+		t += "±?"
+	} else {
+		t += fmt.Sprintf("±%.0f%%", e.Pct)
+	}
+	if !e.Significant {
 		t = "~" + t
 	}
 	return t
+}
+
+// writeGroups lists, under a workload's table, the cells whose runs form
+// groups: each group's median ns/op and its share of the runs.
+func writeGroups(b *strings.Builder, cols []Column, wl Workload) {
+	for _, r := range wl.Rows {
+		for i, e := range r.Speed {
+			if !e.OK || len(e.Modes) == 0 {
+				continue
+			}
+			whose := ""
+			if e.MachineModes {
+				whose = " (every allocator here: the machine's)"
+			}
+			fmt.Fprintf(b, "  groups: %s threads=%d: %s ns/op%s\n", cols[i], r.Threads, cells.ModesText(e.Modes, e.N), whose)
+		}
+	}
 }
 
 func numText(format string) func(Entry) string {
@@ -137,7 +182,9 @@ func numText(format string) func(Entry) string {
 }
 
 func (s *Summary) writeScaling(b *strings.Builder) {
-	b.WriteString("Scaling: speedup over threads=1 fitted to the Universal Scalability Law, C(N) = N/(1+σ(N−1)+κN(N−1)); σ is contention, κ coherence (± one standard error):\n")
+	fmt.Fprintf(b, "Scaling: throughput over threads=1 with its %g%% interval, and the efficiency (speedup per thread), at the\n", 100*stats.DefaultConfidence)
+	b.WriteString("thread counts the machine runs at once; then what oversubscription (2×CPUs threads against CPUs) costs.\n")
+	fmt.Fprintf(b, "A Universal Scalability Law is fitted only to %d thread counts or more within the CPUs:\n", MinFitThreadCounts)
 	seen := map[string]bool{}
 	for _, l := range s.labels() {
 		c := s.Cores[l]
@@ -153,24 +200,54 @@ func (s *Summary) writeScaling(b *strings.Builder) {
 	}
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	for _, sc := range s.Scaling {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", sc.Workload, sc.Column, sc.FitText())
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", sc.Workload, sc.Column, sc.SpeedupText())
 	}
 	tw.Flush()
 }
 
-// FitText describes the fit in one line.
+// SpeedupText describes the speedups in one line: "threads=2 1.85x
+// [1.80, 1.90] 93%; 4 vs 2 0.97x [0.95, 0.99]", then the fit when there is
+// one.
+func (sc Scaling) SpeedupText() string {
+	var parts []string
+	for _, sp := range sc.Speedups {
+		parts = append(parts, fmt.Sprintf("threads=%d %s %.0f%%", sp.Threads, ratioText(sp.Interval), 100*sp.Efficiency()))
+	}
+	if o := sc.Oversubscribed; o != nil {
+		parts = append(parts, fmt.Sprintf("%d vs %d threads %s", o.Threads, o.Over, ratioText(o.Interval)))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "no thread count above 1 within the CPUs")
+	}
+	if t := sc.FitText(); t != "" {
+		parts = append(parts, t)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// ratioText shows a ratio with its interval: "1.85x [1.80, 1.90]".
+func ratioText(iv stats.Interval) string {
+	if !iv.Bounded() {
+		return stats.FormatRatio(iv.Est) + "x [no interval]"
+	}
+	return fmt.Sprintf("%sx [%s, %s]", stats.FormatRatio(iv.Est), stats.FormatRatio(iv.Lo), stats.FormatRatio(iv.Hi))
+}
+
+// FitText describes the fit in one line, "" when there is none. A peak
+// is named only where it lies within the thread counts measured.
 func (sc Scaling) FitText() string {
 	if sc.Err != "" {
-		return "no fit: " + sc.Err
+		return ""
 	}
-	t := sc.Fit.String()
-	if p := sc.Fit.Peak(); math.IsInf(p, 1) {
-		t += ", no peak"
-	} else {
+	t := "USL " + sc.Fit.String()
+	top := sc.Fit.Threads[len(sc.Fit.Threads)-1]
+	if p := sc.Fit.Peak(); p <= float64(top) {
 		t += fmt.Sprintf(", peak near %.3g threads", p)
+	} else {
+		t += fmt.Sprintf(", no peak within %d threads", top)
 	}
-	if len(sc.Beyond) > 0 {
-		t += fmt.Sprintf("; threads=%s time-shared", joinInts(sc.Beyond))
+	if len(sc.LackOfFit) > 0 {
+		t += fmt.Sprintf(" (lack of fit at threads=%s: the curve is outside their intervals)", joinInts(sc.LackOfFit))
 	}
 	return t
 }

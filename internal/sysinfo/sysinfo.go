@@ -26,8 +26,10 @@ type Info struct {
 	Env []KV
 }
 
-// CPU holds the processor facts reported by the cpuid instruction.
-// Counts and sizes are zero or negative when the CPU did not report them.
+// CPU holds the processor facts reported by the cpuid instruction, but for
+// PhysicalCores, which the operating system's topology gives (see
+// physicalCores). Counts and sizes are zero or negative when they are not
+// known.
 type CPU struct {
 	Brand          string
 	PhysicalCores  int
@@ -47,7 +49,7 @@ func Collect() Info {
 		Distro: readDistro(osReleasePaths...),
 		CPU: CPU{
 			Brand:          c.BrandName,
-			PhysicalCores:  c.PhysicalCores,
+			PhysicalCores:  physicalCores(defaultSysCPU, defaultCPUInfo),
 			ThreadsPerCore: c.ThreadsPerCore,
 			LogicalCores:   c.LogicalCores,
 			CacheLine:      c.CacheLine,
