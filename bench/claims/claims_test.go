@@ -85,7 +85,10 @@ func TestClaimsOnGlibcAndMusl(t *testing.T) {
 		"alpine/libc churn threads=2: 80 ns/op [78–82] (median of 6)", "debian12/libc churn threads=2: 20 ns/op [19.5–20.5] (median of 6)",
 		"alpine/libc larson threads=2: 60 ns/op [58.5–61.5] (median of 6)", "debian12/libc larson threads=2: 20 ns/op [19.5–20.5] (median of 6)",
 	}, v["musl-mt"].Cells, "every cell compared, the deciding pair first")
-	assert.Equal(t, []cells.Cell{{"alpine", "churn", "libc", 2}, {"debian12", "churn", "libc", 2}, {"alpine", "larson", "libc", 2}, {"debian12", "larson", "libc", 2}},
+	cell := func(label, workload string) cells.Cell {
+		return cells.Cell{Label: label, Workload: workload, Alloc: "libc", Threads: 2}
+	}
+	assert.Equal(t, []cells.Cell{cell("alpine", "churn"), cell("debian12", "churn"), cell("alpine", "larson"), cell("debian12", "larson")},
 		v["musl-mt"].Deciding)
 
 	assert.Equal(t, "musl 40 [39, 41] futex-nsec/op, glibc none (churn threads=2)", v["musl-futex"].Measured)
