@@ -272,12 +272,12 @@ func TestSignificance(t *testing.T) {
 	assert.Equal(t, []string{"threads=1", "threads=2", "threads=4", "threads=8"}, labels(ns.Rows))
 	// libc vs floor at one thread: same speed.
 	assert.False(t, ns.Rows[0].Cells[2].Significant)
-	assert.Regexp(t, `^~ \(p=0\.\d{3} n=6\)$`, ns.Rows[0].Cells[2].DeltaText)
+	assert.Regexp(t, `^~ \[[-+]\d+%, [-+]\d+%\] \(p=0\.\d{3} n=6\)$`, ns.Rows[0].Cells[2].DeltaText)
 	// jemalloc at eight threads: much faster.
 	c := ns.Rows[3].Cells[1]
 	assert.True(t, c.Significant)
 	assert.Less(t, c.Delta, -0.8)
-	assert.Regexp(t, `^-8\d\.\d\d% \(p=0\.002 n=6\)$`, c.DeltaText)
+	assert.Regexp(t, `^-8\d\.\d\d% \[-8\d%, -8\d%\] \(p=0\.002 n=6\)$`, c.DeltaText)
 	assert.False(t, math.IsInf(c.Lo, 0), "six samples give a finite interval")
 	assert.NotNil(t, ns.Geomean)
 	assert.Nil(t, tables[1].Geomean, "no geomean over zero medians")
@@ -411,4 +411,30 @@ func TestClaimsFlag(t *testing.T) {
 	_, _, err := runCompare(t, "-baseline", "tcmalloc", "testdata/glibc.txt")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `baseline "tcmalloc" is not a column (columns: libc, jemalloc, mimalloc, floor)`)
+}
+
+// Runs that fall into two groups are marked, and the note names each
+// group with its share: their median is a figure between them.
+func TestGroupsOfRunsAreMarked(t *testing.T) {
+	var b strings.Builder
+	for _, v := range []float64{13.2, 13.4, 13.1, 20.1, 20.9, 20.3, 20.5, 20.2} {
+		fmt.Fprintf(&b, "BenchmarkWorkloads/workload=churn/alloc=libc/threads=1-2 1000 %g ns/op\n", v)
+	}
+	for _, v := range []float64{10, 10.1, 10.2, 10.1, 10, 10.2} {
+		fmt.Fprintf(&b, "BenchmarkWorkloads/workload=churn/alloc=jemalloc/threads=1-2 1000 %g ns/op\n", v)
+	}
+	path := filepath.Join(t.TempDir(), "g.txt")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	files, _ := ReadFiles([]Source{{"g", path}})
+	tables, _, err := Tables(files, Options{Metrics: []string{"ns/op"}, Col: "/alloc"})
+	require.NoError(t, err)
+	require.Len(t, tables, 1)
+	c := tables[0].Rows[0].Cells[0]
+	require.Len(t, c.Modes, 2)
+	assert.Equal(t, 3, c.Modes[0].N())
+	assert.Nil(t, tables[0].Rows[0].Cells[1].Modes)
+	assert.Contains(t, strings.Join(tables[0].Notes, "\n"), "3 of 8 near 13.2, 5 of 8 near 20.3")
+	var out bytes.Buffer
+	require.NoError(t, tables[0].WriteText(&out))
+	assert.Contains(t, out.String(), "ᵍ")
 }

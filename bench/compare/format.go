@@ -63,7 +63,11 @@ func (t *Table) cells(r *Row, geomean bool) []string {
 			out = append(out, format(c.Center))
 		default:
 			sum := benchmath.Summary{Center: c.Center, Lo: c.Lo, Hi: c.Hi}
-			out = append(out, format(c.Center)+" ± "+sum.PctRangeString())
+			mark := ""
+			if c.Modes != nil {
+				mark = " ᵍ"
+			}
+			out = append(out, format(c.Center)+" ± "+sum.PctRangeString()+mark)
 		}
 		if i > 0 {
 			if c.HasDelta {

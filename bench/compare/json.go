@@ -60,14 +60,23 @@ type jsonRow struct {
 }
 
 type jsonCell struct {
-	N           int       `json:"n"`
-	Median      *jsonNum  `json:"median"`
-	Lo          *jsonNum  `json:"lo"`
-	Hi          *jsonNum  `json:"hi"`
-	Values      []jsonNum `json:"values,omitempty"`
-	DeltaPct    *jsonNum  `json:"delta_pct"`
-	P           *jsonNum  `json:"p"`
-	Significant *bool     `json:"significant"`
+	N           int        `json:"n"`
+	Median      *jsonNum   `json:"median"`
+	Lo          *jsonNum   `json:"lo"`
+	Hi          *jsonNum   `json:"hi"`
+	Values      []jsonNum  `json:"values,omitempty"`
+	DeltaPct    *jsonNum   `json:"delta_pct"`
+	DeltaLoPct  *jsonNum   `json:"delta_lo_pct,omitempty"`
+	DeltaHiPct  *jsonNum   `json:"delta_hi_pct,omitempty"`
+	Groups      []jsonMode `json:"groups,omitempty"`
+	P           *jsonNum   `json:"p"`
+	Significant *bool      `json:"significant"`
+}
+
+// jsonMode is one group of a cell's runs.
+type jsonMode struct {
+	N      int     `json:"n"`
+	Median jsonNum `json:"median"`
 }
 
 // jsonNum is a number written with ten significant digits, as the CSV
@@ -99,11 +108,15 @@ func jsonCellOf(c Cell, geomean bool) jsonCell {
 		for _, v := range c.Values {
 			j.Values = append(j.Values, jsonNum(v))
 		}
+		for _, m := range c.Modes {
+			j.Groups = append(j.Groups, jsonMode{N: m.N(), Median: jsonNum(m.Median)})
+		}
 	}
 	if c.HasDelta {
 		j.DeltaPct = finite(100 * c.Delta)
 		if !geomean {
 			j.P = finite(c.P)
+			j.DeltaLoPct, j.DeltaHiPct = finite(100*c.DeltaLo), finite(100*c.DeltaHi)
 			sig := c.Significant
 			j.Significant = &sig
 		}

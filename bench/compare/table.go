@@ -9,9 +9,12 @@ package compare
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
+
+	"github.com/allocbench/allocbench/bench/stats"
 )
 
 // A Table compares one metric across rows and columns.
@@ -66,10 +69,18 @@ type Cell struct {
 	// geomean row, which has no test).
 	P           float64
 	Significant bool
-	// DeltaText is the change as benchstat shows it: "-42.10% (p=0.000
-	// n=5)", or "~ (p=0.310 n=5)" when the difference is not
-	// significant at Alpha.
+	// DeltaLo and DeltaHi bound Delta at the table's confidence: the
+	// Hodges–Lehmann interval of the ratio of the two samples (see
+	// stats.Ratio), less one; NaN when the runs are too few for one or
+	// a value is not positive.
+	DeltaLo, DeltaHi float64
+	// DeltaText is the change as benchstat shows it, with its interval:
+	// "-42.10% [-44%, -40%] (p=0.000 n=6)", or "~ [-3%, +2%] (p=0.310
+	// n=6)" when the difference is not significant at Alpha.
 	DeltaText string
+	// Modes are the groups the samples form, when more than one (see
+	// stats.Modes): their median is a figure between groups.
+	Modes []stats.Mode
 }
 
 // Tables compares files according to opts and returns one Table per
@@ -131,6 +142,7 @@ func (g *grouping) table(unit string) *Table {
 			}
 		}
 	}
+	var groups []string
 	for _, rk := range g.rows {
 		row := Row{Label: g.rowLabels[rk], Fields: keyFields(g.rowProj.FlattenedFields(), rk), Cells: make([]Cell, len(g.cols))}
 		var base *benchmath.Sample
@@ -145,7 +157,10 @@ func (g *grouping) table(unit string) *Table {
 			s := g.sample(c, unit)
 			sum := g.summary(s)
 			note(sum.Warnings)
-			cl := Cell{N: len(s.Values), Center: sum.Center, Lo: sum.Lo, Hi: sum.Hi, Values: s.Values}
+			cl := Cell{N: len(s.Values), Center: sum.Center, Lo: sum.Lo, Hi: sum.Hi, Values: s.Values, Modes: stats.Modes(s.Values)}
+			if cl.Modes != nil {
+				groups = append(groups, fmt.Sprintf("%s, %s: %s", row.Label, t.Cols[i], modesText(cl.Modes, cl.N)))
+			}
 			if i == 0 {
 				base, baseSum = s, sum
 			} else if base != nil {
@@ -155,7 +170,13 @@ func (g *grouping) table(unit string) *Table {
 				cl.Delta = relDelta(baseSum.Center, sum.Center)
 				cl.P = cmp.P
 				cl.Significant = cmp.P <= cmp.Alpha
-				cl.DeltaText = fmt.Sprintf("%s (%s)", cmp.FormatDelta(baseSum.Center, sum.Center), cmp)
+				cl.DeltaLo, cl.DeltaHi = math.NaN(), math.NaN()
+				iv := ""
+				if r, ok := stats.Ratio(s.Values, base.Values, g.opts.Confidence); ok && r.Bounded() {
+					cl.DeltaLo, cl.DeltaHi = r.Lo-1, r.Hi-1
+					iv = fmt.Sprintf(" [%+.0f%%, %+.0f%%]", 100*cl.DeltaLo, 100*cl.DeltaHi)
+				}
+				cl.DeltaText = fmt.Sprintf("%s%s (%s)", cmp.FormatDelta(baseSum.Center, sum.Center), iv, cmp)
 			}
 			row.Cells[i] = cl
 		}
@@ -163,8 +184,33 @@ func (g *grouping) table(unit string) *Table {
 			t.Rows = append(t.Rows, row)
 		}
 	}
+	if len(groups) > 0 {
+		t.Notes = append(t.Notes, fmt.Sprintf("%d cells' runs form groups (marked ᵍ), so their median lies between the groups: %s",
+			len(groups), strings.Join(capList(groups, maxGroupNotes), "; ")))
+	}
 	t.Geomean, t.GeomeanRows = geomean(t.Rows, len(t.Cols))
 	return t
+}
+
+// maxGroupNotes is how many cells with groups of runs a table's note
+// names.
+const maxGroupNotes = 20
+
+func capList(list []string, n int) []string {
+	if len(list) <= n {
+		return list
+	}
+	return append(list[:n:n], fmt.Sprintf("and %d more", len(list)-n))
+}
+
+// modesText describes groups of runs: "4 of 10 near 13.2, 6 of 10 near
+// 20.3".
+func modesText(modes []stats.Mode, n int) string {
+	var parts []string
+	for _, m := range modes {
+		parts = append(parts, fmt.Sprintf("%d of %d near %.4g", m.N(), n, m.Median))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // keyFields returns the values of a key's fields by name.
