@@ -14,8 +14,10 @@ import (
 
 	"golang.org/x/perf/benchmath"
 
+	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/bench/compare"
 	"github.com/allocbench/allocbench/bench/stats"
+	"github.com/allocbench/allocbench/workloads"
 )
 
 // A Cell names one cell of results.
@@ -55,8 +57,9 @@ func (s Stat) HasInterval() bool {
 
 // Set is the measurements of every cell of some files.
 type Set struct {
-	// Labels, Workloads and Allocs are in the order they first
-	// appear; Threads ascending.
+	// Labels are in the order they first appear; Workloads and Allocs
+	// in the registries' order (workloads.Names, alloc.Names), then the
+	// others in the order they first appear; Threads ascending.
 	Labels, Workloads, Allocs []string
 	Threads                   []int
 	Alpha, Confidence         float64
@@ -133,10 +136,29 @@ func Collect(files []*compare.File, opts Options) (*Set, []compare.Warning, erro
 		return nil, warns, err
 	}
 	sort.Ints(s.Threads)
+	inOrder(s.Workloads, workloads.Names())
+	inOrder(s.Allocs, alloc.Names())
 	if skipped > 0 {
 		warns = append(warns, compare.Warning{Msg: fmt.Sprintf("%d summaries without a /workload, /alloc or numeric /threads in their name are left out", skipped)})
 	}
 	return s, warns, nil
+}
+
+// inOrder sorts names in the order of known, the registry's, with names
+// it lacks after those, in the order they came: the main job writes its
+// cells in a random order, and its tables should not follow it.
+func inOrder(names, known []string) {
+	rank := make(map[string]int, len(known))
+	for i, k := range known {
+		rank[k] = i
+	}
+	pos := func(n string) int {
+		if r, ok := rank[n]; ok {
+			return r
+		}
+		return len(known)
+	}
+	sort.SliceStable(names, func(i, j int) bool { return pos(names[i]) < pos(names[j]) })
 }
 
 // Get returns the summary of unit in c.

@@ -16,6 +16,8 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 			return "holds-yes"
 		case "no":
 			return "holds-no"
+		case "undecided":
+			return "holds-undecided"
 		}
 		return "holds-na"
 	},
@@ -60,6 +62,7 @@ table.claims th { background: #eaeef2; }
 td.holds-yes { background: #dafbe1; color: #116329; font-weight: 600; }
 td.holds-no { background: #ffebe9; color: #a40e26; font-weight: 600; }
 td.holds-na { color: #57606a; }
+td.holds-undecided { background: #fff8c5; color: #7d4e00; font-weight: 600; }
 details.fold { background: #fff; border: 1px solid #d0d7de; border-radius: 8px; padding: 6px 16px; margin: 0 0 12px; }
 details.fold > summary { cursor: pointer; font-weight: 600; }
 .scroll { overflow-x: auto; margin: 0 0 8px; }

@@ -153,6 +153,9 @@ type outcome struct {
 var now = time.Now
 
 func runJob(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
+	if o.started.IsZero() {
+		o.started = time.Now()
+	}
 	d, note, err := createRunDir(o.results, now())
 	if err != nil {
 		return err
@@ -253,45 +256,82 @@ func runMatrix(ctx context.Context, o options, variants []variant, notes []strin
 		fmt.Fprintf(stdout, "note: %s\n", n)
 	}
 
+	seed := o.seed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	fmt.Fprintf(stdout, "allocbench: %d cells, visited in rounds in random order (-seed %d repeats it), %d to %d runs a cell, to ±%g%% or until %s\n",
+		len(cells), seed, o.minRuns, o.maxRuns, 100*o.target, o.deadline().Format("15:04:05"))
+	sched := newSchedule(cells, o, o.deadline(), seed)
 	prog := newProgress(o.progress, stderr, len(cells))
 	var failed, skipped []outcome
 	logWarned := map[*resultFile]bool{}
-	for i, c := range cells {
-		if ctx.Err() != nil {
+	visits := 0
+rounds:
+	for round := 1; ctx.Err() == nil; round++ {
+		todo := sched.next(time.Now())
+		if len(todo) == 0 {
 			break
 		}
-		prog.start(i, c)
-		out := runCell(ctx, byName[c.Label].argv, c, o)
-		prog.done(i, out)
-		if ctx.Err() != nil && out.err != nil {
-			break // interrupted: the cell did not fail on its own
+		for i, st := range todo {
+			if ctx.Err() != nil {
+				break rounds
+			}
+			if !sched.fits(st, time.Now()) {
+				continue
+			}
+			c := st.c
+			prog.visit(round, i, len(todo), c, sched.deadline)
+			vo := o
+			vo.count = sched.runsNext(st)
+			out := runCell(ctx, byName[c.Label].argv, c, vo)
+			prog.done(visits, out)
+			visits++
+			if ctx.Err() != nil && out.err != nil {
+				break rounds // interrupted: the cell did not fail on its own
+			}
+			f := files[c.Label]
+			if err := f.add(out); err != nil {
+				prog.finish()
+				return fmt.Errorf("writing %s: %w (every visit finished before this one is in the file)", f.path, err)
+			}
+			d.ended++
+			sched.visited(st, out)
+			if f.logErr != nil && !logWarned[f] {
+				logWarned[f] = true
+				fmt.Fprintf(stderr, "allocbench: writing %s: %v; the cells' logs stop there\n", f.logPath, f.logErr)
+			}
+			switch {
+			case out.err != nil:
+				failed = append(failed, out)
+				fmt.Fprintf(stderr, "FAIL %s: %v\n%s\n", c, out.err, indent(out.tail))
+			case out.skipped != "":
+				skipped = append(skipped, out)
+			}
 		}
-		f := files[c.Label]
-		if err := f.add(out); err != nil {
-			prog.finish()
-			return fmt.Errorf("writing %s: %w (every cell finished before this one is in the file)", f.path, err)
+		// What the runs so far say decides the next round.
+		files, _ := readVariants(d, variants)
+		set, err := collect(files)
+		if err != nil {
+			break
 		}
-		d.ended++
-		if f.logErr != nil && !logWarned[f] {
-			logWarned[f] = true
-			fmt.Fprintf(stderr, "allocbench: writing %s: %v; the cells' logs stop there\n", f.logPath, f.logErr)
-		}
-		switch {
-		case out.err != nil:
-			failed = append(failed, out)
-			fmt.Fprintf(stderr, "FAIL %s: %v\n%s\n", c, out.err, indent(out.tail))
-		case out.skipped != "":
-			skipped = append(skipped, out)
-		}
+		sched.update(set)
 	}
 	prog.finish()
+	prec := sched.precision()
 	for _, v := range variants {
-		if err := files[v.name].Close(); err != nil {
-			return fmt.Errorf("closing %s: %w", files[v.name].path, err)
+		f := files[v.name]
+		for _, st := range sched.states {
+			if st.c.Label == v.name && st.runs > 0 && st.stop != stopFailed && st.stop != stopSkipped {
+				f.writeWhole(st.comment(sched.target, sched.maxRuns) + "\n")
+			}
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("closing %s: %w", f.path, err)
 		}
 	}
 	if ctx.Err() != nil {
-		fmt.Fprintf(stderr, "allocbench: interrupted after %s (%v): the running cell was stopped; every finished cell is in %s\n",
+		fmt.Fprintf(stderr, "allocbench: interrupted after %s (%v): the running cell was stopped; every finished visit is in %s\n",
 			time.Since(start).Round(time.Second), context.Cause(ctx), d.dir)
 		return context.Cause(ctx)
 	}
@@ -300,7 +340,7 @@ func runMatrix(ctx context.Context, o options, variants []variant, notes []strin
 		fmt.Fprintf(stdout, "skipped %s: %s\n", s.cell, s.skipped)
 	}
 	results, warnings := readVariants(d, variants)
-	if err := summarize(stdout, results, warnings); err != nil {
+	if err := summarize(stdout, results, warnings, prec); err != nil {
 		fmt.Fprintf(stderr, "allocbench: summary: %v\n", err)
 	}
 	if path, err := writeReport(d, results, warnings); err != nil {
@@ -308,7 +348,7 @@ func runMatrix(ctx context.Context, o options, variants []variant, notes []strin
 	} else {
 		fmt.Fprintf(stdout, "report: %s\n", path)
 	}
-	fmt.Fprintf(stdout, "\nallocbench: %d cells in %s; results in %s\n", len(cells), time.Since(start).Round(time.Second), d.dir)
+	fmt.Fprintf(stdout, "\nallocbench: %d cells, %d visits in %s; results in %s\n", len(cells), visits, time.Since(start).Round(time.Second), d.dir)
 	if len(failed) > 0 {
 		for _, f := range failed {
 			fmt.Fprintf(stdout, "failed: %s: %v\n", f.cell, f.err)

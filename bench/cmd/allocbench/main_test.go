@@ -105,14 +105,14 @@ func fakeCell() {
 	if strings.Contains(behave, "longresult:"+workload+"/"+alloc) {
 		fmt.Printf("BenchmarkWorkloads/workload=%s/alloc=%s/threads=%s-2 1 %s\n", workload, alloc, threads, strings.Repeat(" 1 x-ns", 12_000))
 	}
-	// Made-up figures: musl's malloc 4x slower than glibc's, mimalloc 2x
+	// Made-up figures: musl's malloc 4x slower than glibc's, mimalloc 2.5x
 	// faster than glibc's; a little spread between runs.
 	ns := 20.0
 	switch {
 	case variant == "musl" && alloc == "libc":
 		ns = 80
 	case alloc == "mimalloc":
-		ns = 10
+		ns = 8
 	case alloc == "jemalloc":
 		ns = 12
 	}
@@ -205,13 +205,14 @@ func TestSummaryAndClaims(t *testing.T) {
 	assert.Contains(t, stdout, "skipped glibc workload=churn alloc=tcmalloc threads=1: tcmalloc: not installed here")
 	assert.Regexp(t, `threads=2  speed\s+1\.00x`, stdout)
 	assert.Regexp(t, `musl/libc`, stdout)
-	// musl's malloc is 4x slower in the made-up figures, mimalloc 2x faster.
-	assert.Regexp(t, `musl-mt\s.*musl slower by 4\.0x at most \(churn threads=2\)\s+yes`, stdout)
-	assert.Regexp(t, `mi-mt\s.*up to 2\.0x \(churn threads=2\)\s+yes`, stdout)
-	assert.Regexp(t, `musl-futex\s.*musl 30 futex-nsec/op, glibc none \(churn threads=2\)\s+yes`, stdout)
-	assert.Regexp(t, `st-small\s.*4\.0x single-threaded vs 4\.0x at threads=2\s+no`, stdout)
-	assert.Regexp(t, `musl-fix\s.*at least 200% of glibc's throughput`, stdout)
-	assert.Contains(t, stdout, "musl-mt: musl/libc churn threads=2: 82 ns/op (median of 6); glibc/libc churn threads=2: 20.5 ns/op (median of 6)", "medians of the six runs")
+	// musl's malloc is 4x slower in the made-up figures, mimalloc 2.5x faster.
+	assert.Regexp(t, `musl-mt\s.*musl slower by 4\.00x \[3\.9\dx, 4\.0\dx\] at most \(churn threads=2\)\s+yes`, stdout)
+	assert.Regexp(t, `mi-mt\s.*mimalloc up to 2\.50x \[2\.4\dx, 2\.5\dx\] faster \(churn threads=2\)\s+yes`, stdout)
+	assert.Regexp(t, `musl-futex\s.*musl 30 \[30, 30\] futex-nsec/op, glibc none \(churn threads=2\)\s+yes`, stdout)
+	assert.Regexp(t, `st-small\s.*4\.00x \[3\.9\dx, 4\.0\dx\] single-threaded vs 4\.00x \[3\.9\dx, 4\.0\dx\] at threads=2\s+no`, stdout)
+	assert.Regexp(t, `musl-fix\s.*at worst 250% \[24\d%, 25\d%\] of glibc's throughput`, stdout)
+	assert.Regexp(t, `musl-mt: musl/libc churn threads=2: 80\.8 ns/op \[80–81\.6\] \(median of \d+\); glibc/libc churn threads=2: 20\.2 ns/op`, stdout, "medians of the runs")
+	assert.Regexp(t, `Precision: \d+ of 30 cells reached ±3%`, stdout)
 	assert.Contains(t, stdout, "Published claims, measured here (glibc: glibc, musl: musl)")
 	assert.Regexp(t, `report: .*report\.html`, stdout)
 	dir := resultDir(t, root)
@@ -221,22 +222,23 @@ func TestSummaryAndClaims(t *testing.T) {
 	html, err := os.ReadFile(filepath.Join(dir, "report.html"))
 	require.NoError(t, err)
 	assert.Contains(t, string(html), "musl-mt", "the report carries the claims table")
-	assert.Contains(t, string(html), "musl slower by 4.0x at most (churn threads=2)", "the same verdicts as the terminal")
+	assert.Regexp(t, `musl slower by 4\.00x \[3\.9\dx, 4\.0\dx\] at most \(churn threads=2\)`, string(html), "the same verdicts as the terminal")
 	assert.Contains(t, string(html), "Summary: throughput relative to glibc/libc")
 
 	// The same claims from the files alone: compare -claims and report.
 	var o, e bytes.Buffer
 	require.NoError(t, run([]string{"compare", "-claims", filepath.Join(dir, "glibc.txt"), filepath.Join(dir, "musl.txt")}, &o, &e))
-	assert.Regexp(t, `musl-mt\s.*musl slower by 4\.0x at most \(churn threads=2\)\s+yes`, o.String())
+	assert.Regexp(t, `musl-mt\s.*musl slower by 4\.00x \[3\.9\dx, 4\.0\dx\] at most \(churn threads=2\)\s+yes`, o.String())
 	o.Reset()
 	out := filepath.Join(t.TempDir(), "r.html")
 	require.NoError(t, run([]string{"report", "-o", out, filepath.Join(dir, "glibc.txt"), filepath.Join(dir, "musl.txt")}, &o, &e))
 	page, err := os.ReadFile(out)
 	require.NoError(t, err)
-	assert.Contains(t, string(page), "musl slower by 4.0x at most (churn threads=2)")
+	assert.Regexp(t, `musl slower by 4\.00x \[3\.9\dx, 4\.0\dx\] at most \(churn threads=2\)`, string(page))
 }
 
-// Ctrl-C keeps every finished cell.
+// Ctrl-C keeps every finished visit: each visit the log says ended is in
+// the result file, whole.
 func TestInterruptKeepsFinishedCells(t *testing.T) {
 	t.Setenv(fakeEnv, "hang:larson/libc")
 	root := t.TempDir()
@@ -245,35 +247,46 @@ func TestInterruptKeepsFinishedCells(t *testing.T) {
 		time.Sleep(1500 * time.Millisecond)
 		cancel()
 	}()
-	_, stderr, err := runCLI(t, ctx, fakeArgs(root, "-workloads", "churn,larson", "-allocs", "libc", "-variants", "glibc", "-timeout", "1m")...)
+	// Seed 5 visits both churn cells before the hanging one.
+	_, stderr, err := runCLI(t, ctx, fakeArgs(root, "-workloads", "churn,larson", "-allocs", "libc", "-variants", "glibc", "-timeout", "1m", "-seed", "5")...)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Contains(t, stderr, "interrupted")
-	data, err := os.ReadFile(filepath.Join(resultDir(t, root), "glibc.txt"))
+	dir := resultDir(t, root)
+	data, err := os.ReadFile(filepath.Join(dir, "glibc.txt"))
 	require.NoError(t, err)
-	assert.Equal(t, 6, strings.Count(string(data), "workload=churn/alloc=libc"), "both churn cells, three runs each")
+	log, err := os.ReadFile(filepath.Join(dir, "glibc.log"))
+	require.NoError(t, err)
+	ended := strings.Count(string(log), "workload=churn alloc=libc threads=1: ok") + strings.Count(string(log), "workload=churn alloc=libc threads=2: ok")
+	assert.Equal(t, 2, ended)
+	assert.Equal(t, 3*ended, strings.Count(string(data), "workload=churn/alloc=libc"), "three runs of each churn visit that ended")
 	assert.NotContains(t, string(data), "failed", "the interrupted cell is not counted as a failure")
+	assert.NotContains(t, string(log), "larson alloc=libc threads=1: ok")
 }
 
 func TestBadInput(t *testing.T) {
 	cases := map[string][]string{
-		`unknown workload "chrun"`:                   {"-workloads", "chrun"},
-		`unknown allocator "ptmalloc"`:               {"-allocs", "libc,ptmalloc"},
-		"thread count 0 is out of range":             {"-threads", "0,2"},
-		`thread count "x" is not a whole number`:     {"-threads", "x"},
-		`unknown variant "alpine"`:                   {"-variants", "alpine"},
-		"-count -1 is out of range":                  {"-count", "-1"},
-		`-benchtime "fast" is neither`:               {"-benchtime", "fast"},
-		`-futex: unknown futex method "strace"`:      {"-futex", "strace"},
-		"-timeout -1s must be positive":              {"-timeout", "-1s"},
-		`-progress: unknown value "maybe"`:           {"-progress", "maybe"},
-		`-binaries: "glibc" is not variant=path`:     {"-binaries", "glibc"},
-		`unexpected argument "extra"`:                {"extra"},
-		"flag provided but not defined: -bogus":      {"-bogus"},
-		`invalid value "many" for flag -count`:       {"-count", "many"},
-		"-benchtime \"0x\" is neither":               {"-benchtime", "0x"},
-		"-variants set to nothing":                   {"-variants", ""},
-		"-workloads set to nothing":                  {"-workloads", ""},
-		`thread count 5000 is out of range (valid: `: {"-threads", "5000"},
+		`unknown workload "chrun"`:                     {"-workloads", "chrun"},
+		`unknown allocator "ptmalloc"`:                 {"-allocs", "libc,ptmalloc"},
+		"thread count 0 is out of range":               {"-threads", "0,2"},
+		`thread count "x" is not a whole number`:       {"-threads", "x"},
+		`unknown variant "alpine"`:                     {"-variants", "alpine"},
+		"-count -1 is out of range":                    {"-count", "-1"},
+		"-target 0 is out of range":                    {"-target", "0"},
+		"-target 150 is out of range":                  {"-target", "150"},
+		"-max-runs 3 is out of range (valid: 6..1000)": {"-max-runs", "3"},
+		"-budget -1s must be positive":                 {"-budget", "-1s"},
+		`-benchtime "fast" is neither`:                 {"-benchtime", "fast"},
+		`-futex: unknown futex method "strace"`:        {"-futex", "strace"},
+		"-timeout -1s must be positive":                {"-timeout", "-1s"},
+		`-progress: unknown value "maybe"`:             {"-progress", "maybe"},
+		`-binaries: "glibc" is not variant=path`:       {"-binaries", "glibc"},
+		`unexpected argument "extra"`:                  {"extra"},
+		"flag provided but not defined: -bogus":        {"-bogus"},
+		`invalid value "many" for flag -count`:         {"-count", "many"},
+		"-benchtime \"0x\" is neither":                 {"-benchtime", "0x"},
+		"-variants set to nothing":                     {"-variants", ""},
+		"-workloads set to nothing":                    {"-workloads", ""},
+		`thread count 5000 is out of range (valid: `:   {"-threads", "5000"},
 	}
 	for want, args := range cases {
 		_, stderr, err := runCLI(t, context.Background(), args...)
@@ -282,10 +295,11 @@ func TestBadInput(t *testing.T) {
 			assert.Equal(t, 2, exitCode(err), "%v", args)
 		}
 	}
-	// -count 0 means the profile's default, not zero runs.
+	// -count 0 means the profile's default, adaptive runs, not zero runs.
 	o, err := parseFlags([]string{"-count", "0"}, &bytes.Buffer{})
 	require.NoError(t, err)
-	assert.Equal(t, defaultCount, o.count)
+	assert.Equal(t, defaultMinRuns, o.minRuns)
+	assert.Equal(t, defaultMaxRuns, o.maxRuns)
 }
 
 func TestResultsDirectoryNotWritable(t *testing.T) {
@@ -397,16 +411,20 @@ func TestPlan(t *testing.T) {
 func TestProfiles(t *testing.T) {
 	o, err := parseFlags(nil, &bytes.Buffer{})
 	require.NoError(t, err)
-	assert.Equal(t, defaultCount, o.count)
+	assert.Equal(t, defaultBudget, o.budget)
+	assert.Equal(t, 0.03, o.target)
+	assert.Equal(t, []int{6, 30, 3}, []int{o.minRuns, o.maxRuns, o.perVisit})
 	assert.Len(t, o.workloads, len(workloads.All()), "the default runs every workload")
 	q, err := parseFlags([]string{"-quick"}, &bytes.Buffer{})
 	require.NoError(t, err)
-	assert.Equal(t, quickCount, q.count)
+	assert.Equal(t, quickBudget, q.budget)
 	assert.Equal(t, strings.Split(quickWorkloads, ","), q.workloads)
-	q, err = parseFlags([]string{"-quick", "-count", "7", "-workloads", "mixed"}, &bytes.Buffer{})
+	q, err = parseFlags([]string{"-quick", "-count", "7", "-workloads", "mixed", "-budget", "1h", "-target", "1.5"}, &bytes.Buffer{})
 	require.NoError(t, err)
-	assert.Equal(t, 7, q.count, "flags narrow or widen a profile")
+	assert.Equal(t, []int{7, 7, 3}, []int{q.minRuns, q.maxRuns, q.perVisit}, "flags narrow or widen a profile: -count fixes the runs")
 	assert.Equal(t, []string{"mixed"}, q.workloads)
+	assert.Equal(t, time.Hour, q.budget)
+	assert.Equal(t, 0.015, q.target)
 }
 
 // TestCellBenchtime: larson cells run enough ops for three thread

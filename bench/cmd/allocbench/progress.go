@@ -46,6 +46,17 @@ func (p *progress) start(i int, c cell) {
 	fmt.Fprintf(p.w, "\r\033[K[%d/%d] %s  elapsed %s, about %s left", i+1, p.n, c, elapsed.Round(time.Second), rest)
 }
 
+// visit shows the visit of cell c, the i-th of n in round r, and the time
+// left to the budget's end.
+func (p *progress) visit(r, i, n int, c cell, deadline time.Time) {
+	if !p.on {
+		return
+	}
+	elapsed := time.Since(p.started)
+	left := max(0, time.Until(deadline))
+	fmt.Fprintf(p.w, "\r\033[K[round %d, %d/%d] %s  elapsed %s, budget left %s", r, i+1, n, c, elapsed.Round(time.Second), left.Round(time.Second))
+}
+
 func (p *progress) done(i int, o outcome) {
 	p.spent += o.elapsed
 }

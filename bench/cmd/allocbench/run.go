@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"strings"
@@ -102,7 +103,19 @@ type options struct {
 	workloads []string
 	allocs    []string
 	threads   []int
-	count     int
+	// count is the runs of one visit of a cell (go test -count): the
+	// job sets it for each visit, perVisit or what is left to maxRuns.
+	count int
+	// minRuns and maxRuns bound the runs of a cell: it gets visits until
+	// the interval of its median ns/op is within target (a share: 0.03
+	// is ±3%) and it has minRuns runs, or until it has maxRuns.
+	minRuns, maxRuns, perVisit int
+	target                     float64
+	// budget bounds the job's wall time from started.
+	budget  time.Duration
+	started time.Time
+	// seed orders the rounds' visits; 0 takes one from the clock.
+	seed uint64
 	benchtime string
 	// benchtimeSet: -benchtime was given, and every cell uses it.
 	benchtimeSet bool
@@ -124,15 +137,30 @@ type options struct {
 
 var allVariants = []string{"glibc", "musl"}
 
-// The profiles. The default finishes in under ten minutes on two cores;
-// -quick in under two.
+// The profiles: the default job's budget is ten minutes, -quick's three.
 const (
-	defaultCount     = 5
+	defaultBudget    = 10 * time.Minute
 	defaultBenchtime = "40ms"
-	quickCount       = 4
+	quickBudget      = 3 * time.Minute
 	quickBenchtime   = "10ms"
 	quickWorkloads   = "churn,larson,xmalloc"
+	// Every cell gets at least minRuns runs, the fewest that give a 95%
+	// interval of the median, in visits of perVisit runs, and at most
+	// maxRuns; the target is the interval's half-width.
+	defaultMinRuns  = 6
+	defaultMaxRuns  = 30
+	defaultPerVisit = 3
+	defaultTarget   = 3.0 // percent
 )
+
+// deadline is when the job's budget ends.
+func (o options) deadline() time.Time {
+	start := o.started
+	if start.IsZero() {
+		start = time.Now()
+	}
+	return start.Add(o.budget)
+}
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("allocbench", flag.ContinueOnError)
@@ -149,8 +177,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 // before anything runs.
 func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 	var (
-		quick      = fs.Bool("quick", false, "the quick profile: "+quickWorkloads+", count "+fmt.Sprint(quickCount)+", benchtime "+quickBenchtime)
-		count      = fs.Int("count", 0, fmt.Sprintf("runs per cell (default %d, quick %d)", defaultCount, quickCount))
+		quick      = fs.Bool("quick", false, "the quick profile: "+quickWorkloads+", budget "+quickBudget.String()+", benchtime "+quickBenchtime)
+		count      = fs.Int("count", 0, fmt.Sprintf("a fixed number of runs per cell instead of runs until -target (default: adaptive, %d to -max-runs)", defaultMinRuns))
+		budget     = fs.Duration("budget", 0, "wall time of the whole job, building included (default "+defaultBudget.String()+", quick "+quickBudget.String()+")")
+		target     = fs.Float64("target", defaultTarget, "precision a cell runs to: the half-width of the 95% interval of its median ns/op, in percent")
+		maxRuns    = fs.Int("max-runs", defaultMaxRuns, "the most runs of one cell")
+		seed       = fs.Uint64("seed", 0, "seed of the visits' random order, to repeat a run's order (default: from the clock; the run prints it)")
 		benchtime  = fs.String("benchtime", "", "go test -benchtime per run (default "+defaultBenchtime+", quick "+quickBenchtime+")")
 		wl         = fs.String("workloads", "", "comma-separated workloads, or all (default all, quick "+quickWorkloads+")")
 		allocs     = fs.String("allocs", "all", "comma-separated allocators, or all ("+strings.Join(alloc.Names(), ", ")+"); name=/path/to/lib.so[:prefix] adds a library of your own")
@@ -183,18 +215,33 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 	}
 	o := options{quick: *quick, allocs: nil, timeout: *timeout, results: *results, noInstall: *noInstall, progress: *progress, env: env}
 
-	o.count = defaultCount
-	o.benchtime = defaultBenchtime
+	o.budget, o.benchtime = defaultBudget, defaultBenchtime
 	wlist := "all"
 	if *quick {
-		o.count, o.benchtime, wlist = quickCount, quickBenchtime, quickWorkloads
+		o.budget, o.benchtime, wlist = quickBudget, quickBenchtime, quickWorkloads
 	}
+	if *budget != 0 {
+		o.budget = *budget
+	}
+	if o.budget < 0 {
+		return o, fmt.Errorf("-budget %v must be positive", o.budget)
+	}
+	if *target <= 0 || *target > 100 || math.IsNaN(*target) {
+		return o, fmt.Errorf("-target %g is out of range (valid: a percentage above 0, up to 100)", *target)
+	}
+	o.target = *target / 100
+	if *maxRuns < defaultMinRuns || *maxRuns > 1000 {
+		return o, fmt.Errorf("-max-runs %d is out of range (valid: %d..1000)", *maxRuns, defaultMinRuns)
+	}
+	o.minRuns, o.maxRuns, o.perVisit = defaultMinRuns, *maxRuns, defaultPerVisit
 	if *count != 0 {
-		o.count = *count
+		if *count < 1 || *count > 1000 {
+			return o, fmt.Errorf("-count %d is out of range (valid: 1..1000)", *count)
+		}
+		o.minRuns, o.maxRuns, o.perVisit = *count, *count, min(*count, defaultPerVisit)
 	}
-	if o.count < 1 || o.count > 1000 {
-		return o, fmt.Errorf("-count %d is out of range (valid: 1..1000)", o.count)
-	}
+	o.count = o.perVisit
+	o.seed = *seed
 	if *benchtime != "" {
 		o.benchtime, o.benchtimeSet = *benchtime, true
 	}

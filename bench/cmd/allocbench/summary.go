@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/allocbench/allocbench/bench/cells"
 	"github.com/allocbench/allocbench/bench/claims"
@@ -15,7 +16,7 @@ import (
 // each allocator's throughput relative to glibc's malloc, its futex share,
 // p99 latency and memory per live byte, for every variant; the scaling
 // fits; then the published claims with the cells each comes from.
-func summarize(w io.Writer, files []*compare.File, warnings []compare.Warning) error {
+func summarize(w io.Writer, files []*compare.File, warnings []compare.Warning, prec precision) error {
 	for _, wn := range warnings {
 		fmt.Fprintln(w, "warning:", wn)
 	}
@@ -35,6 +36,11 @@ func summarize(w io.Writer, files []*compare.File, warnings []compare.Warning) e
 		return err
 	}
 	fmt.Fprintln(w)
+	var b strings.Builder
+	prec.write(&b)
+	if b.Len() > 0 {
+		fmt.Fprintln(w, b.String())
+	}
 	r := claims.FindRoles(set)
 	return claims.WriteText(w, r, claims.Evaluate(set, r))
 }
