@@ -115,7 +115,7 @@ type options struct {
 	budget  time.Duration
 	started time.Time
 	// seed orders the rounds' visits; 0 takes one from the clock.
-	seed uint64
+	seed      uint64
 	benchtime string
 	// benchtimeSet: -benchtime was given, and every cell uses it.
 	benchtimeSet bool
