@@ -17,6 +17,7 @@ import (
 	"github.com/allocbench/allocbench/bench"
 	"github.com/allocbench/allocbench/bench/compare"
 	"github.com/allocbench/allocbench/internal/procgroup"
+	"github.com/allocbench/allocbench/workloads"
 )
 
 // cellSeq numbers the cells' containers.
@@ -116,7 +117,7 @@ func isDockerRun(args []string) bool {
 // cellEnv is what a cell's benchmark binary reads from its environment.
 // (A container gets it through docker run -e; see containers.go.)
 func cellEnv(c cell, o options) []string {
-	return []string{
+	env := []string{
 		"ALLOCBENCH_VARIANT=" + c.Label,
 		"ALLOCBENCH_THREADS=" + strconv.Itoa(c.Threads),
 		"ALLOCBENCH_FUTEX=" + o.futex.String(),
@@ -124,6 +125,10 @@ func cellEnv(c cell, o options) []string {
 		"ALLOCBENCH_REQUIRE=",
 		bench.LibsEnv + "=" + alloc.FormatUsers(o.users),
 	}
+	if o.futexHost != "" {
+		env = append(env, workloads.FutexHostEnv+"="+o.futexHost)
+	}
+	return env
 }
 
 // stripFileLine drops go test's "file_test.go:12: " prefix.

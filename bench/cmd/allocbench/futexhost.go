@@ -76,3 +76,26 @@ func (h *futexHost) Close() error {
 	err := h.srv.Close()
 	return errors.Join(err, os.RemoveAll(h.dir))
 }
+
+// startCellTracer starts, for the main job's cells on this host, the same
+// host tracer the containers use, when the futex method may be the exact
+// one: each cell then asks it to trace its threads instead of setting up
+// tracepoints of its own, which costs a few hundred milliseconds a
+// process, and the rounds start a process per visit. Where it cannot
+// start (not root, no tracepoints), it returns nil and every cell traces
+// itself, as before.
+func startCellTracer(method workloads.FutexMethod) *futexHost {
+	if method != workloads.FutexAuto && method != workloads.FutexTracepoint {
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "allocbench-futex-")
+	if err != nil {
+		return nil
+	}
+	srv, err := futex.Listen(filepath.Join(dir, "futex.sock"), futex.Options{})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil
+	}
+	return &futexHost{srv: srv, dir: dir}
+}

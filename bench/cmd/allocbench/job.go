@@ -175,6 +175,10 @@ func runJob(ctx context.Context, o options, stdout, stderr io.Writer) (err error
 	if err != nil {
 		return err
 	}
+	if tracer := startCellTracer(o.futex); tracer != nil {
+		defer tracer.Close()
+		o.futexHost = tracer.srv.Path()
+	}
 	return runMatrix(ctx, o, variants, notes, d, stdout, stderr)
 }
 

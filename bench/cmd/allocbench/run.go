@@ -115,7 +115,10 @@ type options struct {
 	budget  time.Duration
 	started time.Time
 	// seed orders the rounds' visits; 0 takes one from the clock.
-	seed      uint64
+	seed uint64
+	// futexHost is the socket of the host tracer the cells on this host
+	// ask for the exact futex method ("" when they trace themselves).
+	futexHost string
 	benchtime string
 	// benchtimeSet: -benchtime was given, and every cell uses it.
 	benchtimeSet bool
