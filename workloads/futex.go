@@ -148,6 +148,18 @@ func FutexMeterInfo(method FutexMethod) (used, reason string, err error) {
 	return used, m.Reason(), nil
 }
 
+// FutexMounted is where opening the meter for method (once) mounted
+// tracefs, which was not mounted; "" when it mounted nothing or the meter
+// cannot be opened. It is what the process did, not a setting: a later
+// process finds tracefs mounted.
+func FutexMounted(method FutexMethod) string {
+	m, err := openMeter(method)
+	if err != nil {
+		return ""
+	}
+	return m.Mounted()
+}
+
 func openMeter(method FutexMethod) (*futex.Meter, error) {
 	if err := method.Check(); err != nil {
 		return nil, err
