@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/allocbench/allocbench/internal/futex"
+	"github.com/allocbench/allocbench/internal/suggest"
 )
 
 // FutexMethod is how the worker threads' futex time is measured: the one
@@ -83,7 +84,7 @@ func (m FutexMethod) Check() error {
 	for i, v := range FutexMethods {
 		valid[i] = string(v)
 	}
-	return fmt.Errorf("unknown futex method %q (valid: %s)", string(m), strings.Join(valid, ", "))
+	return fmt.Errorf("unknown futex method %q%s (valid: %s)", string(m), suggest.DidYouMean(string(m), valid), strings.Join(valid, ", "))
 }
 
 // Futex is what was measured of the worker threads' futex syscalls inside
