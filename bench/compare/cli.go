@@ -80,6 +80,9 @@ func RunWith(args []string, stdout, stderr io.Writer, claims ClaimsFunc) error {
 	}
 
 	files, warns := ReadFiles(ParseSources(fs.Args()))
+	if err := CheckKeys(files, opts); err != nil {
+		return usage.Errorf("compare: %w", err)
+	}
 	printWarnings := func(more []Warning) {
 		for _, w := range append(warns, more...) {
 			fmt.Fprintf(stderr, "warning: %s\n", w)
