@@ -55,7 +55,7 @@ func RunWith(args []string, stdout, stderr io.Writer, claims ClaimsFunc) error {
 		fmt.Fprintf(fs.Output(), "A file is labelled by its base name without extension, or by label= before it.\nProjections and filters use benchproc syntax: .name, /workload, /alloc, /threads,\n%s, or config keys like libc. Units of earlier versions (p99-ns) read as\ntoday's (p99-nsec).\n\nflags:\n", LabelKey)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := usage.Parse(fs, args, `usage: allocbench compare [flags] [label=]file...; "allocbench help compare" lists the flags`); err != nil {
 		return usage.Wrap(err)
 	}
 	f := Format(*format)
