@@ -17,6 +17,7 @@ var commands = []struct{ name, summary string }{
 	{"fidelity", "check churn against glibc's own bench-malloc-thread"},
 	{"compare", "compare result files, benchstat-style"},
 	{"report", "write an HTML report of result files"},
+	{"version", "print the version and revision allocbench was built from"},
 	{"help", "show the help of allocbench or of a command"},
 }
 
@@ -32,6 +33,8 @@ func commandFunc(name string) func(args []string, stdout, stderr io.Writer) erro
 		return runCompare
 	case "report":
 		return runReport
+	case "version":
+		return runVersion
 	case "help":
 		return func(args []string, stdout, _ io.Writer) error { return runHelp(args, stdout) }
 	}
