@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/allocbench/allocbench/internal/suggest"
 	"github.com/allocbench/allocbench/internal/usage"
 )
 
@@ -64,7 +65,7 @@ func RunWith(args []string, stdout, stderr io.Writer, claims ClaimsFunc) error {
 	case "md":
 		f = Markdown
 	default:
-		return usage.Errorf("compare: unknown -format %q (want text, csv, markdown or json)", *format)
+		return usage.Errorf("compare: unknown -format %q%s (want text, csv, markdown or json)", *format, suggest.DidYouMean(*format, []string{"text", "csv", "markdown", "json"}))
 	}
 	if *withClaims && claims == nil {
 		return usage.Errorf("compare: -claims is not available in this build")

@@ -244,6 +244,8 @@ func TestMistakesMetKindly(t *testing.T) {
 		`compare: -row: no file has the key "thread"; did you mean /threads?`:              {"compare", "-row", "thread", glibc},
 		`compare: -col: no file has the key "cpu-cors"; did you mean cpu-cores?`:           {"compare", "-col", "cpu-cors", glibc},
 		"invalid value \"many\" for flag -count: parse error\nusage: allocbench [flags]":   {"-count", "many"},
+		`-images: unknown distribution "debain12"; did you mean debian12? (valid: `:        {"containers", "-o", root, "-images", "debain12"},
+		`compare: unknown -format "jsn"; did you mean json? (want `:                        {"compare", "-format", "jsn", glibc},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(args, &stdout, &stderr)
