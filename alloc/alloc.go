@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/allocbench/allocbench/internal/suggest"
 )
 
 // The allocators allocbench knows.
@@ -451,7 +453,8 @@ func Lookup(name string) (Spec, error) {
 			return s, nil
 		}
 	}
-	return Spec{}, fmt.Errorf("unknown allocator %q (valid: %s, or name=/path/to/lib.so[:prefix] for a library of your own)", name, strings.Join(Names(), ", "))
+	return Spec{}, fmt.Errorf("unknown allocator %q%s (valid: %s, or name=/path/to/lib.so[:prefix] for a library of your own)",
+		name, suggest.DidYouMean(name, Names()), strings.Join(Names(), ", "))
 }
 
 // Register adds a user's library (made by ParseUser) to the known

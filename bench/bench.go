@@ -67,18 +67,27 @@ func UserLibs(flagValue string) ([]alloc.Spec, error) {
 }
 
 // Run runs cfg as a benchmark: b.N ops in total, split across cfg.Threads
-// worker threads, reporting the metrics of workloads.Result.Metrics. A
-// combination that cannot run (floor with a cross-thread workload, an
-// allocator that is not installed) is skipped with the reason, unless
-// RequireEnv names the allocator. A skipped allocator is also named on
-// stderr, once per process, since go test shows skips only with -v. With
-// FreshFlag (or FreshEnv) true, each run is the only run of a fresh process
+// worker threads, reporting the metrics of workloads.Result.Metrics. An
+// empty cfg.Futex takes Main's futex method (FutexFlag, FutexEnv, else
+// auto), as Matrix does; workloads.FutexOff measures none. A bad cfg, an
+// unknown allocator among them, fails the benchmark. A combination that
+// cannot run (floor with a cross-thread workload, an allocator that is not
+// installed) is skipped with the reason, unless RequireEnv names the
+// allocator. A skipped allocator is also named on stderr, once per
+// process, since go test shows skips only with -v. With FreshFlag (or
+// FreshEnv) true, each run is the only run of a fresh process
 // (workloads.RunFresh), and cfg.Observer must be nil.
 func Run(b *testing.B, cfg workloads.Config) workloads.Result {
 	b.Helper()
 	cfg.Ops = uint64(b.N)
 	if _, _, err := cfg.Validate(); err != nil {
 		b.Fatal(err)
+	}
+	if _, err := alloc.Lookup(cfg.Alloc); err != nil {
+		b.Fatal(err)
+	}
+	if cfg.Futex == "" {
+		cfg.Futex = currentSettings(b).futex
 	}
 	if _, err := cgoalloc.Open(cfg.Alloc); err != nil {
 		if Required(cfg.Alloc) {

@@ -3,6 +3,7 @@ package bench
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"testing"
 
@@ -49,4 +50,47 @@ func TestImporterRunsTheMatrix(t *testing.T) {
 		}
 	}
 	assert.Regexp(t, `(?m)^ok\s`, s)
+}
+
+// Run, called directly, measures futex time with Main's method as Matrix
+// does, and fails, not skips, on an allocator that does not exist.
+func TestImporterRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds another module's test binary")
+	}
+	bin := filepath.Join(t.TempDir(), "importer.test")
+	build := exec.Command("go", "test", "-c", "-o", bin, ".")
+	build.Dir = "testdata/importer"
+	build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	runBench := func(name string, args ...string) (string, error) {
+		cmd := exec.Command(bin, append([]string{"-test.run", "^$", "-test.bench", "^" + name + "$", "-test.benchtime", "100x"}, args...)...)
+		cmd.Env = append(os.Environ(), FutexEnv+"=")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+
+	out2, err := runBench("BenchmarkMisspelt")
+	require.Error(t, err, "%s", out2)
+	assert.Contains(t, out2, `unknown allocator "jemaloc"; did you mean jemalloc?`)
+	assert.Contains(t, out2, "--- FAIL: BenchmarkMisspelt")
+	assert.NotContains(t, out2, "SKIP")
+
+	s, err := runBench("BenchmarkMine", "-allocbench.futex=off")
+	require.NoError(t, err, "%s", s)
+	assert.Regexp(t, `(?m)^BenchmarkMine(-\d+)?\s+100\s+\S+ ns/op`, s)
+	assert.NotContains(t, s, "futex-pct", "off measures no futex time")
+
+	for _, method := range []workloads.FutexMethod{workloads.FutexSampled, workloads.FutexTracepoint} {
+		if used, reason, err := workloads.FutexMeterInfo(method); err != nil || used != string(method) {
+			t.Logf("futex method %s cannot be used here: %v %s", method, err, reason)
+			continue
+		}
+		s, err := runBench("BenchmarkMine", "-allocbench.futex="+string(method))
+		require.NoError(t, err, "%s", s)
+		assert.Regexp(t, `(?m)^futex-method: `+string(method)+`$`, s)
+		assert.Regexp(t, `(?m)^BenchmarkMine(-\d+)?\s+100\s+.*\sfutex-pct`, s, "Main's method %s measures Run's futex time", method)
+	}
 }

@@ -166,6 +166,13 @@ func setup(threadsFlag, futexFlag, freshFlag string) error {
 	lines := ConfigLines(alloc.Names())
 	lines = append(lines, FutexConfigLines(s.futex)...)
 	lines = append(lines, sysinfo.KV{Key: "fresh-process-per-run", Value: strconv.FormatBool(s.fresh)})
+	if !s.futex.Off() {
+		if where := workloads.FutexMounted(s.futex); where != "" {
+			// Said apart from the configuration: the next process finds
+			// tracefs mounted, and its lines must not differ from these.
+			fmt.Fprintf(os.Stderr, "allocbench: tracefs was not mounted; mounted it at %s\n", where)
+		}
+	}
 	s.futex = usableFutex(s.futex)
 	return sysinfo.WriteConfig(os.Stdout, lines)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/allocbench/allocbench/internal/futex"
+	"github.com/allocbench/allocbench/internal/suggest"
 )
 
 // FutexMethod is how the worker threads' futex time is measured: the one
@@ -83,7 +84,7 @@ func (m FutexMethod) Check() error {
 	for i, v := range FutexMethods {
 		valid[i] = string(v)
 	}
-	return fmt.Errorf("unknown futex method %q (valid: %s)", string(m), strings.Join(valid, ", "))
+	return fmt.Errorf("unknown futex method %q%s (valid: %s)", string(m), suggest.DidYouMean(string(m), valid), strings.Join(valid, ", "))
 }
 
 // Futex is what was measured of the worker threads' futex syscalls inside
@@ -146,6 +147,18 @@ func FutexMeterInfo(method FutexMethod) (used, reason string, err error) {
 		used = FutexTracepointHost
 	}
 	return used, m.Reason(), nil
+}
+
+// FutexMounted is where opening the meter for method (once) mounted
+// tracefs, which was not mounted; "" when it mounted nothing or the meter
+// cannot be opened. It is what the process did, not a setting: a later
+// process finds tracefs mounted.
+func FutexMounted(method FutexMethod) string {
+	m, err := openMeter(method)
+	if err != nil {
+		return ""
+	}
+	return m.Mounted()
 }
 
 func openMeter(method FutexMethod) (*futex.Meter, error) {

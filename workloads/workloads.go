@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/allocbench/allocbench/internal/suggest"
 )
 
 // Workload is one entry of the catalogue.
@@ -159,7 +161,7 @@ func Lookup(name string) (Workload, error) {
 			return w, nil
 		}
 	}
-	return Workload{}, fmt.Errorf("unknown workload %q (valid: %s)", name, strings.Join(Names(), ", "))
+	return Workload{}, fmt.Errorf("unknown workload %q%s (valid: %s)", name, suggest.DidYouMean(name, Names()), strings.Join(Names(), ", "))
 }
 
 // ParseList parses a comma-separated list of workload names, or "all".

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/allocbench/allocbench/internal/suggest"
 	"github.com/allocbench/allocbench/internal/usage"
 )
 
@@ -55,7 +56,7 @@ func RunWith(args []string, stdout, stderr io.Writer, claims ClaimsFunc) error {
 		fmt.Fprintf(fs.Output(), "A file is labelled by its base name without extension, or by label= before it.\nProjections and filters use benchproc syntax: .name, /workload, /alloc, /threads,\n%s, or config keys like libc. Units of earlier versions (p99-ns) read as\ntoday's (p99-nsec).\n\nflags:\n", LabelKey)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := usage.Parse(fs, args, `usage: allocbench compare [flags] [label=]file...; "allocbench help compare" lists the flags`); err != nil {
 		return usage.Wrap(err)
 	}
 	f := Format(*format)
@@ -64,7 +65,7 @@ func RunWith(args []string, stdout, stderr io.Writer, claims ClaimsFunc) error {
 	case "md":
 		f = Markdown
 	default:
-		return usage.Errorf("compare: unknown -format %q (want text, csv, markdown or json)", *format)
+		return usage.Errorf("compare: unknown -format %q%s (want text, csv, markdown or json)", *format, suggest.DidYouMean(*format, []string{"text", "csv", "markdown", "json"}))
 	}
 	if *withClaims && claims == nil {
 		return usage.Errorf("compare: -claims is not available in this build")
@@ -80,6 +81,9 @@ func RunWith(args []string, stdout, stderr io.Writer, claims ClaimsFunc) error {
 	}
 
 	files, warns := ReadFiles(ParseSources(fs.Args()))
+	if err := CheckKeys(files, opts); err != nil {
+		return usage.Errorf("compare: %w", err)
+	}
 	printWarnings := func(more []Warning) {
 		for _, w := range append(warns, more...) {
 			fmt.Fprintf(stderr, "warning: %s\n", w)

@@ -25,6 +25,7 @@ import (
 	"strings"
 
 	"github.com/allocbench/allocbench/alloc"
+	"github.com/allocbench/allocbench/internal/suggest"
 )
 
 //go:embed recipes/*.Dockerfile
@@ -142,5 +143,5 @@ func Lookup(label string) (Distro, error) {
 			return d, nil
 		}
 	}
-	return Distro{}, fmt.Errorf("unknown distribution %q (valid: %s)", label, strings.Join(Labels(), ", "))
+	return Distro{}, fmt.Errorf("unknown distribution %q%s (valid: %s)", label, suggest.DidYouMean(label, Labels()), strings.Join(Labels(), ", "))
 }

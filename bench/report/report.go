@@ -73,7 +73,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(fs.Output(), "%s\n\nusage: %s\n\nThe page needs no network: a summary table per workload (throughput relative to a\nbaseline, futex share, p99 latency, memory), scaling fits, the published claims\nchecked against the files, direct comparisons of files that differ only in C\nlibrary or distribution, plots, and each file's configuration. A file is\nlabelled by its base name without extension, or by label= before it.\n\nflags:\n", Description, Usage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := usage.Parse(fs, args, `usage: allocbench report [flags] [label=]file...; "allocbench help report" lists the flags`); err != nil {
 		return usage.Wrap(err)
 	}
 	if fs.NArg() == 0 {

@@ -156,6 +156,7 @@ type Meter struct {
 	method   Method
 	onHost   bool
 	reason   string
+	mounted  string
 	b        backend
 	active   bool
 	closed   bool
@@ -210,14 +211,14 @@ func Open(opts Options) (*Meter, error) {
 
 	switch opts.Method {
 	case Tracepoint:
-		b, note, err := openTracepoint(opts)
+		b, note, mounted, err := openTracepoint(opts)
 		if err != nil {
 			if hostNote != "" {
 				err = fmt.Errorf("%s; in this process: %w", hostNote, err)
 			}
 			return nil, fmt.Errorf("futex: method %q unavailable: %w", Tracepoint, err)
 		}
-		return &Meter{method: Tracepoint, reason: joinReasons(hostNote, note), b: b}, nil
+		return &Meter{method: Tracepoint, reason: joinReasons(hostNote, note), mounted: mounted, b: b}, nil
 	case Sampled:
 		b, err := openSampled(opts)
 		if err != nil {
@@ -233,17 +234,17 @@ func Open(opts Options) (*Meter, error) {
 			string(opts.Method), Tracepoint, Sampled, Unavailable)
 	}
 
-	tb, note, terr := openTracepoint(opts)
+	tb, note, mounted, terr := openTracepoint(opts)
 	if terr == nil {
-		return &Meter{method: Tracepoint, reason: joinReasons(hostNote, note), b: tb}, nil
+		return &Meter{method: Tracepoint, reason: joinReasons(hostNote, note), mounted: mounted, b: tb}, nil
 	}
 	reason := joinReasons(hostNote, note, fmt.Sprintf("tracepoint: %v", terr))
 	sb, serr := openSampled(opts)
 	if serr == nil {
-		return &Meter{method: Sampled, reason: reason + "; using sampled", b: sb}, nil
+		return &Meter{method: Sampled, reason: reason + "; using sampled", mounted: mounted, b: sb}, nil
 	}
 	reason += fmt.Sprintf("; sampled: %v; futex time unavailable", serr)
-	return &Meter{method: Unavailable, reason: reason, b: &nullBackend{}}, nil
+	return &Meter{method: Unavailable, reason: reason, mounted: mounted, b: &nullBackend{}}, nil
 }
 
 // Method returns the method in use.
@@ -264,10 +265,16 @@ func joinReasons(parts ...string) string {
 	return strings.Join(out, "; ")
 }
 
-// Reason says why auto selection fell back (and notes side effects such as
-// mounting tracefs, or why the tracepoint method does not follow threads);
-// "" if there is nothing to say.
+// Reason says why auto selection fell back, or why the tracepoint method
+// does not follow threads; "" if there is nothing to say. It describes the
+// machine, not what opening the meter did to it (see Mounted), so every
+// process on the same machine gives the same reason.
 func (m *Meter) Reason() string { return m.reason }
+
+// Mounted is where opening the meter mounted tracefs, which was not
+// mounted; "" when it mounted nothing. Only the first process to open a
+// meter on a machine mounts it.
+func (m *Meter) Mounted() string { return m.mounted }
 
 // FollowsThreads tells whether the meter also measures threads that the
 // tracked threads create during a window (and threads those create, and so

@@ -9,7 +9,7 @@ import (
 
 var errNotLinux = errors.New("futex measurement needs Linux, not " + runtime.GOOS)
 
-func openTracepoint(Options) (backend, string, error) { return nil, "", errNotLinux }
+func openTracepoint(Options) (backend, string, string, error) { return nil, "", "", errNotLinux }
 
 func openSampled(Options) (backend, error) { return nil, errNotLinux }
 

@@ -94,17 +94,17 @@ func haveBPFCaps() bool {
 	return false
 }
 
-// openTracepoint loads the maps and programs and attaches them. note
-// reports side effects (tracefs mounted, threads not followed) even when
-// err != nil.
-func openTracepoint(opts Options) (_ *tpBackend, note string, err error) {
+// openTracepoint loads the maps and programs and attaches them. note says
+// what the method cannot do here (threads not followed); mounted is where
+// it mounted tracefs, which was not mounted, even when err != nil.
+func openTracepoint(opts Options) (_ *tpBackend, note, mounted string, err error) {
 	// Kernels < 5.11 charge BPF memory to RLIMIT_MEMLOCK; this is a no-op
 	// on newer ones. A failure only matters if loading fails later.
 	memlockErr := rlimit.RemoveMemlock()
 
 	ns, err := currentPidNS()
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 
 	b := &tpBackend{limit: opts.MaxThreads}
@@ -123,20 +123,23 @@ func openTracepoint(opts Options) (_ *tpBackend, note string, err error) {
 	})
 	if err != nil {
 		if errors.Is(err, unix.EPERM) && !haveBPFCaps() {
-			return nil, "", fmt.Errorf("creating BPF map: permission denied (needs root or CAP_BPF+CAP_PERFMON)")
+			return nil, "", "", fmt.Errorf("creating BPF map: permission denied (needs root or CAP_BPF+CAP_PERFMON)")
 		}
 		if memlockErr != nil {
 			err = fmt.Errorf("%w; raising RLIMIT_MEMLOCK failed too: %v", err, memlockErr)
 		}
-		return nil, "", fmt.Errorf("creating BPF map: %w", permHint(err))
+		return nil, "", "", fmt.Errorf("creating BPF map: %w", permHint(err))
 	}
 
-	base, note, err := ensureTracefs()
+	base, mountNote, err := ensureTracefs()
+	if mountNote != "" {
+		mounted = base
+	}
 	if err != nil {
-		return nil, note, err
+		return nil, "", mounted, err
 	}
 	if err := eventExists(base, "syscalls", "sys_enter_"+futexSyscalls[0]); err != nil {
-		return nil, note, err
+		return nil, note, mounted, err
 	}
 
 	// Following threads is an addition: without it the syscalls are still
@@ -154,18 +157,18 @@ func openTracepoint(opts Options) (_ *tpBackend, note string, err error) {
 	}
 	enter, err := b.load("futex_enter", enterProgram(b.m, pending, gone, ns))
 	if err != nil {
-		return nil, note, err
+		return nil, note, mounted, err
 	}
 	exit, err := b.load("futex_exit", exitProgram(b.m, ns))
 	if err != nil {
-		return nil, note, err
+		return nil, note, mounted, err
 	}
 
 	for i, sc := range futexSyscalls {
 		en, ex := "sys_enter_"+sc, "sys_exit_"+sc
 		if err := eventExists(base, "syscalls", en); err != nil {
 			if i == 0 {
-				return nil, note, err
+				return nil, note, mounted, err
 			}
 			continue // optional newer syscall not in this kernel
 		}
@@ -176,7 +179,7 @@ func openTracepoint(opts Options) (_ *tpBackend, note string, err error) {
 			prog *ebpf.Program
 		}{{ex, exit}, {en, enter}} {
 			if err := b.attach("syscalls", a.name, a.prog); err != nil {
-				return nil, note, err
+				return nil, note, mounted, err
 			}
 		}
 		b.attached = append(b.attached, sc)
@@ -185,13 +188,13 @@ func openTracepoint(opts Options) (_ *tpBackend, note string, err error) {
 		// Exits before creations, so that no thread is added that could
 		// exit unseen; nothing is added anyway until Begin.
 		if err := b.attach(b.f.exitEvent.group, b.f.exitEvent.name, b.f.exitProg); err != nil {
-			return nil, note, err
+			return nil, note, mounted, err
 		}
 		if err := b.attach(b.f.newEvent.group, b.f.newEvent.name, b.f.newProg); err != nil {
-			return nil, note, err
+			return nil, note, mounted, err
 		}
 	}
-	return b, note, nil
+	return b, note, mounted, nil
 }
 
 // mapCapacity is the size of the tracked-threads map: every tracked thread

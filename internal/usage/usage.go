@@ -8,6 +8,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"strings"
+
+	"github.com/allocbench/allocbench/internal/suggest"
 )
 
 // ExitCode is the exit status for a usage error.
@@ -41,4 +45,37 @@ func Wrap(err error) error {
 func Is(err error) bool {
 	var u *Error
 	return errors.As(err, &u)
+}
+
+// Parse parses args with fs. -h prints fs's whole help (fs.Usage, to fs's
+// output) and returns flag.ErrHelp. A bad flag prints nothing: it returns a
+// usage error that names the flag, suggests the nearest one for a flag
+// fs does not define, and ends with line, a short usage line, instead of
+// the whole help that the flag package prints.
+func Parse(fs *flag.FlagSet, args []string, line string) error {
+	out, help := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	fs.Usage = help
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		if help != nil {
+			help()
+		} else {
+			fmt.Fprintf(out, "usage of %s:\n", fs.Name())
+			fs.PrintDefaults()
+		}
+		return err
+	}
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, "-"+f.Name) })
+		msg = "unknown flag " + name + suggest.DidYouMean(name, names)
+	}
+	return Errorf("%s\n%s", msg, line)
 }

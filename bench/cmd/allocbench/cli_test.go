@@ -104,7 +104,7 @@ func TestHelp(t *testing.T) {
 	}
 	for _, c := range commands {
 		_, ok := summaries[c.name]
-		assert.True(t, ok || c.name == "help", "%s has a test", c.name)
+		assert.True(t, ok || c.name == "help" || c.name == "version", "%s has a test", c.name)
 	}
 
 	main := helpOf(t, "")
@@ -219,4 +219,43 @@ func TestNoEmptyResultsDirectory(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, 3, exitCode(err))
 	assert.FileExists(t, filepath.Join(resultDir(t, root), "glibc.txt"))
+}
+
+// A mistyped flag, command, workload, allocator or key gets the nearest
+// right name and a short usage line, not the whole help, and nothing runs.
+func TestMistakesMetKindly(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "results")
+	glibc := "../../compare/testdata/glibc.txt"
+	for want, args := range map[string][]string{
+		"unknown flag -workload; did you mean -workloads?\nusage: allocbench [flags]":      {"-workload", "churn"},
+		"unknown flag -zzz\nusage: allocbench [flags]":                                     {"-zzz"},
+		`unknown command "compre"; did you mean compare?` + "\nusage: allocbench [flags]":  {"compre", glibc},
+		`unknown command "reprot"; did you mean report?`:                                   {"-o", root, "reprot"},
+		`help: unknown command "compre"; did you mean compare?`:                            {"help", "compre"},
+		`-workloads: unknown workload "chrun"; did you mean churn? (valid: `:               {"-o", root, "-workloads", "chrun"},
+		`-allocs: unknown allocator "jemaloc"; did you mean jemalloc? (valid: `:            {"-o", root, "-allocs", "libc,jemaloc"},
+		`-variants: unknown variant "muls"; did you mean musl? (valid: glibc, musl)`:       {"-o", root, "-variants", "muls"},
+		`-futex: unknown futex method "sampeld"; did you mean sampled? (valid: `:           {"-o", root, "-futex", "sampeld"},
+		"unknown flag -image; did you mean -images?\nusage: allocbench containers [flags]": {"containers", "-image", "debian12"},
+		"unknown flag -alocs; did you mean -allocs?\nusage: allocbench fidelity [flags]":   {"fidelity", "-alocs", "libc"},
+		"unknown flag -formt; did you mean -format?\nusage: allocbench compare [flags]":    {"compare", "-formt", "json", glibc},
+		"unknown flag -titel; did you mean -title?\nusage: allocbench report [flags]":      {"report", "-titel", "x", glibc},
+		`compare: -col: no file has the key "alloc"; did you mean /alloc?`:                 {"compare", "-col", "alloc", glibc},
+		`compare: -row: no file has the key "thread"; did you mean /threads?`:              {"compare", "-row", "thread", glibc},
+		`compare: -col: no file has the key "cpu-cors"; did you mean cpu-cores?`:           {"compare", "-col", "cpu-cors", glibc},
+		"invalid value \"many\" for flag -count: parse error\nusage: allocbench [flags]":   {"-count", "many"},
+		`-images: unknown distribution "debain12"; did you mean debian12? (valid: `:        {"containers", "-o", root, "-images", "debain12"},
+		`compare: unknown -format "jsn"; did you mean json? (want `:                        {"compare", "-format", "jsn", glibc},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(args, &stdout, &stderr)
+		if assert.Error(t, err, "%v", args) {
+			assert.Contains(t, err.Error(), want, "%v", args)
+			assert.Equal(t, 2, exitCode(err), "%v", args)
+			assert.LessOrEqual(t, strings.Count(err.Error(), "\n"), 1, "%v: at most the message and a usage line", args)
+		}
+		assert.Empty(t, stdout.String(), "%v", args)
+		assert.Empty(t, stderr.String(), "%v: no help printed", args)
+	}
+	assert.NoDirExists(t, root, "nothing was done")
 }

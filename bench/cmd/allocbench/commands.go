@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/allocbench/allocbench/internal/suggest"
 	"github.com/allocbench/allocbench/internal/usage"
 )
 
@@ -16,6 +17,7 @@ var commands = []struct{ name, summary string }{
 	{"fidelity", "check churn against glibc's own bench-malloc-thread"},
 	{"compare", "compare result files, benchstat-style"},
 	{"report", "write an HTML report of result files"},
+	{"version", "print the version and revision allocbench was built from"},
 	{"help", "show the help of allocbench or of a command"},
 }
 
@@ -31,18 +33,41 @@ func commandFunc(name string) func(args []string, stdout, stderr io.Writer) erro
 		return runCompare
 	case "report":
 		return runReport
+	case "version":
+		return runVersion
 	case "help":
 		return func(args []string, stdout, _ io.Writer) error { return runHelp(args, stdout) }
 	}
 	return nil
 }
 
-func commandNames() string {
+func commandNames() string { return strings.Join(commandList(), ", ") }
+
+func commandList() []string {
 	var names []string
 	for _, c := range commands {
 		names = append(names, c.name)
 	}
-	return strings.Join(names, ", ")
+	return names
+}
+
+// shortUsage is the usage line a usage error of the command ends with
+// (name is its flag set's: "allocbench" or "allocbench <command>"), in
+// place of the whole help.
+func shortUsage(name string) string {
+	if name == "allocbench" {
+		return `usage: allocbench [flags] or allocbench <command> [args]; "allocbench help" lists both`
+	}
+	return fmt.Sprintf("usage: %s [flags]; \"allocbench help %s\" lists the flags", name, strings.TrimPrefix(name, "allocbench "))
+}
+
+// unexpectedArgument is the usage error for an argument the command does
+// not take: a misspelt command where it is near one.
+func unexpectedArgument(arg, line string) error {
+	if hint := suggest.DidYouMean(arg, commandList()); hint != "" {
+		return usage.Errorf("unknown command %q%s\n%s", arg, hint, line)
+	}
+	return usage.Errorf("unexpected argument %q (commands: %s)\n%s", arg, commandNames(), line)
 }
 
 // The one-line descriptions each -h begins with.
@@ -91,7 +116,7 @@ func runHelp(args []string, stdout io.Writer) error {
 			return run([]string{args[0], "-h"}, stdout, stdout)
 		}
 	}
-	return usage.Errorf("help: unknown command %q (commands: %s)", args[0], commandNames())
+	return usage.Errorf("help: unknown command %q%s (commands: %s)", args[0], suggest.DidYouMean(args[0], commandList()), commandNames())
 }
 
 // exitCode is the exit status for what run returned: 2 for a usage error,

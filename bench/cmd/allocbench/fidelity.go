@@ -19,6 +19,7 @@ import (
 	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/internal/distro"
 	"github.com/allocbench/allocbench/internal/glibcbench"
+	"github.com/allocbench/allocbench/internal/usage"
 )
 
 // fidelityWorkload is allocbench's reproduction of glibc's
@@ -73,7 +74,7 @@ func parseFidelityFlags(args []string, stderr io.Writer) (fidelityOptions, error
 		fmt.Fprintf(fs.Output(), "%s\n\nusage: allocbench fidelity [flags]\n\n%s\nflags:\n", fidelitySummary, fidelityDoc)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := usage.Parse(fs, args, shortUsage(fs.Name())); err != nil {
 		return fidelityOptions{}, err
 	}
 	var emptied []string

@@ -36,7 +36,7 @@ func TestFidelityBadInput(t *testing.T) {
 		"-timeout 2s must be longer than -duration 2s":                           {"-timeout", "2s"},
 		`-progress: unknown value "maybe" (valid: auto, on, off)`:                {"-progress", "maybe"},
 		`unexpected argument "extra" (allocbench fidelity takes only flags)`:     {"extra"},
-		"flag provided but not defined: -variants":                               {"-variants", "glibc"},
+		"unknown flag -variants":                                                 {"-variants", "glibc"},
 		`invalid value "soon" for flag -duration`:                                {"-duration", "soon"},
 	}
 	for want, args := range cases {

@@ -9,6 +9,7 @@
 //	allocbench fidelity [flags]         check churn against glibc's bench-malloc-thread
 //	allocbench compare [label=]file...  compare result files
 //	allocbench report [label=]file...   write an HTML report
+//	allocbench version                  print the version and revision
 //	allocbench help [command]           show the help of allocbench or of a command
 //
 // The exit status is 0 on success, 1 on a failure, 2 for bad usage (in

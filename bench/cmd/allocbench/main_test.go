@@ -281,7 +281,7 @@ func TestBadInput(t *testing.T) {
 		`-progress: unknown value "maybe"`:             {"-progress", "maybe"},
 		`-binaries: "glibc" is not variant=path`:       {"-binaries", "glibc"},
 		`unexpected argument "extra"`:                  {"extra"},
-		"flag provided but not defined: -bogus":        {"-bogus"},
+		"unknown flag -bogus":                          {"-bogus"},
 		`invalid value "many" for flag -count`:         {"-count", "many"},
 		"-benchtime \"0x\" is neither":                 {"-benchtime", "0x"},
 		"-variants set to nothing":                     {"-variants", ""},

@@ -35,15 +35,14 @@ func moduleRoot(ctx context.Context, log io.Writer) (string, error) {
 	if !ok || bi.Main.Path != modulePath {
 		return "", fmt.Errorf("%v: run allocbench from its checkout", notCheckout)
 	}
-	install := "go install " + modulePath + "/bench/cmd/allocbench@latest"
 	v := bi.Main.Version
 	switch {
 	case v == "" || v == "(devel)":
 		return "", fmt.Errorf("%v, and this allocbench is a (devel) build, made in a source tree rather than installed at a version, so it cannot fetch its own source: "+
-			"run it from its checkout (go run ./bench/cmd/allocbench), or install a released version (%s) and run that", notCheckout, install)
+			"run it from its checkout (go run ./bench/cmd/allocbench), %s", notCheckout, installAdvice(ctx))
 	case strings.Contains(v, "+"):
 		return "", fmt.Errorf("%v, and this allocbench was built from a checkout with uncommitted changes (version %s), whose source no module proxy has: "+
-			"run it from that checkout, or install a released version (%s)", notCheckout, v, install)
+			"run it from that checkout, %s", notCheckout, v, installAdvice(ctx))
 	}
 	dir, err := downloadModule(ctx, v)
 	if err != nil {

@@ -36,16 +36,25 @@ func TestModuleRootOutsideACheckout(t *testing.T) {
 	t.Chdir(empty)
 
 	withBuildInfo(t, "(devel)")
+	withProxyVersions(t, []string{"v0.1.0", "v0.2.0"}, nil)
 	_, err := moduleRoot(context.Background(), &bytes.Buffer{})
 	require.Error(t, err)
 	for _, want := range []string{
 		"the current directory " + empty + " is not in an allocbench checkout",
 		"(devel) build",
 		"run it from its checkout (go run ./bench/cmd/allocbench)",
-		"go install github.com/allocbench/allocbench/bench/cmd/allocbench@latest",
+		"go install github.com/allocbench/allocbench/bench/cmd/allocbench@v0.2.0 (the module proxy has v0.1.0, v0.2.0)",
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
+	assert.NotContains(t, err.Error(), "@latest", "the proxy serves no @latest for this module")
+
+	withProxyVersions(t, nil, nil)
+	_, err = moduleRoot(context.Background(), &bytes.Buffer{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the module proxy has no released version of it to install, clone it and run it from the clone: "+
+		"git clone https://github.com/allocbench/allocbench && cd allocbench && go run ./bench/cmd/allocbench")
+	assert.NotContains(t, err.Error(), "go install")
 
 	withBuildInfo(t, "v0.0.0-20261203080000-0123456789ab+dirty")
 	_, err = moduleRoot(context.Background(), &bytes.Buffer{})

@@ -15,6 +15,7 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/bench"
+	"github.com/allocbench/allocbench/internal/suggest"
 	"github.com/allocbench/allocbench/internal/usage"
 	"github.com/allocbench/allocbench/workloads"
 )
@@ -201,7 +202,7 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 		env        envFlag
 	)
 	fs.Var(&env, "env", "pass an environment variable that changes allocators (GLIBC_TUNABLES, MALLOC_*, LD_PRELOAD...) on to the cells: NAME (its value here) or NAME=value; repeatable. Without it the cells get none of them")
-	if err := fs.Parse(args); err != nil {
+	if err := usage.Parse(fs, args, shortUsage(fs.Name())); err != nil {
 		return options{}, err
 	}
 	var emptied []string
@@ -214,7 +215,7 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 		return options{}, fmt.Errorf("%s set to nothing; leave it out for the default", strings.Join(emptied, ", "))
 	}
 	if fs.NArg() > 0 {
-		return options{}, fmt.Errorf("unexpected argument %q (commands: %s)", fs.Arg(0), commandNames())
+		return options{}, unexpectedArgument(fs.Arg(0), shortUsage(fs.Name()))
 	}
 	o := options{quick: *quick, allocs: nil, timeout: *timeout, results: *results, noInstall: *noInstall, progress: *progress, env: env}
 
@@ -326,7 +327,7 @@ func parseVariants(s string) ([]string, error) {
 	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)
 		if !contains(allVariants, f) {
-			return nil, fmt.Errorf("-variants: unknown variant %q (valid: %s)", f, strings.Join(allVariants, ", "))
+			return nil, fmt.Errorf("-variants: unknown variant %q%s (valid: %s)", f, suggest.DidYouMean(f, allVariants), strings.Join(allVariants, ", "))
 		}
 		if !contains(out, f) {
 			out = append(out, f)
