@@ -118,6 +118,9 @@ func replaceFile(path, data string) error {
 	if err == nil {
 		err = f.Chmod(0o644)
 	}
+	if err == nil {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -242,9 +243,8 @@ func runMatrix(ctx context.Context, o options, variants []variant, notes []strin
 	if err := summarize(stdout, results, warnings); err != nil {
 		fmt.Fprintf(stderr, "allocbench: summary: %v\n", err)
 	}
-	if path, err := writeReport(d, results, warnings); err != nil {
-		fmt.Fprintf(stderr, "allocbench: report: %v\n", err)
-	} else {
+	path, reportErr := writeReport(d, results, warnings)
+	if reportErr == nil {
 		fmt.Fprintf(stdout, "report: %s\n", path)
 	}
 	fmt.Fprintf(stdout, "\nallocbench: %d cells in %s; results in %s\n", len(cells), time.Since(start).Round(time.Second), d.dir)
@@ -252,9 +252,9 @@ func runMatrix(ctx context.Context, o options, variants []variant, notes []strin
 		for _, f := range failed {
 			fmt.Fprintf(stdout, "failed: %s: %v\n", f.cell, f.err)
 		}
-		return cellsFailedError{len(failed)}
+		return errors.Join(reportError(reportErr), cellsFailedError{len(failed)})
 	}
-	return nil
+	return reportError(reportErr)
 }
 
 func indent(s string) string {
