@@ -304,3 +304,23 @@ func TestREADMERecordExample(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(readme), "```go\n"+strings.Join(lines, "\n")+"```")
 }
+
+// Each allocator's record names its own environment variables.
+func TestEnvOwner(t *testing.T) {
+	for name, want := range map[string]string{
+		"GLIBC_TUNABLES":            Libc,
+		"MALLOC_ARENA_MAX":          Libc,
+		"LD_PRELOAD":                Libc,
+		"MALLOC_CONF":               Jemalloc,
+		"JE_MALLOC_CONF":            Jemalloc,
+		"_RJEM_MALLOC_CONF":         Jemalloc,
+		"MIMALLOC_SHOW_STATS":       Mimalloc,
+		"TCMALLOC_RELEASE_RATE":     Tcmalloc,
+		"MALLOCSTATS":               Tcmalloc,
+		"TBB_MALLOC_USE_HUGE_PAGES": Tbbmalloc,
+		"PATH":                      "",
+		"TBB_VERSION":               "",
+	} {
+		assert.Equal(t, want, EnvOwner(name), name)
+	}
+}
