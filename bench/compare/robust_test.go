@@ -308,7 +308,7 @@ func TestTooManyDistinctBenchmarks(t *testing.T) {
 	require.NotNil(t, f)
 	assert.Len(t, f.Results, maxNames+1, "a known benchmark's later result is kept")
 	require.Len(t, warns, 1)
-	assert.Equal(t, fmt.Sprintf("%s:%d: more than %d distinct benchmarks or %d distinct sets of units: 10 results with new ones from here on are left out", path, maxNames+1, maxNames, maxUnitLists), warns[0].String())
+	assert.Equal(t, fmt.Sprintf("%s:%d: more than %d distinct benchmarks, %d distinct sets of units or %d distinct units: 10 results with new ones from here on are left out", path, maxNames+1, maxNames, maxUnitLists, maxUnits), warns[0].String())
 
 	b.Reset()
 	for i := 0; i < maxUnitLists+5; i++ {
