@@ -554,7 +554,8 @@ func ParseList(s string) ([]string, error) {
 		return nil, fmt.Errorf("empty allocator list (valid: all, or a comma-separated list of %s, or name=/path/to/lib.so[:prefix])", strings.Join(Names(), ", "))
 	}
 	want := map[string]bool{}
-	for _, f := range strings.Split(s, ",") {
+	fields := strings.Split(s, ",")
+	for i, f := range fields {
 		f = strings.TrimSpace(f)
 		if f == "all" {
 			for _, b := range builtins {
@@ -565,6 +566,9 @@ func ParseList(s string) ([]string, error) {
 		if strings.Contains(f, "=") {
 			u, err := ParseUser(f)
 			if err != nil {
+				if cerr := commaInPath(fields, i); cerr != nil {
+					return nil, cerr
+				}
 				return nil, err
 			}
 			if err := Register(u); err != nil {
