@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -121,4 +122,28 @@ func TestTooManyDistinctUnits(t *testing.T) {
 	for _, w := range gw {
 		require.Less(t, len(w.Msg), 400, "%.400s", w.Msg)
 	}
+}
+
+// A UTF-16 file (PowerShell's go test -bench > out.txt) used to get "no
+// benchmark results" alone; the warning says why and how to convert it.
+func TestUTF16FileGetsAHint(t *testing.T) {
+	text := "goos: linux\nBenchmarkX-8 \t 1000\t 10 ns/op\n"
+	le := []byte{0xff, 0xfe}
+	be := []byte{0xfe, 0xff}
+	var noBOM []byte
+	for _, r := range text {
+		le = append(le, byte(r), 0)
+		be = append(be, 0, byte(r))
+		noBOM = append(noBOM, byte(r), 0)
+	}
+	for name, data := range map[string][]byte{"le": le, "be": be, "no-bom": noBOM} {
+		f, warns := Read(Source{Label: name, Path: name + ".txt"}, bytes.NewReader(data))
+		assert.Empty(t, f.Results, name)
+		require.NotEmpty(t, warns, name)
+		last := warns[len(warns)-1].String()
+		assert.Equal(t, name+".txt: no benchmark results: the file is UTF-16 text (as Windows PowerShell's > writes it), and readers take UTF-8; convert it, e.g. iconv -f UTF-16 -t UTF-8", last, name)
+	}
+	_, warns := Read(Source{Label: "empty", Path: "empty.txt"}, strings.NewReader("goos: linux\n"))
+	require.Len(t, warns, 1)
+	assert.Equal(t, "empty.txt: no benchmark results", warns[0].String())
 }

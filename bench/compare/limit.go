@@ -33,6 +33,31 @@ func newLineLimiter(r io.Reader) *lineLimiter {
 	return &lineLimiter{r: bufio.NewReaderSize(r, MaxLineBytes+1)}
 }
 
+// utf16 reports whether the input looks like UTF-16 text (as PowerShell's
+// > writes it): a UTF-16 byte order mark, or NUL bytes in every other
+// place of its start. Call it before reading.
+func (l *lineLimiter) utf16() bool {
+	start, _ := l.r.Peek(64)
+	if bytes.HasPrefix(start, []byte{0xff, 0xfe}) || bytes.HasPrefix(start, []byte{0xfe, 0xff}) {
+		return true
+	}
+	if len(start) < 8 {
+		return false
+	}
+	even, odd := 0, 0
+	for i, b := range start[:len(start)&^1] {
+		if b == 0 {
+			if i%2 == 0 {
+				even++
+			} else {
+				odd++
+			}
+		}
+	}
+	half := len(start) / 2
+	return even == half || odd == half
+}
+
 var (
 	newline         = []byte{'\n'}
 	benchmarkPrefix = []byte("Benchmark")

@@ -151,6 +151,7 @@ func ReadFile(src Source) (*File, []Warning) {
 func Read(src Source, r io.Reader) (*File, []Warning) {
 	rd := newFileReader(src)
 	lim := newLineLimiter(r)
+	rd.utf16 = lim.utf16()
 	br := benchfmt.NewReader(lim, src.Path)
 	br.Reset(lim, src.Path, LabelKey, src.Label, FileKey, src.Label)
 	for br.Scan() {
@@ -196,6 +197,7 @@ type fileReader struct {
 	configKeys map[string]bool
 	unitSet    map[string]bool
 	merged     *mergedConfig
+	utf16      bool // the file looks like UTF-16 text
 	failed     map[string]*failedCell
 	failures   []string  // failed cells in order of appearance
 	results    []Result  // the block new results go in
@@ -452,7 +454,11 @@ func (rd *fileReader) finish() (*File, []Warning) {
 		rd.warn(0, fmt.Sprintf("left out %d results of %d failed cell(s): %s", f.Excluded, len(rd.failures), strings.Join(named, "; ")))
 	}
 	if len(f.Results) == 0 {
-		rd.warn(0, "no benchmark results")
+		if rd.utf16 {
+			rd.warn(0, "no benchmark results: the file is UTF-16 text (as Windows PowerShell's > writes it), and readers take UTF-8; convert it, e.g. iconv -f UTF-16 -t UTF-8")
+		} else {
+			rd.warn(0, "no benchmark results")
+		}
 	}
 	// Line by line, then what concerns the whole file.
 	order := func(w Warning) int {
