@@ -15,15 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// newTestRunDir is a run directory in a temporary directory.
-func newTestRunDir(t *testing.T) *runDir {
-	t.Helper()
-	d, _, err := createRunDir(t.TempDir(), time.Now())
-	require.NoError(t, err)
-	t.Cleanup(func() { d.Close() })
-	return d
-}
-
 // victimDir is a directory of someone else's with a file in it, as the
 // race would find it: private, and precious.
 func victimDir(t *testing.T) string {
