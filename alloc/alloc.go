@@ -201,6 +201,13 @@ type Spec struct {
 	// freed by a thread other than the one that allocated it; workloads that
 	// free across threads skip it.
 	CrossThreadFree bool
+	// Env are the environment variables that change how the allocator
+	// behaves, and EnvPrefixes the prefixes of such variables: the main
+	// job passes them on to the cells only through -env and says so, and
+	// the benchmarks record each one they get (package sysinfo reads them
+	// here).
+	Env         []string
+	EnvPrefixes []string
 }
 
 // Symbols are the entry points the workloads call.
@@ -281,10 +288,15 @@ const noMuslCXX = "its sources are C++; musl-gcc finds no C++ standard library (
 
 var builtins = []Spec{
 	{
-		Name:            Libc,
-		Doc:             "malloc of the C library the binary is linked against (glibc or musl)",
-		Kind:            CLibrary,
-		Colour:          0x0072B2,
+		Name:   Libc,
+		Doc:    "malloc of the C library the binary is linked against (glibc or musl)",
+		Kind:   CLibrary,
+		Colour: 0x0072B2,
+		// glibc's tunables and MALLOC_* variables (MALLOC_ARENA_MAX,
+		// MALLOC_CHECK_, MALLOC_PERTURB_...), and what the dynamic linker
+		// loads.
+		Env:             []string{"GLIBC_TUNABLES", "LD_PRELOAD", "LD_LIBRARY_PATH"},
+		EnvPrefixes:     []string{"MALLOC_"},
 		CrossThreadFree: true,
 	},
 	{
@@ -315,8 +327,13 @@ var builtins = []Spec{
 			Target:  "lib/libjemalloc.a",
 			Archive: "libjemalloc.a",
 			Symbols: []string{"je_malloc", "je_free", "je_realloc", "je_mallctl"}},
-		Colour:          0xD55E00,
-		Interposes:      true,
+		Colour:     0xD55E00,
+		Interposes: true,
+		// MALLOC_CONF (under MALLOC_, the C library's prefix), and the
+		// names it takes with a prefix: je_ (the musl build's, Debian's
+		// static builds') and _rjem_ (Rust's tikv-jemallocator).
+		Env:             []string{"MALLOC_CONF", "JE_MALLOC_CONF", "_RJEM_MALLOC_CONF"},
+		EnvPrefixes:     []string{"JEMALLOC_"},
 		CrossThreadFree: true,
 	},
 	{
@@ -342,6 +359,7 @@ var builtins = []Spec{
 			Symbols: []string{"mi_malloc", "mi_free", "mi_realloc", "mi_version", "mi_collect"}},
 		Colour:          0x009E73,
 		Interposes:      true,
+		EnvPrefixes:     []string{"MIMALLOC_"},
 		CrossThreadFree: true,
 	},
 	{
@@ -356,6 +374,7 @@ var builtins = []Spec{
 		Colour:          0x56B4E9,
 		Interposes:      true,
 		MuslSkip:        "the musl builds follow the source versions of the glibc variant's packages, and mimalloc 3's record has no musl build yet",
+		EnvPrefixes:     []string{"MIMALLOC_"},
 		CrossThreadFree: true,
 	},
 	{
@@ -381,7 +400,11 @@ var builtins = []Spec{
 			Target:    ".libs/libtcmalloc_minimal.a",
 			Archive:   "libtcmalloc_minimal.a",
 			Symbols:   []string{"tc_malloc", "tc_free", "tc_realloc", "tc_version"}},
-		MuslSkip:        noMuslCXX,
+		MuslSkip: noMuslCXX,
+		// gperftools' TCMALLOC_* and PERFTOOLS_* variables, and
+		// MALLOCSTATS (statistics at exit).
+		Env:             []string{"MALLOCSTATS"},
+		EnvPrefixes:     []string{"TCMALLOC_", "PERFTOOLS_"},
 		CrossThreadFree: true,
 	},
 	{
@@ -403,7 +426,9 @@ var builtins = []Spec{
 			Target:    "tbbmalloc",
 			Archive:   "libtbbmalloc.a",
 			Symbols:   []string{"scalable_malloc", "scalable_free", "scalable_realloc"}},
-		MuslSkip:        noMuslCXX,
+		MuslSkip: noMuslCXX,
+		// TBB_MALLOC_USE_HUGE_PAGES, TBB_MALLOC_SET_HUGE_SIZE_THRESHOLD.
+		EnvPrefixes:     []string{"TBB_MALLOC_"},
 		CrossThreadFree: true,
 	},
 	{
@@ -420,6 +445,29 @@ var (
 	mu    sync.Mutex
 	users []Spec
 )
+
+// EnvOwner returns the name of the allocator whose record names the
+// environment variable name, in Env, or else by a prefix in EnvPrefixes
+// (MALLOC_CONF is jemalloc's; MALLOC_ARENA_MAX the C library's); "" when
+// none does.
+func EnvOwner(name string) string {
+	all := All()
+	for _, s := range all {
+		for _, n := range s.Env {
+			if name == n {
+				return s.Name
+			}
+		}
+	}
+	for _, s := range all {
+		for _, p := range s.EnvPrefixes {
+			if strings.HasPrefix(name, p) {
+				return s.Name
+			}
+		}
+	}
+	return ""
+}
 
 // All returns every known allocator, the built-in ones in the order tables
 // show them, then the user's libraries in the order they were registered.
@@ -509,7 +557,8 @@ func ParseList(s string) ([]string, error) {
 		return nil, fmt.Errorf("empty allocator list (valid: all, or a comma-separated list of %s, or name=/path/to/lib.so[:prefix])", strings.Join(Names(), ", "))
 	}
 	want := map[string]bool{}
-	for _, f := range strings.Split(s, ",") {
+	fields := strings.Split(s, ",")
+	for i, f := range fields {
 		f = strings.TrimSpace(f)
 		if f == "all" {
 			for _, b := range builtins {
@@ -520,6 +569,9 @@ func ParseList(s string) ([]string, error) {
 		if strings.Contains(f, "=") {
 			u, err := ParseUser(f)
 			if err != nil {
+				if cerr := commaInPath(fields, i); cerr != nil {
+					return nil, cerr
+				}
 				return nil, err
 			}
 			if err := Register(u); err != nil {

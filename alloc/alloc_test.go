@@ -304,3 +304,45 @@ func TestREADMERecordExample(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(readme), "```go\n"+strings.Join(lines, "\n")+"```")
 }
+
+// Each allocator's record names its own environment variables.
+func TestEnvOwner(t *testing.T) {
+	for name, want := range map[string]string{
+		"GLIBC_TUNABLES":            Libc,
+		"MALLOC_ARENA_MAX":          Libc,
+		"LD_PRELOAD":                Libc,
+		"MALLOC_CONF":               Jemalloc,
+		"JE_MALLOC_CONF":            Jemalloc,
+		"_RJEM_MALLOC_CONF":         Jemalloc,
+		"MIMALLOC_SHOW_STATS":       Mimalloc,
+		"TCMALLOC_RELEASE_RATE":     Tcmalloc,
+		"MALLOCSTATS":               Tcmalloc,
+		"TBB_MALLOC_USE_HUGE_PAGES": Tbbmalloc,
+		"PATH":                      "",
+		"TBB_VERSION":               "",
+	} {
+		assert.Equal(t, want, EnvOwner(name), name)
+	}
+}
+
+// A user's library whose path holds a comma used to be reported as a
+// missing file (the path up to the comma); the error names the comma and
+// the whole path, in -allocs lists and in the cells' list alike.
+func TestCommaInALibraryPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a,b")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	lib := filepath.Join(dir, "libmine.so")
+	require.NoError(t, os.WriteFile(lib, []byte("not even ELF"), 0o644))
+	for _, in := range []string{"libc,mine=" + lib, "mine=" + lib + ":mine_,jemalloc"} {
+		_, err := ParseList(in)
+		require.Error(t, err, in)
+		assert.Equal(t, `allocator mine: the path "`+lib+`" holds a comma (","), which separates the allocators of a list; link or copy the library to a path without one`, err.Error())
+	}
+	_, err := ParseUsers("mine=" + lib + ":mine_")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `holds a comma (",")`)
+	// A missing file is still a missing file.
+	_, err = ParseList("libc,mine=" + filepath.Join(t.TempDir(), "x") + ",jemalloc")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "does not exist")
+}

@@ -166,12 +166,16 @@ func FormatUsers(list []Spec) string {
 // (name=/path/to/lib.so[:prefix],...), checking each before any work.
 func ParseUsers(s string) ([]Spec, error) {
 	var out []Spec
-	for _, f := range strings.Split(s, ",") {
+	fields := strings.Split(s, ",")
+	for i, f := range fields {
 		if strings.TrimSpace(f) == "" {
 			continue
 		}
 		u, err := ParseUser(f)
 		if err != nil {
+			if cerr := commaInPath(fields, i); cerr != nil {
+				return nil, cerr
+			}
 			return nil, err
 		}
 		if err := Register(u); err != nil {
@@ -199,6 +203,25 @@ func CheckNotPreloaded(s Spec, ldPreload string) error {
 	for _, p := range strings.FieldsFunc(ldPreload, func(r rune) bool { return r == ':' || r == ' ' }) {
 		if pst, err := os.Stat(p); err == nil && os.SameFile(st, pst) {
 			return fmt.Errorf("allocator %s: %s is preloaded (LD_PRELOAD=%s): it would replace the process's own malloc, and every figure, libc's too, would be its; drop it from LD_PRELOAD", s.Name, s.Path, ldPreload)
+		}
+	}
+	return nil
+}
+
+// commaInPath returns the error for a user's library whose path holds a
+// comma, which the list split: fields[i] and some of those after it,
+// joined again, name a file. It returns nil when they do not.
+func commaInPath(fields []string, i int) error {
+	for j := i + 1; j < len(fields); j++ {
+		name, rest, _ := strings.Cut(strings.TrimSpace(strings.Join(fields[i:j+1], ",")), "=")
+		paths := []string{rest}
+		if k := strings.LastIndexByte(rest, ':'); k >= 0 && !strings.Contains(rest[k+1:], "/") {
+			paths = append(paths, rest[:k])
+		}
+		for _, p := range paths {
+			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+				return fmt.Errorf("allocator %s: the path %q holds a comma (\",\"), which separates the allocators of a list; link or copy the library to a path without one", name, p)
+			}
 		}
 	}
 	return nil

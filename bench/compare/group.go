@@ -274,18 +274,63 @@ func (g *grouping) cell(row, col benchproc.Key) *cell {
 // has reports whether some result of c has a value of unit that the filter
 // keeps.
 func (g *grouping) has(c *cell, unit string) bool {
+	if idx := g.cellUnits(c); idx != nil {
+		return len(idx[unit]) > 0
+	}
 	var last []string
 	for i, r := range c.refs {
 		if i > 0 && r.match == c.refs[i-1].match && sameList(g.result(r).Units, last) {
 			continue
 		}
 		last = g.result(r).Units
-		if containsString(g.keptUnits(r), unit) {
+		if _, ok := g.keeps(r, unit); ok {
 			return true
 		}
 	}
 	return false
 }
+
+// cellUnits returns, for a cell whose results have many lists of units
+// (more than shortUnitList), where each kept unit is: the positions of its
+// results in c.refs, and of the unit in each. A table per unit then costs
+// such a cell the results that have the unit, not all its results. It
+// returns nil for the other cells, which are searched.
+func (g *grouping) cellUnits(c *cell) map[string][]unitRef {
+	if idx, ok := g.unitRefs[c]; ok {
+		return idx
+	}
+	lists := 0
+	var last []string
+	for i, r := range c.refs {
+		if i == 0 || r.match != c.refs[i-1].match || !sameList(g.result(r).Units, last) {
+			last = g.result(r).Units
+			lists++
+		}
+	}
+	var idx map[string][]unitRef
+	if lists > shortUnitList {
+		idx = make(map[string][]unitRef)
+		for i, r := range c.refs {
+			seen := make(map[string]bool)
+			for j, u := range g.result(r).Units {
+				if seen[u] || (r.match != allValues && !g.matches[r.match].Test(j)) {
+					continue
+				}
+				seen[u] = true
+				idx[u] = append(idx[u], unitRef{int32(i), int32(j)})
+			}
+		}
+	}
+	if g.unitRefs == nil {
+		g.unitRefs = make(map[*cell]map[string][]unitRef)
+	}
+	g.unitRefs[c] = idx
+	return idx
+}
+
+// unitRef is a value of a cell: its result's position in the cell's refs,
+// and the value's in the result.
+type unitRef struct{ ref, value int32 }
 
 // projected is what the projections and the filter make of a result. It
 // depends only on its name, configuration and units, which most results
@@ -317,6 +362,12 @@ type grouping struct {
 	cellList          []cell
 	refs              []ref // every cell's, cell after cell
 	metrics           []string
+	// unitIndex indexes the long lists of units (see unitPos) by their
+	// first element: lists are shared between results.
+	unitIndex map[*string]map[string]int
+	// unitRefs indexes the units of the cells that have many lists of
+	// them (see cellUnits).
+	unitRefs map[*cell]map[string][]unitRef
 }
 
 func (g *grouping) result(r ref) *Result {
@@ -342,18 +393,62 @@ func (g *grouping) keptUnits(r ref) []string {
 // values returns the values of unit in c, in input order, in a new slice.
 func (g *grouping) values(c *cell, unit string) []float64 {
 	var out []float64
+	if idx := g.cellUnits(c); idx != nil {
+		for _, u := range idx[unit] {
+			out = append(out, g.result(c.refs[u.ref]).Values[u.value])
+		}
+		return out
+	}
 	for _, r := range c.refs {
-		res := g.result(r)
-		for i, u := range res.Units {
-			if u == unit {
-				if r.match == allValues || g.matches[r.match].Test(i) {
-					out = append(out, res.Values[i])
-				}
-				break
-			}
+		if i, ok := g.keeps(r, unit); ok {
+			out = append(out, g.result(r).Values[i])
 		}
 	}
 	return out
+}
+
+// keeps returns where r's result has its (first) value of unit, if the
+// filter keeps it.
+func (g *grouping) keeps(r ref, unit string) (int, bool) {
+	i := g.unitPos(g.result(r).Units, unit)
+	if i < 0 || (r.match != allValues && !g.matches[r.match].Test(i)) {
+		return -1, false
+	}
+	return i, true
+}
+
+// shortUnitList is the longest list of units searched one by one; a longer
+// one gets an index, so that a table per unit of a result with thousands of
+// units costs each table a look-up, not a search.
+const shortUnitList = 16
+
+// unitPos returns the position of the first unit in units, or -1.
+func (g *grouping) unitPos(units []string, unit string) int {
+	if len(units) <= shortUnitList {
+		for i, u := range units {
+			if u == unit {
+				return i
+			}
+		}
+		return -1
+	}
+	idx, ok := g.unitIndex[&units[0]]
+	if !ok {
+		idx = make(map[string]int, len(units))
+		for i, u := range units {
+			if _, dup := idx[u]; !dup {
+				idx[u] = i
+			}
+		}
+		if g.unitIndex == nil {
+			g.unitIndex = make(map[*string]map[string]int)
+		}
+		g.unitIndex[&units[0]] = idx
+	}
+	if i, ok := idx[unit]; ok {
+		return i
+	}
+	return -1
 }
 
 // group reads the results into cells and picks the metrics.
@@ -651,6 +746,9 @@ func fieldText(name, val string) string {
 	return fieldName(name) + "=" + val
 }
 
+// maxNamedFields is how many fields a warning names.
+const maxNamedFields = 10
+
 // pooledWarnings reports cells that pool results differing in something
 // neither the rows nor the columns show.
 func (g *grouping) pooledWarnings() []Warning {
@@ -662,7 +760,12 @@ func (g *grouping) pooledWarnings() []Warning {
 				continue
 			}
 			var names []string
-			for _, f := range benchproc.NonSingularFields(c.residues()) {
+			fields := benchproc.NonSingularFields(c.residues())
+			for i, f := range fields {
+				if i == maxNamedFields {
+					names = append(names, fmt.Sprintf("and %d more", len(fields)-i))
+					break
+				}
 				names = append(names, f.Name)
 			}
 			if len(names) == 0 {
@@ -717,6 +820,13 @@ func (g *grouping) mixedUnitWarnings() []Warning {
 				}
 			}
 		}
+		// The compared metrics that some result of the row has.
+		rowMetrics := make(map[string]bool)
+		for _, u := range g.metrics {
+			if _, ok := have[u]; ok {
+				rowMetrics[u] = true
+			}
+		}
 		for _, ck := range g.cols {
 			c := g.cell(rk, ck)
 			if c == nil {
@@ -726,15 +836,30 @@ func (g *grouping) mixedUnitWarnings() []Warning {
 			var missing []string
 			var example ref
 			for i, r := range c.refs {
-				units := g.keptUnits(r)
-				if i == 0 || !sameList(units, lastUnits) {
+				units := g.result(r).Units
+				if i == 0 || r.match != c.refs[i-1].match || !sameList(units, lastUnits) {
 					lastUnits, missing = units, nil
+					// How many compared metrics of the row it lacks,
+					// from its own units; then the first few by name.
+					n := len(rowMetrics)
+					seen := make(map[string]bool)
+					for j, u := range units {
+						if rowMetrics[u] && !seen[u] && (r.match == allValues || g.matches[r.match].Test(j)) {
+							seen[u] = true
+							n--
+						}
+					}
 					for _, u := range g.metrics {
-						ex, ok := have[u]
-						if ok && !containsString(units, u) {
+						if len(missing) == min(n, maxNamedFields) {
+							break
+						}
+						if ex, ok := have[u]; ok && !seen[u] {
 							missing = append(missing, u)
 							example = ex
 						}
+					}
+					if n > maxNamedFields {
+						missing = append(missing, fmt.Sprintf("and %d more", n-maxNamedFields))
 					}
 				}
 				if len(missing) == 0 {

@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchunit"
+
+	"github.com/allocbench/allocbench/bench/units"
 )
 
 // What one line of a result file is, by the rules of benchfmt's reader
@@ -108,10 +110,13 @@ func ResultLine(line string) (isResult bool, err error) {
 }
 
 // ValueProblem says why v cannot be a measurement in unit ("NaN",
-// "infinite", "negative"), or returns "" when it can. Negative values are
-// impossible in units that measure an amount: times, sizes, counts and
-// rates per op or per second, percentages and ratios of two amounts (every
-// unit with a "/"). Other units may be negative.
+// "infinite", "negative", out of the unit's physical range), or returns ""
+// when it can. Negative values are impossible in units that measure an
+// amount: times, sizes, counts and rates per op or per second, percentages
+// and ratios of two amounts (every unit with a "/"). Other units may be
+// negative. Each unit has a physical range (units.Range): a share is at
+// most 100%, a time per op at most an hour, and no value other than 0 is
+// smaller in size than units.MinMagnitude.
 func ValueProblem(unit string, v float64) string {
 	switch {
 	case math.IsNaN(v):
@@ -120,6 +125,12 @@ func ValueProblem(unit string, v float64) string {
 		return "infinite"
 	case v < 0 && nonNegative(unit):
 		return fmt.Sprintf("negative (%g)", v)
+	case v != 0 && math.Abs(v) < units.MinMagnitude:
+		return fmt.Sprintf("too small to be a measurement (under %g in size): %g", units.MinMagnitude, v)
+	}
+	lo, hi, what := units.Range(unit)
+	if v < lo || v > hi {
+		return fmt.Sprintf("outside the physical range of %s (%g to %g): %g", what, lo, hi, v)
 	}
 	return ""
 }

@@ -120,6 +120,15 @@ const (
 	maxNames          = 100000
 	maxUnitLists      = 1000
 	maxNamedCells     = 10
+	// maxConfigKeys is the most distinct configuration keys, and maxUnits
+	// the most distinct units, a file may have.
+	maxConfigKeys = 100000
+	maxUnits      = 100000
+	// maxConfigWork bounds the configuration entries a file's results
+	// make the reader look at: those of each result whose configuration
+	// lines changed. A file that adds a key before every result would
+	// otherwise cost the square of its length.
+	maxConfigWork = 1 << 20
 )
 
 // ReadFile reads one source; see ReadFiles. It returns nil if the file
@@ -142,12 +151,14 @@ func ReadFile(src Source) (*File, []Warning) {
 func Read(src Source, r io.Reader) (*File, []Warning) {
 	rd := newFileReader(src)
 	lim := newLineLimiter(r)
+	rd.utf16 = lim.utf16()
 	br := benchfmt.NewReader(lim, src.Path)
 	br.Reset(lim, src.Path, LabelKey, src.Label, FileKey, src.Label)
 	for br.Scan() {
 		switch rec := br.Result().(type) {
 		case *benchfmt.Result:
-			rd.add(rec, lim.cutOff)
+			_, line := rec.Pos()
+			rd.add(rec, lim.cutOff, lim.otherLineBefore(line))
 		case *benchfmt.SyntaxError:
 			if rec.Line == lim.cutOff {
 				rd.warn(rec.Line, cutOffMsg)
@@ -177,17 +188,23 @@ type fileReader struct {
 	// and the line of the first.
 	leftOut, leftOutLine int
 	// Configurations, shared by the results that follow the same lines.
-	last      *Configuration
-	configs   map[string]*Configuration
-	capped    bool
-	merged    *mergedConfig
-	failed    map[string]*failedCell
-	failures  []string  // failed cells in order of appearance
-	results   []Result  // the block new results go in
-	values    []float64 // the block new values go in
-	units     map[string][]string
-	lastUnits []string
-	names     map[string]benchfmt.Name
+	last    *Configuration
+	configs map[string]*Configuration
+	capped  bool
+	// The configuration entries looked at (see maxConfigWork), and the
+	// keys of the configurations.
+	configWork int
+	configKeys map[string]bool
+	unitSet    map[string]bool
+	merged     *mergedConfig
+	utf16      bool // the file looks like UTF-16 text
+	failed     map[string]*failedCell
+	failures   []string  // failed cells in order of appearance
+	results    []Result  // the block new results go in
+	values     []float64 // the block new values go in
+	units      map[string][]string
+	lastUnits  []string
+	names      map[string]benchfmt.Name
 }
 
 type failedCell struct {
@@ -196,12 +213,14 @@ type failedCell struct {
 
 func newFileReader(src Source) *fileReader {
 	return &fileReader{
-		f:       &File{Source: src},
-		configs: make(map[string]*Configuration),
-		merged:  newMergedConfig(),
-		failed:  make(map[string]*failedCell),
-		units:   make(map[string][]string),
-		names:   make(map[string]benchfmt.Name),
+		f:          &File{Source: src},
+		configs:    make(map[string]*Configuration),
+		configKeys: make(map[string]bool),
+		unitSet:    make(map[string]bool),
+		merged:     newMergedConfig(),
+		failed:     make(map[string]*failedCell),
+		units:      make(map[string][]string),
+		names:      make(map[string]benchfmt.Name),
 	}
 }
 
@@ -222,7 +241,7 @@ func (rd *fileReader) warn(line int, msg string) {
 
 // add keeps a result unless it is cut off, holds an impossible value or
 // comes from a failed cell.
-func (rd *fileReader) add(rec *benchfmt.Result, cutOff int) {
+func (rd *fileReader) add(rec *benchfmt.Result, cutOff int, configLines bool) {
 	_, line := rec.Pos()
 	if line == cutOff {
 		rd.warn(line, cutOffMsg)
@@ -235,7 +254,7 @@ func (rd *fileReader) add(rec *benchfmt.Result, cutOff int) {
 			return
 		}
 	}
-	conf := rd.configuration(rec, line)
+	conf := rd.configuration(rec, line, configLines)
 	if cell := conf.Get(FailedKey); cell != "" {
 		fc := rd.failed[cell]
 		if fc == nil {
@@ -323,8 +342,18 @@ func (rd *fileReader) unitList(vals []benchfmt.Value) (units []string, ok bool) 
 			return nil, false
 		}
 		units = make([]string, len(vals))
+		added := 0
 		for i, v := range vals {
 			units[i], _ = origUnit(v)
+			if !rd.unitSet[units[i]] {
+				added++
+			}
+		}
+		if len(rd.unitSet)+added > maxUnits {
+			return nil, false
+		}
+		for _, u := range units {
+			rd.unitSet[u] = true
 		}
 		rd.units[key.String()] = units
 	}
@@ -347,12 +376,18 @@ func (rd *fileReader) name(name benchfmt.Name) (n benchfmt.Name, ok bool) {
 }
 
 // configuration returns the Configuration of rec, shared with every
-// earlier result whose configuration is the same.
-func (rd *fileReader) configuration(rec *benchfmt.Result, line int) *Configuration {
-	if rd.last != nil && rd.last.same(rec.Config) {
+// earlier result whose configuration is the same. changed says whether a
+// line other than a result line came since the previous result: if not,
+// its configuration is the previous one's.
+func (rd *fileReader) configuration(rec *benchfmt.Result, line int, changed bool) *Configuration {
+	if rd.capped || (!changed && rd.last != nil) {
 		return rd.last
 	}
-	if rd.capped {
+	rd.configWork += len(rec.Config)
+	if rd.configWork > maxConfigWork {
+		return rd.capConfig(rec, line, fmt.Sprintf("configurations too large or changing too often: more than %d configuration entries to read", maxConfigWork))
+	}
+	if rd.last != nil && rd.last.same(rec.Config) {
 		return rd.last
 	}
 	key := configKey(rec.Config)
@@ -361,9 +396,15 @@ func (rd *fileReader) configuration(rec *benchfmt.Result, line int) *Configurati
 		return c
 	}
 	if len(rd.configs) == maxConfigurations {
-		rd.capped = true
-		rd.warn(line, fmt.Sprintf("more than %d distinct configurations: configuration lines from here on are ignored", maxConfigurations))
-		return rd.last
+		return rd.capConfig(rec, line, fmt.Sprintf("more than %d distinct configurations", maxConfigurations))
+	}
+	for _, e := range rec.Config {
+		if !rd.configKeys[e.Key] {
+			if len(rd.configKeys) == maxConfigKeys {
+				return rd.capConfig(rec, line, fmt.Sprintf("more than %d distinct configuration keys", maxConfigKeys))
+			}
+			rd.configKeys[e.Key] = true
+		}
 	}
 	c := newConfiguration(rec.Config)
 	rd.configs[key] = c
@@ -371,12 +412,30 @@ func (rd *fileReader) configuration(rec *benchfmt.Result, line int) *Configurati
 	return c
 }
 
+// capConfig stops reading configuration lines, saying why: the results from
+// line on keep the configuration before it.
+func (rd *fileReader) capConfig(rec *benchfmt.Result, line int, why string) *Configuration {
+	rd.capped = true
+	rd.warn(line, why+": configuration lines from here on are ignored")
+	if rd.last == nil {
+		// The keys ReadFile adds, without the file's.
+		var added []benchfmt.Config
+		for _, e := range rec.Config {
+			if !e.File {
+				added = append(added, e)
+			}
+		}
+		rd.last = newConfiguration(added)
+	}
+	return rd.last
+}
+
 func (rd *fileReader) finish() (*File, []Warning) {
 	f := rd.f
 	f.Config = rd.merged.lines()
 	if rd.leftOut > 0 {
 		rd.warns = append(rd.warns, Warning{File: f.Path, Line: rd.leftOutLine,
-			Msg: fmt.Sprintf("more than %d distinct benchmarks or %d distinct sets of units: %d results with new ones from here on are left out", maxNames, maxUnitLists, rd.leftOut)})
+			Msg: fmt.Sprintf("more than %d distinct benchmarks, %d distinct sets of units or %d distinct units: %d results with new ones from here on are left out", maxNames, maxUnitLists, maxUnits, rd.leftOut)})
 	}
 	if rd.unwarned > 0 {
 		rd.warn(0, fmt.Sprintf("%d more lines were skipped or ignored; only the first %d are named", rd.unwarned, maxLineWarnings))
@@ -395,7 +454,11 @@ func (rd *fileReader) finish() (*File, []Warning) {
 		rd.warn(0, fmt.Sprintf("left out %d results of %d failed cell(s): %s", f.Excluded, len(rd.failures), strings.Join(named, "; ")))
 	}
 	if len(f.Results) == 0 {
-		rd.warn(0, "no benchmark results")
+		if rd.utf16 {
+			rd.warn(0, "no benchmark results: the file is UTF-16 text (as Windows PowerShell's > writes it), and readers take UTF-8; convert it, e.g. iconv -f UTF-16 -t UTF-8")
+		} else {
+			rd.warn(0, "no benchmark results")
+		}
 	}
 	// Line by line, then what concerns the whole file.
 	order := func(w Warning) int {

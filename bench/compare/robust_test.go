@@ -72,6 +72,38 @@ func TestValueProblem(t *testing.T) {
 	assert.Equal(t, "NaN", ValueProblem("delta", 0*negZero()))
 }
 
+// Values outside a unit's physical range are skipped with a warning that
+// names the file, the line, the range and the value: a share above 100%, a
+// time per op above an hour, 1e308 or 5e-324 of anything. (1e308 ns/op
+// used to print as a 300-digit number, and a futex share of 1e308 reached
+// the report.)
+func TestValuesOutsideThePhysicalRange(t *testing.T) {
+	path := writeFile(t, "extreme.txt",
+		"libc: glibc",
+		churn(1, "1e308"),
+		churn(1, "5e-324"),
+		churn(1, "20", "\t 1e308 futex-pct"),
+		churn(1, "20", "\t 100.5 futex-pct"),
+		churn(1, "3600000000001"),
+		churn(1, "21", "\t 1e308 widgets/op"),
+		churn(1, "22", "\t 100 futex-pct\t 3600000000000 p99-nsec"),
+	)
+	out, stderr, err := runCompare(t, path)
+	require.NoError(t, err)
+	for _, w := range []string{
+		path + ":2: skipped result: outside the physical range of a time per op (0 to 3.6e+12): 1e+308 ns/op",
+		path + ":3: skipped result: too small to be a measurement (under 1e-15 in size): 5e-324 ns/op",
+		path + ":4: skipped result: outside the physical range of a share (0 to 100): 1e+308 futex-pct",
+		path + ":5: skipped result: outside the physical range of a share (0 to 100): 100.5 futex-pct",
+		path + ":6: skipped result: outside the physical range of a time per op (0 to 3.6e+12): 3.600000000001e+12 ns/op",
+		path + ":7: skipped result: outside the physical range of a measurement (-1e+18 to 1e+18): 1e+308 widgets/op",
+	} {
+		assert.Contains(t, stderr, "warning: "+w+"\n")
+	}
+	assert.Regexp(t, `threads=1\s+22\.00 ± ∞`, out, "only the last result is kept")
+	assert.NotContains(t, out, "e+30")
+}
+
 func negZero() float64 {
 	z := 0.0
 	return z / z // NaN
@@ -308,7 +340,7 @@ func TestTooManyDistinctBenchmarks(t *testing.T) {
 	require.NotNil(t, f)
 	assert.Len(t, f.Results, maxNames+1, "a known benchmark's later result is kept")
 	require.Len(t, warns, 1)
-	assert.Equal(t, fmt.Sprintf("%s:%d: more than %d distinct benchmarks or %d distinct sets of units: 10 results with new ones from here on are left out", path, maxNames+1, maxNames, maxUnitLists), warns[0].String())
+	assert.Equal(t, fmt.Sprintf("%s:%d: more than %d distinct benchmarks, %d distinct sets of units or %d distinct units: 10 results with new ones from here on are left out", path, maxNames+1, maxNames, maxUnitLists, maxUnits), warns[0].String())
 
 	b.Reset()
 	for i := 0; i < maxUnitLists+5; i++ {

@@ -37,6 +37,11 @@ type page struct {
 	Workloads  []workloadSection
 	Columns    int
 	MultiFile  bool
+	// Generic: the results are not allocbench's cells, and Tables show
+	// them as compare does, with columns as GenericCols says.
+	Generic     bool
+	GenericCols string
+	Tables      []genericTable
 }
 
 type fileCard struct {
@@ -134,12 +139,31 @@ type figure struct {
 	Note     string        // what the plot leaves out, if anything
 }
 
+// basePage is what every page shows: its title, when it was made, and each
+// file's configuration.
+func basePage(in Input) page {
+	p := page{Title: in.Title}
+	if p.Title == "" {
+		p.Title = DefaultTitle
+	}
+	if !in.Generated.IsZero() {
+		p.Generated = in.Generated.Format("2006-01-02 15:04:05 MST")
+	}
+	for _, f := range in.Files {
+		p.Files = append(p.Files, card(f))
+	}
+	return p
+}
+
 // write renders the page and returns the warnings it found beyond
 // in.Warnings.
 func write(w io.Writer, in Input) ([]compare.Warning, error) {
 	set, warns, err := cells.Collect(in.Files, cells.Options{})
 	if err != nil {
 		return warns, err
+	}
+	if isGeneric(set) {
+		return writeGeneric(w, in, basePage(in))
 	}
 	sum, err := summary.Make(set, summary.Options{Baseline: in.Baseline})
 	if err != nil {
@@ -154,15 +178,8 @@ func write(w io.Writer, in Input) ([]compare.Warning, error) {
 		Confidence: strconv.FormatFloat(100*set.Confidence, 'g', -1, 64) + "%",
 		Alpha:      strconv.FormatFloat(set.Alpha, 'g', -1, 64),
 	}
-	if p.Title == "" {
-		p.Title = DefaultTitle
-	}
-	if !in.Generated.IsZero() {
-		p.Generated = in.Generated.Format("2006-01-02 15:04:05 MST")
-	}
-	for _, f := range in.Files {
-		p.Files = append(p.Files, card(f))
-	}
+	base := basePage(in)
+	p.Title, p.Generated, p.Files = base.Title, base.Generated, base.Files
 
 	// Plots first: they count what the limits leave out.
 	b := newBuilder(set, sum)

@@ -98,10 +98,25 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px
 <header>
 <h1>{{.Title}}</h1>
 <p class="meta">{{if .Generated}}Generated {{.Generated}} from {{else}}From {{end}}{{len .Files}} result file{{if ne (len .Files) 1}}s{{end}}{{range $i, $f := .Files}}{{if $i}},{{end}} <code>{{$f.Label}}</code>{{end}}.</p>
+{{- if .Generic}}
+<p class="note intro">These results are not allocbench's cells (no workload, allocator and thread count in their names), so the page shows them as <code>allocbench compare</code> does: a table per metric, {{.GenericCols}}. Where each number was measured is at the end.</p>
+<nav><a href="#tables">Tables</a>{{if .Warnings}}<a href="#warnings">Warnings ({{len .Warnings}})</a>{{end}}<a href="#setup">Setup</a></nav>
+{{- else}}
 <p class="note intro">Which allocator is fastest here, and by how much: the summary compares every allocator's throughput with <b>{{.Baseline}}</b> at the same thread count (change it with <code>-baseline</code>). Below it: how each allocator scales with threads, the published claims checked against these files, and the plots. Where each number was measured is at the end.</p>
 <nav><a href="#summary">Summary</a>{{if .Scaling}}<a href="#scaling">Scaling</a>{{end}}<a href="#claims">Claims</a>{{if .Direct}}<a href="#direct">Direct comparisons</a>{{end}}<a href="#plots">Plots</a>{{range .Workloads}}<a href="#{{.ID}}">{{.Name}}</a>{{end}}{{if .Warnings}}<a href="#warnings">Warnings ({{len .Warnings}})</a>{{end}}<a href="#setup">Setup</a></nav>
+{{- end}}
 </header>
 
+{{if .Generic}}
+<section id="tables">
+<h2>Tables</h2>
+<p class="note">Medians with the half-width of their {{.Confidence}} confidence interval (±), and, against the first column, the change and the Mann-Whitney U test (~: not significant at α = {{.Alpha}}).</p>
+{{- range .Tables}}
+<h3>{{.Caption}}</h3>
+<div class="scroll"><pre class="table">{{.Text}}</pre></div>
+{{- end}}
+</section>
+{{else}}
 <section id="summary">
 <h2>Summary: throughput relative to {{.Baseline}}</h2>
 <p class="note"><b>Throughput</b> is {{.Baseline}}'s ns/op over the cell's, at the same thread count: above 1× is faster. It is the Hodges–Lehmann estimate (the median of the ratios of every pair of runs), and under it in brackets is its {{.Confidence}} interval, the one that goes with the Mann–Whitney test benchstat uses: <span style="background:#dafbe1">faster</span> and <span style="background:#ffebe9">slower</span> mark an interval wholly above or below 1, grey with ~ an interval that holds 1 (no difference shown). Where both cells' runs fall into groups (the machine ran at two speeds), the ratio compares their lowest groups, and says so. The other figures are medians over the runs, ± the half-width of the median's interval: the share of the workers' time in futex, p99 latency of one malloc+free, and resident memory per live byte. Numbered marks point to notes under the table.{{if .FewRuns}} Some cells have fewer than 6 runs: they have no ± and their p-values are weak; run with <code>-count 6</code> or more.{{end}}</p>
@@ -217,6 +232,7 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px
 </section>
 {{- end}}
 </section>
+{{end}}
 {{if .Warnings}}
 <section id="warnings">
 <h2>Warnings about the input</h2>

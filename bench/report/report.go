@@ -68,7 +68,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	out := fs.String("o", "report.html", "write the report to `file`")
 	title := fs.String("title", DefaultTitle, "page `title`")
-	baseline := fs.String("baseline", "", "the `column` the summary compares with: label/alloc, or an allocator of the default file (default: libc of the first file measured with glibc)")
+	baseline := fs.String("baseline", "", "the `column` the summary compares with: label/alloc, or an allocator of the default file (default: libc of the first file measured with glibc); for results that are not allocbench's cells (plain go test -bench output), a column of the tables")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "%s\n\nusage: %s\n\nThe page needs no network: a summary table per workload (throughput relative to a\nbaseline, futex share, p99 latency, memory), scaling fits, the published claims\nchecked against the files, direct comparisons of files that differ only in C\nlibrary or distribution, plots, and each file's configuration. A file is\nlabelled by its base name without extension, or by label= before it.\n\nflags:\n", Description, Usage)
 		fs.PrintDefaults()
@@ -89,7 +89,8 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
 	var be *summary.BaselineError
-	if errors.As(err, &be) {
+	var cbe *compare.BaselineError
+	if errors.As(err, &be) || errors.As(err, &cbe) {
 		return usage.Errorf("report: %w", err)
 	}
 	if err != nil {
@@ -117,6 +118,9 @@ func replaceFile(path, data string) error {
 	_, err = f.WriteString(data)
 	if err == nil {
 		err = f.Chmod(0o644)
+	}
+	if err == nil {
+		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

@@ -52,6 +52,38 @@ func TestNonFiniteValuesStillGiveAPage(t *testing.T) {
 	}
 }
 
+// Values at the edges of their units' ranges (0, an hour per op, 1e-15, a
+// share of 100%) give a page whose figures and plots hold no NaN or
+// infinity; values past them are left out with a warning naming the line.
+// (1e308 and 5e-324 used to show "futex share 5e307 %", "±+Inf%" and SVG
+// paths with NaN.)
+func TestExtremeValuesGiveAFinitePage(t *testing.T) {
+	lines := []string{"libc: glibc",
+		"BenchmarkWorkloads/workload=churn/alloc=libc/threads=1-2 \t 1000\t 20 ns/op\t 1e308 futex-pct",
+		"BenchmarkWorkloads/workload=churn/alloc=jemalloc/threads=1-2 \t 1000\t 5e-324 ns/op\t 1 futex-pct",
+	}
+	for i := range 6 {
+		for _, t := range []int{1, 2} {
+			lines = append(lines,
+				fmt.Sprintf("BenchmarkWorkloads/workload=churn/alloc=libc/threads=%d-2 \t 1000\t %d ns/op\t %d futex-pct\t %d p99-nsec\t 1.5 rss-per-live-byte", t, 20+i, i, 30+i),
+				fmt.Sprintf("BenchmarkWorkloads/workload=churn/alloc=jemalloc/threads=%d-2 \t 1000\t 0 ns/op\t 0 futex-pct\t 0 p99-nsec\t 0 rss-per-live-byte", t),
+				fmt.Sprintf("BenchmarkWorkloads/workload=churn/alloc=mimalloc/threads=%d-2 \t 1000\t %s ns/op\t 100 futex-pct\t 3.6e12 p99-nsec\t 1e18 rss-per-live-byte", t, []string{"1e-15", "3.6e12"}[i%2]))
+		}
+	}
+	path := writeLines(t, "extreme.txt", lines...)
+	out := filepath.Join(t.TempDir(), "r.html")
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, Run([]string{"-o", out, path}, &stdout, &stderr), stderr.String())
+	assert.Contains(t, stderr.String(), path+":2: skipped result: outside the physical range of a share (0 to 100): 1e+308 futex-pct")
+	assert.Contains(t, stderr.String(), path+":3: skipped result: too small to be a measurement (under 1e-15 in size): 5e-324 ns/op")
+	page, err := os.ReadFile(out)
+	require.NoError(t, err)
+	text := string(page)
+	for _, bad := range []string{"NaN", "Inf", "e+307", "e+308"} {
+		assert.NotContains(t, text, bad)
+	}
+}
+
 // Thousands of runs per thread count are shown as a few hundred dots per
 // line, and the plot says so.
 func TestRunDotsAreThinned(t *testing.T) {

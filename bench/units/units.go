@@ -13,6 +13,8 @@
 // to the names here so that old and new runs compare.
 package units
 
+import "strings"
+
 // The figures of one run of a workload (workloads.Result.Metrics).
 const (
 	// NsPerOp is the testing package's own unit: the measured window
@@ -139,4 +141,42 @@ func Renamed() map[string]string {
 		m[old] = cur
 	}
 	return m
+}
+
+// The physical limits of what a benchmark measures.
+const (
+	// MaxNsecPerOp is the longest time per op a result may hold: an hour.
+	MaxNsecPerOp = 3600e9
+	// MaxBytes is the most bytes a 64-bit process can address.
+	MaxBytes = 1 << 64
+	// MaxMagnitude bounds a figure of any other unit: a count or a ratio
+	// of counts no run can reach.
+	MaxMagnitude = 1e18
+	// MinMagnitude is the smallest figure other than 0 a result may
+	// hold, in any unit: below it, a value is an artefact (5e-324), and
+	// the ratios and plots made from it overflow.
+	MinMagnitude = 1e-15
+)
+
+// Range says what values of unit are physically possible: from lo to hi,
+// and what the unit measures ("a share", "a time per op"...), for messages.
+// Values other than 0 under MinMagnitude in size are never possible.
+func Range(unit string) (lo, hi float64, what string) {
+	switch {
+	case strings.HasSuffix(unit, "-pct") || strings.HasSuffix(unit, "%"):
+		return 0, 100, "a share"
+	case IsTimePerOp(unit):
+		return 0, MaxNsecPerOp, "a time per op"
+	case strings.HasSuffix(unit, "-nsec") || strings.HasSuffix(unit, "-ns"):
+		return 0, MaxNsecPerOp, "a latency"
+	case strings.HasSuffix(unit, "bytes") || unit == "B/op":
+		return 0, MaxBytes, "a size"
+	}
+	return -MaxMagnitude, MaxMagnitude, "a measurement"
+}
+
+// IsTimePerOp reports whether unit is a time per op in nanoseconds (ns/op,
+// cpu-nsec/op...).
+func IsTimePerOp(unit string) bool {
+	return unit == NsPerOp || strings.HasSuffix(unit, "-nsec/op") || strings.HasSuffix(unit, "-ns/op")
 }

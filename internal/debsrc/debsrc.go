@@ -164,7 +164,7 @@ func WriteFileAtomic(path string, data []byte) error {
 func CacheDir(name string) (string, error) {
 	dir, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("no cache directory (set Options.CacheDir): %w", err)
+		return "", fmt.Errorf("no cache directory for the %s build: it goes in $XDG_CACHE_HOME/allocbench/%s or $HOME/.cache/allocbench/%s, and neither XDG_CACHE_HOME nor HOME is set; set one of them (HOME=/root for root)", name, name, name)
 	}
 	return filepath.Join(dir, "allocbench", name), nil
 }

@@ -122,3 +122,14 @@ func TestLock(t *testing.T) {
 	unlock()
 	assert.Equal(t, 1, waited, "a free lock is taken at once")
 }
+
+// With HOME (and XDG_CACHE_HOME) unset, the error says where the cache
+// goes and what to set, not an internal option's name.
+func TestCacheDirWithoutHome(t *testing.T) {
+	t.Setenv("HOME", "")
+	t.Setenv("XDG_CACHE_HOME", "")
+	_, err := ResolveCacheDir("", "glibcbench")
+	require.Error(t, err)
+	assert.Equal(t, "no cache directory for the glibcbench build: it goes in $XDG_CACHE_HOME/allocbench/glibcbench or $HOME/.cache/allocbench/glibcbench, and neither XDG_CACHE_HOME nor HOME is set; set one of them (HOME=/root for root)", err.Error())
+	assert.NotContains(t, err.Error(), "Options")
+}

@@ -16,3 +16,6 @@ func Isolate(cmd *exec.Cmd, before func()) {
 		return cmd.Process.Kill()
 	}
 }
+
+// Wait waits for cmd.
+func Wait(cmd *exec.Cmd) error { return cmd.Wait() }

@@ -3,31 +3,16 @@ package sysinfo
 import (
 	"sort"
 	"strings"
-)
 
-// The environment variables that change how an allocator or the C library
-// behaves: glibc's tunables and MALLOC_* variables (MALLOC_ARENA_MAX,
-// MALLOC_CHECK_, ...), jemalloc's MALLOC_CONF, mimalloc's, tcmalloc's and
-// jemalloc's own prefixes, and what the dynamic linker loads.
-var (
-	allocatorEnvNames    = []string{"GLIBC_TUNABLES", "LD_PRELOAD", "LD_LIBRARY_PATH"}
-	allocatorEnvPrefixes = []string{"MALLOC_", "MIMALLOC_", "TCMALLOC_", "JEMALLOC_"}
+	"github.com/allocbench/allocbench/alloc"
 )
 
 // AffectsAllocator reports whether the environment variable name changes how
-// an allocator or the C library behaves.
+// an allocator or the C library behaves: whether an allocator's record
+// names it (alloc.Spec's Env and EnvPrefixes; the C library's record has
+// its tunables, its MALLOC_* variables and the dynamic linker's).
 func AffectsAllocator(name string) bool {
-	for _, n := range allocatorEnvNames {
-		if name == n {
-			return true
-		}
-	}
-	for _, p := range allocatorEnvPrefixes {
-		if strings.HasPrefix(name, p) {
-			return true
-		}
-	}
-	return false
+	return alloc.EnvOwner(name) != ""
 }
 
 // EnvKeyPrefix begins the configuration key of each environment variable

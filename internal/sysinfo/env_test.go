@@ -12,10 +12,11 @@ import (
 
 func TestAffectsAllocator(t *testing.T) {
 	for _, name := range []string{"GLIBC_TUNABLES", "MALLOC_ARENA_MAX", "MALLOC_CONF", "MALLOC_CHECK_", "MIMALLOC_ARENA_EAGER_COMMIT",
-		"TCMALLOC_RELEASE_RATE", "JEMALLOC_X", "LD_PRELOAD", "LD_LIBRARY_PATH"} {
+		"TCMALLOC_RELEASE_RATE", "JEMALLOC_X", "LD_PRELOAD", "LD_LIBRARY_PATH",
+		"TBB_MALLOC_USE_HUGE_PAGES", "JE_MALLOC_CONF", "_RJEM_MALLOC_CONF", "MALLOCSTATS", "PERFTOOLS_VERBOSE"} {
 		assert.True(t, AffectsAllocator(name), name)
 	}
-	for _, name := range []string{"PATH", "HOME", "GOGC", "LD_PRELOADX", "XMALLOC_CONF", "ALLOCBENCH_FUTEX"} {
+	for _, name := range []string{"PATH", "HOME", "GOGC", "LD_PRELOADX", "XMALLOC_CONF", "ALLOCBENCH_FUTEX", "TBB_VERSION", "MALLOCSTATSX"} {
 		assert.False(t, AffectsAllocator(name), name)
 	}
 }

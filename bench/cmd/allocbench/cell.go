@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -50,7 +52,8 @@ func runCell(ctx context.Context, argv []string, c cell, o options) outcome {
 	cmd := exec.CommandContext(cctx, args[0], args[1:]...)
 	cmd.Env = append(cellBaseEnv(o.env), cellEnv(c, o)...)
 	// The cell gets a process group of its own, so a hung cell is killed
-	// with everything it started.
+	// with everything it started, and dies with this process; whenever it
+	// ends, what is left of its group is killed (see runIsolated).
 	procgroup.Isolate(cmd, func() {
 		if container != "" {
 			kill, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -58,14 +61,13 @@ func runCell(ctx context.Context, argv []string, c cell, o options) outcome {
 			_ = exec.CommandContext(kill, "docker", "kill", container).Run()
 		}
 	})
-	cmd.WaitDelay = 5 * time.Second
 	// A cell prints o.count results; a few more lines are tolerated
 	// (a benchmark that reruns), not an unbounded number.
 	parsed := newCellOutput(4*o.count + 16)
+	parsed.name = cellResultName(c)
 	stdout := &lineWriter{max: compare.MaxLineBytes + 1, emit: parsed.stdoutLine}
 	stderr := &lineWriter{max: compare.MaxLineBytes + 1, emit: parsed.stderrLine}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	err := cmd.Run()
+	err := runIsolated(cmd, stdout, stderr, parsed)
 	stdout.Close()
 	stderr.Close()
 	out.elapsed = time.Since(start)
@@ -163,4 +165,68 @@ func tail(s string, n int) string {
 		s = s[i+1:]
 	}
 	return s
+}
+
+// outputDrain is how long a cell's output is read after the cell and its
+// process group are gone: what still holds it (a process that left the
+// group) is not waited for longer.
+const outputDrain = 5 * time.Second
+
+// runIsolated runs cmd (after procgroup.Isolate) with its stdout and stderr
+// copied to the writers. Whenever it ends, its process group is killed, so
+// that no child it started runs on or keeps its output open; what it
+// printed before is kept.
+func runIsolated(cmd *exec.Cmd, stdout, stderr io.Writer, parsed *cellOutput) error {
+	var readers []*os.File
+	var copies sync.WaitGroup
+	for _, w := range []struct {
+		set *io.Writer
+		to  io.Writer
+	}{{&cmd.Stdout, stdout}, {&cmd.Stderr, stderr}} {
+		r, pw, err := os.Pipe()
+		if err != nil {
+			for _, r := range readers {
+				r.Close()
+			}
+			return err
+		}
+		*w.set = pw
+		readers = append(readers, r)
+		copies.Add(1)
+		go func(to io.Writer) {
+			defer copies.Done()
+			io.Copy(to, r)
+		}(w.to)
+	}
+	err := cmd.Start()
+	// The child has its ends; these are the parent's copies.
+	cmd.Stdout.(*os.File).Close()
+	cmd.Stderr.(*os.File).Close()
+	if err == nil {
+		err = procgroup.Wait(cmd)
+	}
+	done := make(chan struct{})
+	go func() {
+		copies.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(outputDrain):
+		for _, r := range readers {
+			r.Close()
+		}
+		<-done
+		parsed.stderrLine(fmt.Sprintf("allocbench: stopped reading the cell's output %v after it ended: a process it started outside its process group still holds it", outputDrain), 0)
+	}
+	for _, r := range readers {
+		r.Close()
+	}
+	return err
+}
+
+// cellResultName is the name c's results have, before go test's
+// -GOMAXPROCS suffix.
+func cellResultName(c cell) string {
+	return fmt.Sprintf("BenchmarkWorkloads/workload=%s/alloc=%s/threads=%d", c.Workload, c.Alloc, c.Threads)
 }

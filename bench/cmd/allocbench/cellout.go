@@ -42,7 +42,11 @@ const (
 // cellOutput collects what a cell prints. Its methods are called from the
 // goroutines that copy the cell's stdout and stderr.
 type cellOutput struct {
-	mu          sync.Mutex
+	mu sync.Mutex
+	// name is what the cell's results are called (before go test's
+	// -GOMAXPROCS suffix); a result of another name is refused. Empty
+	// takes any.
+	name        string
 	maxResults  int
 	results     []string
 	resultBytes int
@@ -83,6 +87,8 @@ func (o *cellOutput) stdoutLine(line string, length int) {
 			o.fail(fmt.Errorf("printed a result line of %d bytes, longer than readers accept (%d)", length, compare.MaxLineBytes))
 		case err != nil:
 			o.fail(fmt.Errorf("printed a result line that readers would reject (%v): %.200q", err, line))
+		case o.name != "" && !isCellResult(line, o.name):
+			o.fail(fmt.Errorf("printed a result of another benchmark, %.200q: this cell's results are %s", strings.Fields(line)[0], o.name))
 		case len(o.results) == o.maxResults || o.resultBytes+len(line) > maxResultBytes:
 			o.fail(fmt.Errorf("printed more than %d result lines or %d bytes of them", o.maxResults, maxResultBytes))
 		default:
@@ -235,4 +241,27 @@ func (w *lineWriter) Close() error {
 		w.flushLine()
 	}
 	return nil
+}
+
+// isCellResult reports whether the result line is named name, or name with
+// go test's -GOMAXPROCS suffix.
+func isCellResult(line, name string) bool {
+	got := strings.Fields(line)[0]
+	rest, ok := strings.CutPrefix(got, name)
+	if !ok {
+		return false
+	}
+	if rest == "" {
+		return true
+	}
+	digits, ok := strings.CutPrefix(rest, "-")
+	if !ok || digits == "" {
+		return false
+	}
+	for _, r := range digits {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -27,8 +27,51 @@ type containerOptions struct {
 	bases        map[string]string
 	local        bool
 	cpus, memory string
-	futexTracing bool
+	futexTracing tracingMode
 }
+
+// tracingMode is -futex-tracing: whether the containers run the exact futex
+// method themselves, and with what.
+type tracingMode string
+
+const (
+	// tracingHost: the host's tracer measures the containers' threads.
+	tracingHost tracingMode = "off"
+	// tracingCaps: the containers trace themselves with CAP_BPF and
+	// CAP_PERFMON; on an engine that knows neither, the host's tracer
+	// does it.
+	tracingCaps tracingMode = "on"
+	// tracingAdmin: as tracingCaps, but an engine that knows neither
+	// capability gives the containers CAP_SYS_ADMIN.
+	tracingAdmin tracingMode = "admin"
+)
+
+func (m *tracingMode) String() string {
+	if m == nil || *m == "" {
+		return string(tracingHost)
+	}
+	return string(*m)
+}
+
+// IsBoolFlag lets -futex-tracing alone mean -futex-tracing=on.
+func (m *tracingMode) IsBoolFlag() bool { return true }
+
+func (m *tracingMode) Set(s string) error {
+	switch s {
+	case "true", "on":
+		*m = tracingCaps
+	case "false", "off":
+		*m = tracingHost
+	case "admin":
+		*m = tracingAdmin
+	default:
+		return fmt.Errorf("%q is not on (or no value), off or admin", s)
+	}
+	return nil
+}
+
+// inside reports whether the containers are to trace themselves.
+func (m tracingMode) inside() bool { return m == tracingCaps || m == tracingAdmin }
 
 // runContainers is `allocbench containers`: build each distribution's image,
 // run the benchmark cells inside it (one docker run per cell, the test
@@ -46,7 +89,8 @@ func parseContainerFlags(args []string, stderr io.Writer) (containerOptions, err
 	local := fs.Bool("local", true, "build Debian bases locally with debootstrap (no registry needed)")
 	cpus := fs.String("cpus", "", "run the containers under this CPU quota (docker run --cpus)")
 	memory := fs.String("memory", "", "run the containers under this memory limit (docker run --memory)")
-	tracing := fs.Bool("futex-tracing", false, "run the exact futex method inside the containers instead of on this host: gives them CAP_BPF, CAP_PERFMON and the host's tracefs read-only (seccomp=unconfined on Docker before 23.0; CAP_SYS_ADMIN where the engine knows neither capability)")
+	tracing := tracingHost
+	fs.Var(&tracing, "futex-tracing", "run the exact futex method inside the containers instead of on this host: gives them CAP_BPF, CAP_PERFMON and the host's tracefs read-only (seccomp=unconfined on Docker before 23.0); where the engine knows neither capability, the host's tracer measures them, unless =admin gives them CAP_SYS_ADMIN instead")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "%s\n\nusage: allocbench containers [flags]\n\n"+
 			"It builds each distribution's image (Debian bases locally with debootstrap\n"+
@@ -59,7 +103,7 @@ func parseContainerFlags(args []string, stderr io.Writer) (containerOptions, err
 	if err != nil {
 		return containerOptions{}, err
 	}
-	co := containerOptions{options: o, local: *local, cpus: *cpus, memory: *memory, futexTracing: *tracing, bases: map[string]string{}}
+	co := containerOptions{options: o, local: *local, cpus: *cpus, memory: *memory, futexTracing: tracing, bases: map[string]string{}}
 	for _, l := range strings.Split(*images, ",") {
 		l = strings.TrimSpace(l)
 		if _, err := containers.Lookup(l); err != nil {
@@ -141,8 +185,8 @@ func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io
 
 	// The exact futex method runs here, for the containers' threads,
 	// unless the containers trace themselves.
-	host := startFutexHost(ctx, co.futex, co.futexTracing)
-	defer host.Close()
+	host := startFutexHost(ctx, co.futex, co.futexTracing.inside())
+	defer func() { host.Close() }()
 	if d := host.describe(); d != "" {
 		fmt.Fprintf(stdout, "allocbench: %s\n", d)
 	}
@@ -173,13 +217,22 @@ func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io
 		}
 		// The cells' variables and those passed on with -env go into the
 		// container by name, from the docker command's environment.
-		if co.futexTracing && !tracingKnown {
+		if co.futexTracing.inside() && !tracingKnown {
 			var note string
-			if tracing, note, err = tracingOptions(ctx, image); err != nil {
+			if tracing, note, err = tracingOptions(ctx, image, co.futexTracing); err != nil {
 				return err
 			}
 			tracingKnown = true
 			fmt.Fprintf(stdout, "allocbench: -futex-tracing: %s\n", note)
+			if !tracing.FutexTracing {
+				// The engine cannot give the containers what they need:
+				// the host's tracer measures them after all.
+				host.Close()
+				host = startFutexHost(ctx, co.futex, false)
+				if d := host.describe(); d != "" {
+					fmt.Fprintf(stdout, "allocbench: %s\n", d)
+				}
+			}
 		}
 		run := tracing
 		run.CPUs, run.Memory = co.cpus, co.memory
@@ -219,11 +272,9 @@ func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io
 
 // tracingOptions are the run options of -futex-tracing: the smallest set
 // with which the exact method works inside a container (see
-// containers.RunOptions.FutexTracing), with this host's tracefs. Engines
-// that do not know CAP_BPF get CAP_SYS_ADMIN instead; those that know it
-// but whose default seccomp profile keeps bpf() from it get seccomp off.
-// note says which.
-func tracingOptions(ctx context.Context, image string) (run containers.RunOptions, note string, err error) {
+// containers.RunOptions.FutexTracing), with this host's tracefs; see
+// tracingPlan.
+func tracingOptions(ctx context.Context, image string, mode tracingMode) (run containers.RunOptions, note string, err error) {
 	tracefs, _, err := futex.Tracefs()
 	if err != nil {
 		return run, "", fmt.Errorf("-futex-tracing: %w", err)
@@ -236,16 +287,30 @@ func tracingOptions(ctx context.Context, image string) (run containers.RunOption
 	if err != nil {
 		return run, "", fmt.Errorf("-futex-tracing: %w", err)
 	}
+	run, note = tracingPlan(mode, version, knows, tracefs)
+	return run, note, nil
+}
+
+// tracingPlan decides what the containers get for -futex-tracing from the
+// engine's version and whether it knows CAP_BPF and CAP_PERFMON. Engines
+// that know them but whose default seccomp profile keeps bpf() from them
+// get seccomp off. Engines that know neither would need CAP_SYS_ADMIN,
+// which only -futex-tracing=admin gives; otherwise the containers trace
+// nothing themselves (run.FutexTracing is false) and the host's tracer
+// measures them. note says which.
+func tracingPlan(mode tracingMode, version string, knows bool, tracefs string) (run containers.RunOptions, note string) {
 	run = containers.RunOptions{FutexTracing: true, Tracefs: tracefs}
 	switch {
+	case !knows && mode != tracingAdmin:
+		return containers.RunOptions{}, fmt.Sprintf("docker %s knows neither CAP_BPF nor CAP_PERFMON, so the containers do not trace themselves: the host's tracer measures them (-futex-tracing=admin gives them CAP_SYS_ADMIN instead)", version)
 	case !knows:
 		run.SysAdmin = true
-		note = fmt.Sprintf("docker %s knows neither CAP_BPF nor CAP_PERFMON, so the containers get CAP_SYS_ADMIN", version)
+		note = fmt.Sprintf("docker %s knows neither CAP_BPF nor CAP_PERFMON, so the containers get CAP_SYS_ADMIN (-futex-tracing=admin)", version)
 	case containers.TracingNeedsSeccomp(version):
 		run.SeccompUnconfined = true
 		note = fmt.Sprintf("the containers get CAP_BPF and CAP_PERFMON, and seccomp=unconfined: docker %s's default profile allows bpf() only to CAP_SYS_ADMIN", version)
 	default:
 		note = "the containers get CAP_BPF and CAP_PERFMON"
 	}
-	return run, note + ", and " + tracefs + " read-only", nil
+	return run, note + ", and " + tracefs + " read-only"
 }

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"runtime"
 	"strings"
@@ -228,7 +227,7 @@ func runFidelityJob(ctx context.Context, o fidelityOptions, stdout, stderr io.Wr
 		fmt.Fprintln(stdout, "allocbench: churn, go test's runs sharing one process (-fresh=false)")
 	}
 	measuring = true
-	return measureFidelity(ctx, o, variants[0], prog, prog, dir, stdout, stderr)
+	return measureFidelity(ctx, o, variants[0], prog, prog, d, stdout, stderr)
 }
 
 // originalProgram is what the fidelity job needs of glibc's program.
@@ -246,17 +245,12 @@ type fidelityPair struct {
 	allocbench float64 // ops/s
 }
 
-// measureFidelity runs the pairs, writes the raw results into dir as they
+// measureFidelity runs the pairs, writes the raw results into d as they
 // come, and ends with the table.
-func measureFidelity(ctx context.Context, o fidelityOptions, v variant, prog glibcbench.Program, orig originalProgram, dir string, stdout, stderr io.Writer) (err error) {
+func measureFidelity(ctx context.Context, o fidelityOptions, v variant, prog glibcbench.Program, orig originalProgram, d *runDir, stdout, stderr io.Writer) (err error) {
 	start := time.Now()
+	dir := d.dir
 	r := &fidelityRun{o: o, v: v, orig: orig, cellOpts: o.cellOptions(), stderr: stderr, preload: map[string]string{}}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return fmt.Errorf("results: %w", err)
-	}
-	d := &runDir{dir: dir, root: root}
-	defer d.Close()
 	defer func() {
 		if err != nil {
 			d.discardUnused(stderr)

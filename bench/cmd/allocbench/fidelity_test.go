@@ -165,14 +165,14 @@ func (f *fakeOriginal) Run(_ context.Context, threads int, preload string) (glib
 // libc, 12 for jemalloc) and a fake original.
 func TestFidelityJob(t *testing.T) {
 	t.Setenv(fakeEnv, "on")
-	dir := t.TempDir()
+	d := newTestRunDir(t)
 	o, err := parseFidelityFlags([]string{"-allocs", "libc,jemalloc", "-threads", "1,2", "-count", "3", "-duration", "1s", "-progress", "off"}, &bytes.Buffer{})
 	require.NoError(t, err)
 	orig := &fakeOriginal{opsPerSec: map[string]float64{"libc": 40e6, "jemalloc": 100e6}, failOn: "jemalloc/2/1", runs: map[string]int{}}
 	prog := glibcbench.Program{Source: "glibc", Version: "2.36-9", CC: "gcc 12.2.0", Duration: time.Second, SHA256: "ab12"}
 	v := glibcVariant(os.Args[0])
 	var stdout, stderr bytes.Buffer
-	err = measureFidelity(context.Background(), o, v, prog, orig, dir, &stdout, &stderr)
+	err = measureFidelity(context.Background(), o, v, prog, orig, d, &stdout, &stderr)
 
 	var cf cellsFailedError
 	require.True(t, errors.As(err, &cf), "%v\n%s\n%s", err, stdout.String(), stderr.String())
@@ -190,7 +190,7 @@ func TestFidelityJob(t *testing.T) {
 	// Both files read as benchmark results with the same names, so that
 	// benchstat lines them up.
 	names := func(file string) (map[string]int, []string) {
-		f, err := os.Open(filepath.Join(dir, file))
+		f, err := os.Open(d.path(file))
 		require.NoError(t, err)
 		defer f.Close()
 		counts := map[string]int{}
@@ -222,7 +222,7 @@ func TestFidelityJob(t *testing.T) {
 	assert.Contains(t, origConfig, "original-alloc-jemalloc: LD_PRELOAD=/usr/lib/libjemalloc.so")
 	assert.Contains(t, origConfig, "original-alloc-libc: the C library's malloc, nothing preloaded")
 
-	data, err := os.ReadFile(filepath.Join(dir, "original.txt"))
+	data, err := os.ReadFile(d.path("original.txt"))
 	require.NoError(t, err)
 	assert.Contains(t, string(data), "BenchmarkWorkloads/workload=churn/alloc=libc/threads=2-2 \t40000000\t25 ns/op\t2097152 max-rss-bytes\n")
 	assert.Contains(t, string(data), "# failed original glibc workload=churn alloc=jemalloc threads=2: bench-malloc-thread 2: crashed")
@@ -248,7 +248,7 @@ func TestFidelitySkippedCell(t *testing.T) {
 	orig := &fakeOriginal{opsPerSec: map[string]float64{"libc": 40e6, "jemalloc": 100e6}, runs: map[string]int{}}
 	v := glibcVariant(os.Args[0])
 	var stdout, stderr bytes.Buffer
-	err = measureFidelity(context.Background(), o, v, glibcbench.Program{Duration: time.Second}, orig, t.TempDir(), &stdout, &stderr)
+	err = measureFidelity(context.Background(), o, v, glibcbench.Program{Duration: time.Second}, orig, newTestRunDir(t), &stdout, &stderr)
 	require.NoError(t, err, "%s", stderr.String())
 	assert.Contains(t, stdout.String(), "skipped glibc workload=churn alloc=jemalloc threads=1: jemalloc: not installed here\n")
 	assert.Regexp(t, `\njemalloc\s+1\s+-\s+-\s+-\s+-\s+0\n`, stdout.String())
@@ -281,9 +281,10 @@ func TestFidelityInterrupt(t *testing.T) {
 	defer cancel()
 	orig := &cancellingOriginal{fakeOriginal: fakeOriginal{opsPerSec: map[string]float64{"libc": 40e6}, runs: map[string]int{}}, cancel: cancel}
 	v := glibcVariant(os.Args[0])
-	dir := t.TempDir()
+	d := newTestRunDir(t)
+	dir := d.dir
 	var stdout, stderr bytes.Buffer
-	err = measureFidelity(ctx, o, v, glibcbench.Program{Duration: time.Second}, orig, dir, &stdout, &stderr)
+	err = measureFidelity(ctx, o, v, glibcbench.Program{Duration: time.Second}, orig, d, &stdout, &stderr)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Contains(t, stderr.String(), "interrupted")
 	assert.NotContains(t, stderr.String(), "FAIL")

@@ -152,7 +152,7 @@ func TestContainersFutexFromHost(t *testing.T) {
 	agreement := regexp.MustCompile(`agreement: \S+ run \d+: in the container (\d+) ns in (\d+) calls, from the host (\d+) ns in (\d+) calls`)
 	for _, tc := range []struct{ label, workload string }{{"musl", "churn"}, {"musl", "mutex"}, {"debian12", "mutex"}} {
 		t.Run("same-windows/"+tc.label+"/"+tc.workload, func(t *testing.T) {
-			run, note, err := tracingOptions(t.Context(), k.images[tc.label])
+			run, note, err := tracingOptions(t.Context(), k.images[tc.label], tracingAdmin)
 			require.NoError(t, err)
 			t.Log(note)
 			k.host.runOptions(&run)
@@ -207,12 +207,12 @@ func TestContainersFutexFromHost(t *testing.T) {
 	})
 }
 
-// -futex-tracing: the exact method inside the container with CAP_BPF,
+// -futex-tracing=admin: the exact method inside the container with CAP_BPF,
 // CAP_PERFMON and the host's tracefs, where the engine knows those
 // capabilities; CAP_SYS_ADMIN where it does not (Debian 12's Docker 20.10).
 func TestContainersFutexTracingInside(t *testing.T) {
 	k := newKit(t, "musl")
-	run, note, err := tracingOptions(t.Context(), k.images["musl"])
+	run, note, err := tracingOptions(t.Context(), k.images["musl"], tracingAdmin)
 	require.NoError(t, err)
 	t.Log(note)
 	argv := k.containerArgv("musl", run)

@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -182,63 +179,6 @@ func runJob(ctx context.Context, o options, stdout, stderr io.Writer) (err error
 	return runMatrix(ctx, o, variants, notes, d, stdout, stderr)
 }
 
-// createRunDir makes a new directory for a run under parent, named by the
-// time: another run started in the same second, or anything already there,
-// gets a -2, -3... suffix instead of being reused. The directory must belong
-// to this process once it is opened; note says when the name had a suffix.
-func createRunDir(parent string, t time.Time) (d *runDir, note string, err error) {
-	abs, err := filepath.Abs(parent)
-	if err != nil {
-		return nil, "", fmt.Errorf("results directory: %w", err)
-	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
-		return nil, "", fmt.Errorf("results directory: %w", err)
-	}
-	base := t.Format("20060102-150405")
-	for i := 1; i <= 1000; i++ {
-		name := base
-		if i > 1 {
-			name = fmt.Sprintf("%s-%d", base, i)
-			note = fmt.Sprintf(" (%s was taken: another run started in the same second, or it was there already)", base)
-		}
-		dir := filepath.Join(abs, name)
-		err := os.Mkdir(dir, 0o755)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		if err != nil {
-			return nil, "", fmt.Errorf("results directory: %w", err)
-		}
-		root, err := os.OpenRoot(dir)
-		if err != nil {
-			return nil, "", fmt.Errorf("results directory: %w", err)
-		}
-		if err := ownedDir(root); err != nil {
-			root.Close()
-			return nil, "", fmt.Errorf("results directory %s: %w", dir, err)
-		}
-		return &runDir{dir: dir, root: root}, note, nil
-	}
-	return nil, "", fmt.Errorf("results directory: %s and 999 more names after it are taken in %s", base, abs)
-}
-
-// ownedDir checks that root is a directory of this process's user (the one
-// this process just made, not one put in its place) and makes it writable
-// by that user alone, whatever the umask.
-func ownedDir(root *os.Root) error {
-	st, err := root.Stat(".")
-	if err != nil {
-		return err
-	}
-	if !st.IsDir() {
-		return errors.New("not a directory")
-	}
-	if uid, ok := fileOwner(st); ok && uid != os.Geteuid() {
-		return fmt.Errorf("owned by uid %d, not by this process (uid %d): it was replaced after it was made", uid, os.Geteuid())
-	}
-	return root.Chmod(".", 0o755)
-}
-
 // runMatrix runs every cell of the variants in its own process, streaming
 // results into dir/<variant>.txt, and ends with the summary, the claims and
 // the report.
@@ -347,9 +287,8 @@ rounds:
 	if err := summarize(stdout, results, warnings, prec); err != nil {
 		fmt.Fprintf(stderr, "allocbench: summary: %v\n", err)
 	}
-	if path, err := writeReport(d, results, warnings); err != nil {
-		fmt.Fprintf(stderr, "allocbench: report: %v\n", err)
-	} else {
+	path, reportErr := writeReport(d, results, warnings)
+	if reportErr == nil {
 		fmt.Fprintf(stdout, "report: %s\n", path)
 	}
 	fmt.Fprintf(stdout, "\nallocbench: %d cells, %d visits in %s; results in %s\n", len(cells), visits, time.Since(start).Round(time.Second), d.dir)
@@ -357,9 +296,9 @@ rounds:
 		for _, f := range failed {
 			fmt.Fprintf(stdout, "failed: %s: %v\n", f.cell, f.err)
 		}
-		return cellsFailedError{len(failed)}
+		return errors.Join(reportError(reportErr), cellsFailedError{len(failed)})
 	}
-	return nil
+	return reportError(reportErr)
 }
 
 func indent(s string) string {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/allocbench/allocbench/workloads"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -120,6 +121,9 @@ func fakeCell() {
 	if variant == "musl" && alloc == "libc" {
 		futex = 30
 	}
+	if strings.Contains(behave, "othername:"+workload+"/"+alloc) {
+		threads += "0"
+	}
 	for i := 0; i < count; i++ {
 		v := ns * (1 + 0.01*float64(i))
 		fmt.Printf("BenchmarkWorkloads/workload=%s/alloc=%s/threads=%s-2 \t 1000000\t %.2f ns/op\t %.2f futex-nsec/op\t %.2f futex-pct\t %.1f p99-nsec\t %.2f rss-per-live-byte\n",
@@ -129,6 +133,16 @@ func fakeCell() {
 		}
 	}
 	fmt.Println("PASS")
+	if strings.Contains(behave, "orphan:"+workload+"/"+alloc) {
+		// A child that holds stdout and runs on after the cell exits 0.
+		child := exec.Command("sleep", "600")
+		child.Stdout = os.Stdout
+		if err := child.Start(); err == nil {
+			if dir := os.Getenv(pidsEnv); dir != "" {
+				os.WriteFile(filepath.Join(dir, workload+"-"+alloc+"-"+threads+"-child"), []byte(fmt.Sprint(child.Process.Pid)), 0o644)
+			}
+		}
+	}
 }
 
 func runCLI(t *testing.T, ctx context.Context, args ...string) (string, string, error) {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -30,9 +32,13 @@ func readVariants(d *runDir, variants []variant) ([]*compare.File, []compare.War
 }
 
 // writeReport writes report.html in the run's directory from the variants'
-// result files, which readVariants read.
+// result files, which readVariants read: into a new file beside it, renamed
+// to report.html once it is whole and synced, so that a full disk leaves no
+// half page, and an error says so.
 func writeReport(d *runDir, files []*compare.File, warnings []compare.Warning) (string, error) {
-	f, err := d.create("report.html", 0o644)
+	const name = "report.html"
+	tmp := fmt.Sprintf(".%s.%d.tmp", name, os.Getpid())
+	f, err := d.create(tmp, 0o644)
 	if err != nil {
 		return "", err
 	}
@@ -42,9 +48,32 @@ func writeReport(d *runDir, files []*compare.File, warnings []compare.Warning) (
 		Files:     files,
 		Warnings:  warnings,
 	}
-	if err := report.Write(f, in); err != nil {
-		f.Close()
-		return "", err
+	err = report.Write(reportWriter(f), in)
+	if err == nil {
+		err = f.Sync()
 	}
-	return d.path("report.html"), f.Close()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = d.rename(tmp, name)
+	}
+	if err != nil {
+		d.remove(tmp)
+		return "", fmt.Errorf("writing %s: %w", d.path(name), err)
+	}
+	return d.path(name), nil
+}
+
+// reportWriter is what the report is written through: the file itself
+// (tests put a full disk in its place).
+var reportWriter = func(f *os.File) io.Writer { return f }
+
+// reportError is the job's error for a report that could not be written,
+// or nil.
+func reportError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("report: %w (the result files are whole)", err)
 }

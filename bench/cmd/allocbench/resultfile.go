@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -170,56 +169,3 @@ func (r *resultFile) Close() error {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// runDir is the directory of one run. It is created fresh, never reused,
-// and belongs to this process; every file in it is created through root,
-// which refuses to leave the directory, with O_EXCL, which refuses to
-// reuse a file or follow a link.
-type runDir struct {
-	dir  string
-	root *os.Root
-	// ended counts the cells (or fidelity pairs) whose outcome is in the
-	// directory: finished, failed or skipped.
-	ended int
-}
-
-// discardUnused removes the directory of a run that ended before any cell
-// did, with what it holds (the test binaries, empty result files), so that
-// a run that fails early leaves no empty <timestamp>/ behind; it says so
-// on log. A directory with an ended cell is kept.
-func (d *runDir) discardUnused(log io.Writer) {
-	if d.ended > 0 {
-		return
-	}
-	dir, err := d.root.Open(".")
-	if err != nil {
-		return
-	}
-	names, err := dir.Readdirnames(-1)
-	dir.Close()
-	if err != nil {
-		return
-	}
-	for _, n := range names {
-		if err := d.root.RemoveAll(n); err != nil {
-			return
-		}
-	}
-	if err := os.Remove(d.dir); err == nil {
-		fmt.Fprintf(log, "allocbench: removed %s: the run ended before its first cell\n", d.dir)
-	}
-}
-
-func (d *runDir) path(name string) string { return filepath.Join(d.dir, name) }
-
-// create creates a new file in the directory for appending.
-func (d *runDir) create(name string, perm os.FileMode) (*os.File, error) {
-	return d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, perm)
-}
-
-// open opens a file of the directory for reading.
-func (d *runDir) open(name string) (*os.File, error) {
-	return d.root.Open(name)
-}
-
-func (d *runDir) Close() error { return d.root.Close() }

@@ -114,6 +114,33 @@ func TestFailedCellResultsAreLeftOut(t *testing.T) {
 	assert.NotContains(t, o.String(), "jemalloc")
 }
 
+// Each allocator's own variables (tbbmalloc's, jemalloc's under its
+// prefixes, gperftools') are held back and named like the C library's, and
+// recorded when passed with -env.
+func TestAllocatorRecordsNameTheirVariables(t *testing.T) {
+	for _, kv := range [][2]string{{"TBB_MALLOC_USE_HUGE_PAGES", "1"}, {"JE_MALLOC_CONF", "narenas:1"}, {"_RJEM_MALLOC_CONF", "narenas:2"}, {"MALLOCSTATS", "2"}} {
+		t.Setenv(kv[0], kv[1])
+	}
+	t.Setenv(fakeEnv, "none")
+	args := func(root string, extra ...string) []string {
+		return fakeArgs(root, append([]string{"-workloads", "churn", "-allocs", "libc", "-variants", "glibc", "-threads", "1"}, extra...)...)
+	}
+	root := t.TempDir()
+	stdout, _, err := runCLI(t, context.Background(), args(root)...)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "allocbench: not passed to the cells: JE_MALLOC_CONF, MALLOCSTATS, TBB_MALLOC_USE_HUGE_PAGES, _RJEM_MALLOC_CONF (pass one on with -env NAME)")
+	assert.NotContains(t, readResult(t, root, "glibc.txt"), "env-")
+
+	root = t.TempDir()
+	stdout, _, err = runCLI(t, context.Background(), args(root, "-env", "TBB_MALLOC_USE_HUGE_PAGES", "-env", "JE_MALLOC_CONF")...)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "not passed to the cells: MALLOCSTATS, _RJEM_MALLOC_CONF")
+	results := readResult(t, root, "glibc.txt")
+	assert.Contains(t, results, "\nenv-tbb_malloc_use_huge_pages: 1\n")
+	assert.Contains(t, results, "\nenv-je_malloc_conf: narenas:1\n")
+	assert.NotContains(t, results, "env-mallocstats")
+}
+
 // The variables that change allocators reach the cells only through -env,
 // the run says which, and the result files record them.
 func TestAllocatorEnvironment(t *testing.T) {

@@ -81,6 +81,12 @@ func start(parseErr error, job func(context.Context) error) error {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, stopSignals...)
 	defer signal.Stop(sigs)
+	// A reader that goes away (allocbench | head -1) makes writes to
+	// stdout fail, not the run: it still writes its files and its report.
+	// (Caught, not ignored: the cells must not inherit an ignored SIGPIPE.)
+	pipe := make(chan os.Signal, 1)
+	signal.Notify(pipe, syscall.SIGPIPE)
+	defer signal.Stop(pipe)
 	done := make(chan struct{})
 	defer close(done)
 	go func() {

@@ -32,7 +32,7 @@ func buildVariants(ctx context.Context, o options, d *runDir, log io.Writer) (va
 	if err != nil || private == "" {
 		return variants, notes, cleanup, err
 	}
-	if err := d.root.Mkdir(".bin", 0o755); err != nil {
+	if err := d.mkdir(".bin", 0o755); err != nil {
 		return nil, nil, cleanup, fmt.Errorf("results directory: %w", err)
 	}
 	for _, v := range variants {
