@@ -159,7 +159,7 @@ func runCLI(t *testing.T, ctx context.Context, args ...string) (string, string, 
 func fakeArgs(dir string, extra ...string) []string {
 	self := os.Args[0]
 	return append([]string{"-binaries", "glibc=" + self + ",musl=" + self, "-o", dir, "-progress", "off",
-		"-count", "3", "-threads", "1,2"}, extra...)
+		"-count", "3", "-runs-per-visit", "3", "-threads", "1,2"}, extra...)
 }
 
 func resultDir(t *testing.T, root string) string {
@@ -289,6 +289,7 @@ func TestBadInput(t *testing.T) {
 		"-target 150 is out of range":                  {"-target", "150"},
 		"-max-runs 3 is out of range (valid: 6..1000)": {"-max-runs", "3"},
 		"-budget -1s must be positive":                 {"-budget", "-1s"},
+		"-runs-per-visit 0 is out of range":            {"-runs-per-visit", "0"},
 		`-benchtime "fast" is neither`:                 {"-benchtime", "fast"},
 		`-futex: unknown futex method "strace"`:        {"-futex", "strace"},
 		"-timeout -1s must be positive":                {"-timeout", "-1s"},
@@ -427,13 +428,13 @@ func TestProfiles(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, defaultBudget, o.budget)
 	assert.Equal(t, 0.03, o.target)
-	assert.Equal(t, []int{6, 30, 3}, []int{o.minRuns, o.maxRuns, o.perVisit})
+	assert.Equal(t, []int{6, 30, 1}, []int{o.minRuns, o.maxRuns, o.perVisit})
 	assert.Len(t, o.workloads, len(workloads.All()), "the default runs every workload")
 	q, err := parseFlags([]string{"-quick"}, &bytes.Buffer{})
 	require.NoError(t, err)
 	assert.Equal(t, quickBudget, q.budget)
 	assert.Equal(t, strings.Split(quickWorkloads, ","), q.workloads)
-	q, err = parseFlags([]string{"-quick", "-count", "7", "-workloads", "mixed", "-budget", "1h", "-target", "1.5"}, &bytes.Buffer{})
+	q, err = parseFlags([]string{"-quick", "-count", "7", "-workloads", "mixed", "-budget", "1h", "-target", "1.5", "-runs-per-visit", "3"}, &bytes.Buffer{})
 	require.NoError(t, err)
 	assert.Equal(t, []int{7, 7, 3}, []int{q.minRuns, q.maxRuns, q.perVisit}, "flags narrow or widen a profile: -count fixes the runs")
 	assert.Equal(t, []string{"mixed"}, q.workloads)
