@@ -36,6 +36,12 @@ type Verdict struct {
 	Figure    *stats.Interval `json:"figure,omitempty"`
 	Threshold float64         `json:"threshold,omitempty"`
 	Robust    string          `json:"robust,omitempty"`
+	// Unit is the figure's: "x" (a ratio), "%" or a benchmark unit;
+	// Test is the rule in a few characters ("≥3x"); Where names the
+	// deciding cell ("churn threads=4").
+	Unit  string `json:"unit,omitempty"`
+	Test  string `json:"test"`
+	Where string `json:"where,omitempty"`
 	// Cells are the figures the verdict comes from, the deciding one
 	// first.
 	Cells []string `json:"cells"`
@@ -88,7 +94,10 @@ func Evaluate(s *cells.Set, r Roles) []Verdict {
 	var out []Verdict
 	for _, c := range all {
 		v := c.check(checker{s, r})
-		v.ID, v.Claim, v.Published, v.Rule = c.id, c.text, c.published, c.rule
+		v.ID, v.Claim, v.Published, v.Rule, v.Test = c.id, c.text, c.published, c.rule, c.test
+		if v.Unit == "" {
+			v.Unit = "x"
+		}
 		if v.Missing != "" {
 			v.Holds, v.Measured, v.Figure = string(stats.NotJudged), "", nil
 		}
@@ -101,7 +110,10 @@ func Evaluate(s *cells.Set, r Roles) []Verdict {
 // measurements judge it.
 type claim struct {
 	id, text, published, rule string
-	check                     func(checker) Verdict
+	// test is the rule in a few characters, for the one-line form:
+	// "≥3x".
+	test  string
+	check func(checker) Verdict
 }
 
 var all = []claim{
@@ -110,6 +122,7 @@ var all = []claim{
 		text:      "musl's default malloc (mallocng) is several times slower than glibc's under multi-threaded allocation",
 		published: "about 4x (Rust HashMap + rayon, Alpine vs glibc); about 7x in a real-world Rust benchmark",
 		rule:      "holds at ≥3x",
+		test:      "≥3x",
 		check: func(k checker) Verdict {
 			if why := k.need(k.r.Musl, "musl", k.r.Glibc, "glibc"); why != "" {
 				return Verdict{Missing: why}
@@ -121,6 +134,7 @@ var all = []claim{
 			}
 			v, d := k.upTo(cs, 3)
 			v.Measured = fmt.Sprintf("musl slower by %s at most (%s)", ratioText(d.r.Interval, "%.3gx"), d.where())
+			v.Where = "musl's slowdown, " + d.short()
 			return v
 		},
 	},
@@ -129,6 +143,7 @@ var all = []claim{
 		text:      "under musl the threads spend far more time in futex waits",
 		published: "6.7 s in futex for musl vs 0.5 s for glibc (13x), measured with strace",
 		rule:      "holds at ≥5x, or any futex time under musl where glibc has none",
+		test:      "≥5x",
 		check: func(k checker) Verdict {
 			if why := k.need(k.r.Musl, "musl", k.r.Glibc, "glibc"); why != "" {
 				return Verdict{Missing: why}
@@ -156,12 +171,14 @@ var all = []claim{
 					v.Holds = string(stats.No)
 				}
 				v.Measured = fmt.Sprintf("musl %s %s, glibc none (churn threads=%d)", ratioText(mi, "%.3g"), cells.FutexNsPerOp, n)
+				v.Unit, v.Where = cells.FutexNsPerOp, fmt.Sprintf("musl's, glibc has none; churn t=%d", n)
 				return v
 			}
 			iv := futexRatio(mu.Values, gl.Values, k.s.Confidence, "musl-futex")
 			v.Figure = &iv
 			v.Holds = string(stats.AtLeast(iv, 5))
 			v.Measured = fmt.Sprintf("%s as much futex time per op under musl (churn threads=%d)", ratioText(iv, "%.3gx"), n)
+			v.Where = fmt.Sprintf("musl's futex time over glibc's, churn t=%d", n)
 			return v
 		},
 	},
@@ -170,6 +187,7 @@ var all = []claim{
 		text:      "single-threaded programs see much smaller differences",
 		published: "1735 ms vs 1300 ms (1.3x) single-threaded",
 		rule:      "holds at ≤2x and below the multi-threaded gap",
+		test:      "≤2x, < MT",
 		check: func(k checker) Verdict {
 			if why := k.need(k.r.Musl, "musl", k.r.Glibc, "glibc"); why != "" {
 				return Verdict{Missing: why}
@@ -183,6 +201,7 @@ var all = []claim{
 				Cells:    []string{k.figure(m.cell("churn", 1), cells.NsPerOp), k.figure(g.cell("churn", 1), cells.NsPerOp)},
 				Deciding: []cells.Cell{m.cell("churn", 1), g.cell("churn", 1)}}
 			v.Measured = fmt.Sprintf("%s single-threaded", ratioText(st.Interval, "%.3gx"))
+			v.Where = "musl's slowdown, churn t=1"
 			verdicts := []stats.Verdict{stats.AtMost(st.Interval, 2)}
 			if n, ok := k.threadsFor("churn", cells.NsPerOp, 0, m, g); ok && n > 1 {
 				if mt, ok := k.s.Ratio(m.cell("churn", n), g.cell("churn", n), cells.NsPerOp); ok {
@@ -208,6 +227,7 @@ var all = []claim{
 		text:      "mimalloc gives much higher throughput than glibc malloc under heavy multi-threaded load",
 		published: `"up to 5.3x" (attributed to Microsoft's benchmarks)`,
 		rule:      "holds at ≥2x",
+		test:      "≥2x",
 		check: func(k checker) Verdict {
 			if why := k.need(k.r.Glibc, "glibc"); why != "" {
 				return Verdict{Missing: why}
@@ -219,6 +239,7 @@ var all = []claim{
 			}
 			v, d := k.upTo(cs, 2)
 			v.Measured = fmt.Sprintf("%s up to %s faster (%s)", mi.alloc, ratioText(d.r.Interval, "%.3gx"), d.where())
+			v.Where = mi.alloc + "'s speedup, " + d.short()
 			return v
 		},
 	},
@@ -227,6 +248,7 @@ var all = []claim{
 		text:      "mimalloc cuts resident memory",
 		published: `"roughly half" (attributed to Microsoft's benchmarks)`,
 		rule:      "holds at ≤0.67x (median over " + strings.Join(rssWorkloads, ", ") + ")",
+		test:      "≤0.67x",
 		check: func(k checker) Verdict {
 			if why := k.need(k.r.Glibc, "glibc"); why != "" {
 				return Verdict{Missing: why}
@@ -266,7 +288,8 @@ var all = []claim{
 				over = "one workload"
 			}
 			return Verdict{Measured: fmt.Sprintf("%s needs %s glibc's RSS per live byte (%s; bootstrap interval)", mi.alloc, ratioText(iv, "%.3gx"), over),
-				Holds: string(stats.AtMost(iv, 0.67)), Figure: &iv, Threshold: 0.67, Cells: used, Deciding: deciding}
+				Holds: string(stats.AtMost(iv, 0.67)), Figure: &iv, Threshold: 0.67, Cells: used, Deciding: deciding,
+				Where: mi.alloc + "'s RSS/live, " + over}
 		},
 	},
 	{
@@ -274,6 +297,7 @@ var all = []claim{
 		text:      "glibc malloc can deliver a small fraction of jemalloc's throughput on a multi-core server",
 		published: `"15 percent on a four-core server" (unsourced)`,
 		rule:      "holds at ≤25%",
+		test:      "≤25%",
 		check: func(k checker) Verdict {
 			if why := k.need(k.r.Glibc, "glibc"); why != "" {
 				return Verdict{Missing: why}
@@ -287,7 +311,8 @@ var all = []claim{
 			// where glibc is at least 4x slower.
 			v, d := k.upTo(cs, 4)
 			share := d.r.Interval.Inverse().Scale(100)
-			v.Figure, v.Threshold = &share, 25
+			v.Figure, v.Threshold, v.Unit = &share, 25, "%"
+			v.Where = "glibc's share of jemalloc's, " + d.short()
 			v.Robust = "the lowest share: the cell whose interval reaches furthest below 25%"
 			v.Measured = fmt.Sprintf("glibc reaches %s of jemalloc's throughput at worst (%s)", ratioText(share, "%.3g%%"), d.where())
 			return v
@@ -298,6 +323,7 @@ var all = []claim{
 		text:      "swapping musl's malloc for mimalloc (or jemalloc) closes the gap to glibc",
 		published: `"closed the gap entirely"`,
 		rule:      "holds at ≥90% on every workload",
+		test:      "≥90% all",
 		check: func(k checker) Verdict {
 			if why := k.need(k.r.Musl, "musl", k.r.Glibc, "glibc"); why != "" {
 				return Verdict{Missing: why}
@@ -359,7 +385,8 @@ var all = []claim{
 			return Verdict{
 				Measured: fmt.Sprintf("musl with the better of mimalloc and jemalloc reaches at worst %s of glibc's throughput (%s/%s, %s; %s)",
 					ratioText(share, "%.3g%%"), k.r.Musl, worst.alloc, worst.c.where(), strings.Join(parts, "; ")),
-				Holds: string(stats.All(vs...)), Figure: &share, Threshold: 90,
+				Holds: string(stats.All(vs...)), Figure: &share, Threshold: 90, Unit: "%",
+				Where:  fmt.Sprintf("worst: %s t=%d, musl/%s", worst.wl, worst.c.threads, worst.alloc),
 				Robust: "per workload the allocator whose interval reaches highest; then the workload whose interval reaches lowest",
 				Cells:  used, Deciding: deciding,
 			}
@@ -393,6 +420,11 @@ type candidate struct {
 	workload   string
 	threads    int
 	slow, fast cells.Cell
+}
+
+// short names the candidate's cell: "churn t=4".
+func (c candidate) short() string {
+	return fmt.Sprintf("%s t=%d", c.workload, c.threads)
 }
 
 func (c candidate) where() string {
@@ -594,4 +626,19 @@ func Judge(files []*compare.File) (compare.Claims, []compare.Warning, error) {
 	}
 	r := FindRoles(set)
 	return Report{Roles: r, Verdicts: Evaluate(set, r)}, nil, nil
+}
+
+// FigureText shows the deciding figure with its interval in its unit:
+// "81.4x [68.1x, 102x]", "11.9% [9.98%, 13.8%]"; "" when there is none.
+func (v Verdict) FigureText() string {
+	if v.Figure == nil {
+		return ""
+	}
+	switch v.Unit {
+	case "x":
+		return ratioText(*v.Figure, "%.3gx")
+	case "%":
+		return ratioText(*v.Figure, "%.3g%%")
+	}
+	return ratioText(*v.Figure, "%.3g") + " " + v.Unit
 }

@@ -36,6 +36,38 @@ func WriteText(w io.Writer, r Roles, vs []Verdict) error {
 	return err
 }
 
+// LineWidth is the most columns a line of WriteLines takes.
+const LineWidth = 100
+
+// WriteLines writes one line per claim, the answer first: its verdict,
+// the deciding figure with its interval, the rule in short and where the
+// figure comes from, each line within LineWidth columns.
+func WriteLines(w io.Writer, r Roles, vs []Verdict) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Published claims, judged on 95%% intervals (%s):\n", r)
+	for _, v := range vs {
+		var line string
+		if v.Missing != "" {
+			line = fmt.Sprintf("  %-10s %-9s cannot be judged: %s", v.ID, v.Holds, v.Missing)
+		} else {
+			line = fmt.Sprintf("  %-10s %-9s %-24s %-9s %s", v.ID, v.Holds, v.FigureText(), v.Test, v.Where)
+		}
+		b.WriteString(clip(line, LineWidth) + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// clip shortens s to n columns (runes), ending it with "…".
+func clip(s string, n int) string {
+	s = strings.TrimRight(s, " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
 func holdsText(v Verdict) string {
 	if v.Holds == "n/a" {
 		return "n/a"

@@ -120,16 +120,21 @@ func (i Interval) MarshalJSON() ([]byte, error) {
 // 0.1 to 10 (1.00, 2.38), fewer above (13.5, 201), three significant
 // digits below (0.00498), so that no ratio prints as 0.00.
 func FormatRatio(v float64) string {
-	a := math.Abs(v)
-	switch {
-	case math.IsInf(v, 0) || math.IsNaN(v):
+	if math.IsInf(v, 0) || math.IsNaN(v) {
 		return fmt.Sprint(v)
-	case a >= 100:
-		return fmt.Sprintf("%.0f", v)
-	case a >= 10:
-		return fmt.Sprintf("%.1f", v)
-	case a >= 0.1:
-		return fmt.Sprintf("%.2f", v)
+	}
+	for _, f := range []struct {
+		from   float64
+		format string
+	}{{100, "%.0f"}, {10, "%.1f"}, {0.1, "%.2f"}} {
+		// The format is chosen on the value as it rounds: 9.999 is
+		// "10.0", not "10.00".
+		t := fmt.Sprintf(f.format, v)
+		var r float64
+		fmt.Sscan(t, &r)
+		if math.Abs(r) >= f.from {
+			return t
+		}
 	}
 	return fmt.Sprintf("%.3g", v)
 }

@@ -203,7 +203,7 @@ func TestModesTable(t *testing.T) {
 }
 
 func TestFormatRatio(t *testing.T) {
-	for v, want := range map[float64]string{1: "1.00", 2.384: "2.38", 13.54: "13.5", 201.4: "201", 0.25: "0.25", 0.004975: "0.00498", 0: "0"} {
+	for v, want := range map[float64]string{1: "1.00", 2.384: "2.38", 13.54: "13.5", 201.4: "201", 0.25: "0.25", 0.004975: "0.00498", 0: "0", 9.9999: "10.0", 99.97: "100", 0.09999: "0.10"} {
 		assert.Equal(t, want, FormatRatio(v), "%g", v)
 	}
 }

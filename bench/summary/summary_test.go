@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -86,10 +87,31 @@ func TestSummaryTable(t *testing.T) {
 	require.NoError(t, sum.WriteText(&out))
 	text := out.String()
 	assert.Contains(t, text, "Throughput relative to glibc/libc at the same thread count")
-	assert.Regexp(t, `threads=1  speed\s+1\.00x\s+2\.00x±3%\s+~1\.00x±3%\s+0\.25x±3%`, text)
+	assert.Regexp(t, `churn, glibc\s+libc\s+jemalloc\s+mimalloc\n\s+threads=1  speed\s+1\.00x\s+2\.00x±3%\s+~1\.00x±3%\n`, text)
+	assert.Regexp(t, `churn, musl\s+libc\n\s+threads=1  speed\s+0\.25x±3%\n`, text, "a table per file")
+	for _, line := range strings.Split(text, "\n") {
+		assert.LessOrEqual(t, utf8.RuneCountInString(line), 120, line)
+	}
 	assert.Less(t, one.Speed[1].Lo, 2.0)
 	assert.Greater(t, one.Speed[1].Hi, 2.0)
-	assert.Regexp(t, `futex%\s+1\.5\s+1\.5\s+1\.5\s+1\.5`, text)
+	assert.Regexp(t, `futex%\s+1\.5\s+1\.5\s+1\.5\n`, text)
+
+	// The answer first: a line per workload at its most threads.
+	hs := sum.Headlines("musl")
+	require.Len(t, hs, 1)
+	h := hs[0]
+	assert.Equal(t, 4, h.Threads)
+	assert.Equal(t, Column{"glibc", "jemalloc"}, h.Fastest)
+	assert.InDelta(t, 0.1, h.Musl.Value, 1e-9, "musl's malloc at 80 ns/op against 8")
+	assert.Equal(t, Column{"musl", "libc"}, h.BestOnMusl)
+	var head bytes.Buffer
+	require.NoError(t, sum.WriteHeadlines(&head, "musl"))
+	assert.Regexp(t, `churn t=4\s+jemalloc\s+3\.11x ±3%\s+10\.0x slower ±3%\s+libc 10\.0x slower ±3%\n`, head.String())
+	assert.Equal(t, "3.11x [3.02, 3.20]", SpeedText(h.FastestSpeed))
+	assert.Equal(t, "10.0x slower [9.71, 10.3]", SpeedText(h.Musl))
+	for _, line := range strings.Split(head.String(), "\n") {
+		assert.LessOrEqual(t, utf8.RuneCountInString(line), 100, line)
+	}
 	assert.NotContains(t, text, "fewer than", "six runs everywhere")
 
 	// Scaling on 2 cores: speedups with intervals at threads=2, what

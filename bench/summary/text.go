@@ -53,51 +53,80 @@ func markOf(e Entry) string {
 	return " [" + strings.Join(m, "") + "]"
 }
 
-// WriteText writes the summary as the main job prints it: a table per
-// workload, then the scaling fits.
+// WriteText writes the summary's tables, then the scaling.
 func (s *Summary) WriteText(w io.Writer) error {
+	if err := s.WriteTables(w); err != nil {
+		return err
+	}
+	if len(s.Scaling) == 0 {
+		return nil
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Throughput relative to %s at the same thread count, ± the larger side of its %g%% interval (Hodges–Lehmann\n", s.Baseline, 100*stats.DefaultConfidence)
-	b.WriteString("over every pair of runs; ~ marks a ratio whose interval holds 1: no difference shown), then the medians of\n")
-	b.WriteString("futex share, p99 latency and RSS per live byte:\n")
+	b.WriteString("\n")
+	s.writeScaling(&b)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteTables writes a table per workload and file: each allocator's
+// throughput against the baseline with its interval, then its futex share,
+// p99 latency and RSS per live byte; the cells whose runs form groups are
+// listed under each table.
+func (s *Summary) WriteTables(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Throughput relative to %s at the same thread count, ± the larger side of its %g%% interval\n", s.Baseline, 100*stats.DefaultConfidence)
+	b.WriteString("(Hodges–Lehmann over every pair of runs; ~: the interval holds 1), then the medians of futex share,\n")
+	b.WriteString("p99 latency and RSS per live byte:\n")
 	used, fewRuns := map[string]bool{}, false
 	for _, wl := range s.Workloads {
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "\n%s\t", wl.Name)
-		for _, c := range s.Columns {
-			fmt.Fprintf(tw, "%s\t", c)
-		}
-		fmt.Fprintln(tw)
-		for _, r := range wl.Rows {
-			lines := []struct {
-				label   string
-				entries []Entry
-				format  func(Entry) string
-			}{
-				{fmt.Sprintf("threads=%d  speed", r.Threads), r.Speed, speedText},
-				{"futex%", r.Futex, numText("%.1f")},
-				{"p99-nsec", r.P99, numText("%.3g")},
-				{"rss/live", r.RSS, numText("%.3g")},
-			}
-			for _, l := range lines {
-				fmt.Fprintf(tw, "%s\t", l.label)
-				for _, e := range l.entries {
-					text := "-"
-					if e.OK {
-						e = Plain(e, l.format)
-						text = l.format(e) + markOf(e)
-						for _, k := range kinds(e) {
-							used[k] = true
-							fewRuns = fewRuns || k == cells.FewRuns
-						}
-					}
-					fmt.Fprintf(tw, "%s\t", text)
+		for _, label := range s.fileLabels() {
+			var idx []int
+			for i, c := range s.Columns {
+				if c.Label == label {
+					idx = append(idx, i)
 				}
-				fmt.Fprintln(tw)
 			}
+			if !wl.has(idx) {
+				continue
+			}
+			tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintf(tw, "\n%s, %s\t", wl.Name, label)
+			for _, i := range idx {
+				fmt.Fprintf(tw, "%s\t", s.Columns[i].Alloc)
+			}
+			fmt.Fprintln(tw)
+			for _, r := range wl.Rows {
+				lines := []struct {
+					label   string
+					entries []Entry
+					format  func(Entry) string
+				}{
+					{fmt.Sprintf("threads=%d  speed", r.Threads), r.Speed, speedText},
+					{"futex%", r.Futex, numText("%.1f")},
+					{"p99-nsec", r.P99, numText("%.3g")},
+					{"rss/live", r.RSS, numText("%.3g")},
+				}
+				for _, l := range lines {
+					fmt.Fprintf(tw, "%s\t", l.label)
+					for _, i := range idx {
+						e := l.entries[i]
+						text := "-"
+						if e.OK {
+							e = Plain(e, l.format)
+							text = l.format(e) + markOf(e)
+							for _, k := range kinds(e) {
+								used[k] = true
+								fewRuns = fewRuns || k == cells.FewRuns
+							}
+						}
+						fmt.Fprintf(tw, "%s\t", text)
+					}
+					fmt.Fprintln(tw)
+				}
+			}
+			tw.Flush()
+			writeGroups(&b, s.Columns, wl, idx)
 		}
-		tw.Flush()
-		writeGroups(&b, s.Columns, wl)
 	}
 	for _, k := range marks {
 		if used[k.kind] {
@@ -105,14 +134,35 @@ func (s *Summary) WriteText(w io.Writer) error {
 		}
 	}
 	if fewRuns {
-		fmt.Fprintf(&b, "Some cells have fewer than %d runs: no interval of the median, and the test can hardly tell a difference from noise (-count %d or more).\n", cells.MinRunsForInterval, cells.MinRunsForInterval)
-	}
-	if len(s.Scaling) > 0 {
-		b.WriteString("\n")
-		s.writeScaling(&b)
+		fmt.Fprintf(&b, "Some cells have fewer than %d runs: no interval of the median, and no interval of a ratio with them.\n", cells.MinRunsForInterval)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// fileLabels returns the files of the columns, in order.
+func (s *Summary) fileLabels() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range s.Columns {
+		if !seen[c.Label] {
+			seen[c.Label] = true
+			out = append(out, c.Label)
+		}
+	}
+	return out
+}
+
+// has reports whether any row has a figure in one of the columns idx.
+func (w Workload) has(idx []int) bool {
+	for _, r := range w.Rows {
+		for _, i := range idx {
+			if r.Speed[i].OK || r.Futex[i].OK || r.P99[i].OK || r.RSS[i].OK {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Plain drops the bimodal mark of an entry whose two groups look the same
@@ -157,9 +207,10 @@ func speedText(e Entry) string {
 
 // writeGroups lists, under a workload's table, the cells whose runs form
 // groups: each group's median ns/op and its share of the runs.
-func writeGroups(b *strings.Builder, cols []Column, wl Workload) {
+func writeGroups(b *strings.Builder, cols []Column, wl Workload, idx []int) {
 	for _, r := range wl.Rows {
-		for i, e := range r.Speed {
+		for _, i := range idx {
+			e := r.Speed[i]
 			if !e.OK || len(e.Modes) == 0 {
 				continue
 			}
@@ -167,7 +218,7 @@ func writeGroups(b *strings.Builder, cols []Column, wl Workload) {
 			if e.MachineModes {
 				whose = " (every allocator here: the machine's)"
 			}
-			fmt.Fprintf(b, "  groups: %s threads=%d: %s ns/op%s\n", cols[i], r.Threads, cells.ModesText(e.Modes, e.N), whose)
+			fmt.Fprintf(b, "  groups: %s threads=%d: %s ns/op%s\n", cols[i].Alloc, r.Threads, cells.ModesText(e.Modes, e.N), whose)
 		}
 	}
 }
@@ -179,6 +230,14 @@ func numText(format string) func(Entry) string {
 		}
 		return fmt.Sprintf(format, e.Value)
 	}
+}
+
+// WriteScaling writes the speedups of every allocator and workload.
+func (s *Summary) WriteScaling(w io.Writer) error {
+	var b strings.Builder
+	s.writeScaling(&b)
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 func (s *Summary) writeScaling(b *strings.Builder) {

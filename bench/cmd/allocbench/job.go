@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -196,15 +197,20 @@ func runMatrix(ctx context.Context, o options, variants []variant, notes []strin
 		byName[v.name] = v
 	}
 	cells, planNotes := plan(o, variants)
-	for _, n := range append(notes, planNotes...) {
-		fmt.Fprintf(stdout, "note: %s\n", n)
+	notes = append(notes, planNotes...)
+	if o.verbose {
+		for _, n := range notes {
+			fmt.Fprintf(stdout, "note: %s\n", n)
+		}
+	} else if len(notes) > 0 {
+		fmt.Fprintf(stdout, "allocbench: %d notes on what is left out, in %s (-v prints them here)\n", len(notes), summaryFile)
 	}
 
 	seed := o.seed
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
 	}
-	fmt.Fprintf(stdout, "allocbench: %d cells, visited in rounds in random order (-seed %d repeats it), %d to %d runs a cell, to ±%g%% or until %s\n",
+	fmt.Fprintf(stdout, "allocbench: %d cells in rounds (-seed %d), %d to %d runs each, to ±%g%% or until %s\n",
 		len(cells), seed, o.minRuns, o.maxRuns, 100*o.target, o.deadline().Format("15:04:05"))
 	sched := newSchedule(cells, o, o.deadline(), seed)
 	prog := newProgress(o.progress, stderr, len(cells))
@@ -280,17 +286,30 @@ rounds:
 		return context.Cause(ctx)
 	}
 
-	for _, s := range skipped {
-		fmt.Fprintf(stdout, "skipped %s: %s\n", s.cell, s.skipped)
-	}
 	results, warnings := readVariants(d, variants)
-	if err := summarize(stdout, results, warnings, prec); err != nil {
+	var details strings.Builder
+	term := io.Writer(stdout)
+	if o.verbose {
+		term = io.Discard
+	}
+	if err := summarize(term, &details, results, warnings, ending{notes: notes, skipped: skipped, prec: prec}); err != nil {
 		fmt.Fprintf(stderr, "allocbench: summary: %v\n", err)
+	}
+	if o.verbose {
+		io.WriteString(stdout, details.String())
+	}
+	summaryPath, summaryErr := writeWhole(d, summaryFile, func(f *os.File) error {
+		_, err := io.WriteString(f, details.String())
+		return err
+	})
+	if summaryErr == nil {
+		fmt.Fprintf(stdout, "\ndetails: %s\n", summaryPath)
 	}
 	path, reportErr := writeReport(d, results, warnings)
 	if reportErr == nil {
 		fmt.Fprintf(stdout, "report: %s\n", path)
 	}
+	reportErr = errors.Join(summaryErr, reportErr)
 	fmt.Fprintf(stdout, "\nallocbench: %d cells, %d visits in %s; results in %s\n", len(cells), visits, time.Since(start).Round(time.Second), d.dir)
 	if len(failed) > 0 {
 		for _, f := range failed {

@@ -10,10 +10,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -214,25 +216,57 @@ func TestSummaryAndClaims(t *testing.T) {
 	stdout, stderr, err := runCLI(t, context.Background(), fakeArgs(root,
 		"-workloads", "churn,larson", "-allocs", "libc,jemalloc,mimalloc,tcmalloc,floor", "-count", "6")...)
 	require.NoError(t, err, "%s\n%s", stdout, stderr)
-	assert.Contains(t, stdout, "note: musl/tcmalloc: not built for the musl variant")
-	assert.Contains(t, stdout, "note: floor skips larson: they free blocks across threads")
-	assert.Contains(t, stdout, "skipped glibc workload=churn alloc=tcmalloc threads=1: tcmalloc: not installed here")
-	assert.Regexp(t, `threads=2  speed\s+1\.00x`, stdout)
-	assert.Regexp(t, `musl/libc`, stdout)
+	// The terminal: the answer first, each line within 100 columns.
+	lines := strings.Split(stdout, "\n")
+	claimsAt := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "Published claims, judged on 95% intervals") })
+	tablesAt := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "Throughput relative to") })
+	require.Positive(t, claimsAt, stdout)
+	assert.Less(t, claimsAt, tablesAt, "the claims come before the tables")
+	for _, l := range lines[claimsAt:tablesAt] {
+		assert.LessOrEqual(t, utf8.RuneCountInString(l), 100, l)
+	}
+	for _, l := range lines {
+		if !strings.Contains(l, root) { // paths are as long as they are
+			assert.LessOrEqual(t, utf8.RuneCountInString(l), 120, l)
+		}
+	}
 	// musl's malloc is 4x slower in the made-up figures, mimalloc 2.5x faster.
-	assert.Regexp(t, `musl-mt\s.*musl slower by 4\.00x \[3\.9\dx, 4\.0\dx\] at most \(churn threads=2\)\s+yes`, stdout)
-	assert.Regexp(t, `mi-mt\s.*mimalloc up to 2\.50x \[2\.4\dx, 2\.5\dx\] faster \(churn threads=2\)\s+yes`, stdout)
-	assert.Regexp(t, `musl-futex\s.*musl 30 \[30, 30\] futex-nsec/op, glibc none \(churn threads=2\)\s+yes`, stdout)
-	assert.Regexp(t, `st-small\s.*4\.00x \[3\.9\dx, 4\.0\dx\] single-threaded vs 4\.00x \[3\.9\dx, 4\.0\dx\] at threads=2\s+no`, stdout)
-	assert.Regexp(t, `musl-fix\s.*at worst 250% \[24\d%, 25\d%\] of glibc's throughput`, stdout)
-	assert.Regexp(t, `musl-mt: musl/libc churn threads=2: 80\.8 ns/op \[80–81\.6\] \(median of \d+\); glibc/libc churn threads=2: 20\.2 ns/op`, stdout, "medians of the runs")
+	assert.Regexp(t, `(?m)^  musl-mt\s+yes\s+4\.00x \[3\.9\dx, 4\.0\dx\]\s+≥3x\s+musl's slowdown, churn t=2$`, stdout)
+	assert.Regexp(t, `(?m)^  mi-mt\s+yes\s+2\.50x \[2\.4\dx, 2\.5\dx\]\s+≥2x\s+mimalloc's speedup, churn t=2$`, stdout)
+	assert.NotContains(t, stdout, "…", "no claim line is clipped")
+	assert.Regexp(t, `(?m)^  st-small\s+no\s+4\.00x`, stdout)
+	assert.Regexp(t, `(?m)^  larson t=2\s+mimalloc\s+2\.50x ±\d%\s+4\.00x slower ±\d%\s+mimalloc 2\.50x ±\d%$`, stdout, "a line per workload")
+	assert.Regexp(t, `threads=2  speed\s+1\.00x`, stdout)
 	assert.Regexp(t, `Precision: \d+ of 30 cells reached ±3%`, stdout)
-	assert.Contains(t, stdout, "Published claims, measured here (glibc: glibc, musl: musl)")
+	assert.Regexp(t, `allocbench: \d+ notes on what is left out, in summary.txt \(-v prints them here\)`, stdout)
+	assert.NotContains(t, stdout, "note: musl/tcmalloc", "notes go to summary.txt")
+	assert.Regexp(t, `details: .*summary\.txt`, stdout)
 	assert.Regexp(t, `report: .*report\.html`, stdout)
 	dir := resultDir(t, root)
-	for _, f := range []string{"glibc.txt", "musl.txt", "report.html"} {
+	for _, f := range []string{"glibc.txt", "musl.txt", "report.html", "summary.txt"} {
 		assert.FileExists(t, filepath.Join(dir, f))
 	}
+	// summary.txt: the same answer, then the detail.
+	data, err := os.ReadFile(filepath.Join(dir, "summary.txt"))
+	require.NoError(t, err)
+	details := string(data)
+	assert.Contains(t, details, "note: musl/tcmalloc: not built for the musl variant")
+	assert.Contains(t, details, "note: floor skips larson: they free blocks across threads")
+	assert.Contains(t, details, "skipped glibc workload=churn alloc=tcmalloc threads=1: tcmalloc: not installed here")
+	assert.Regexp(t, `musl-mt\s.*musl slower by 4\.00x \[3\.9\dx, 4\.0\dx\] at most \(churn threads=2\)\s+yes`, details)
+	assert.Regexp(t, `musl-futex\s.*musl 30 \[30, 30\] futex-nsec/op, glibc none \(churn threads=2\)\s+yes`, details)
+	assert.Regexp(t, `musl-fix\s.*at worst 250% \[24\d%, 25\d%\] of glibc's throughput`, details)
+	assert.Regexp(t, `musl-mt: musl/libc churn threads=2: 80\.8 ns/op \[80–81\.6\] \(median of \d+\); glibc/libc churn threads=2: 20\.2 ns/op`, details, "medians of the runs")
+	assert.Contains(t, details, "Scaling: throughput over threads=1")
+	assert.Contains(t, details, stdout[strings.Index(stdout, "\nPublished claims")+1:strings.Index(stdout, "Precision:")],
+		"summary.txt has what the terminal showed")
+
+	// -v prints the detail on the terminal too.
+	stdout, _, err = runCLI(t, context.Background(), fakeArgs(t.TempDir(),
+		"-workloads", "churn", "-allocs", "libc,tcmalloc", "-count", "6", "-v")...)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "note: musl/tcmalloc: not built for the musl variant")
+	assert.Contains(t, stdout, "Scaling: throughput over threads=1")
 	html, err := os.ReadFile(filepath.Join(dir, "report.html"))
 	require.NoError(t, err)
 	assert.Contains(t, string(html), "musl-mt", "the report carries the claims table")

@@ -36,19 +36,25 @@ func readVariants(d *runDir, variants []variant) ([]*compare.File, []compare.War
 // to report.html once it is whole and synced, so that a full disk leaves no
 // half page, and an error says so.
 func writeReport(d *runDir, files []*compare.File, warnings []compare.Warning) (string, error) {
-	const name = "report.html"
-	tmp := fmt.Sprintf(".%s.%d.tmp", name, os.Getpid())
-	f, err := d.create(tmp, 0o644)
-	if err != nil {
-		return "", err
-	}
 	in := report.Input{
 		Title:     fmt.Sprintf("allocbench %s", filepath.Base(d.dir)),
 		Generated: time.Now(),
 		Files:     files,
 		Warnings:  warnings,
 	}
-	err = report.Write(reportWriter(f), in)
+	return writeWhole(d, "report.html", func(f *os.File) error { return report.Write(reportWriter(f), in) })
+}
+
+// writeWhole writes name in the run's directory whole or not at all: into
+// a temporary file, synced, then renamed; a failure removes the temporary
+// file and names the file.
+func writeWhole(d *runDir, name string, write func(*os.File) error) (string, error) {
+	tmp := fmt.Sprintf(".%s.%d.tmp", name, os.Getpid())
+	f, err := d.create(tmp, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("writing %s: %w", d.path(name), err)
+	}
+	err = write(f)
 	if err == nil {
 		err = f.Sync()
 	}

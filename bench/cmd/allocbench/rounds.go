@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/allocbench/allocbench/bench/cells"
@@ -300,9 +300,9 @@ func (st *cellState) comment(target float64, maxRuns int) string {
 	return fmt.Sprintf("# precision %s: median ns/op %s; %s", st.c, st.describe(), why)
 }
 
-// write prints the precision the cells reached: counts, then the widest
-// cells that did not reach the target.
-func (p precision) write(w *strings.Builder) {
+// writeCounts says how many cells reached the target, hit the cap or ran
+// out of budget.
+func (p precision) writeCounts(w io.Writer) {
 	n := len(p.reached) + len(p.capped) + len(p.short) + len(p.unfinished)
 	if n == 0 {
 		return
@@ -318,15 +318,19 @@ func (p precision) write(w *strings.Builder) {
 	if len(p.short) > 0 {
 		fmt.Fprintf(w, "; %d have fewer than %d runs (the budget ran out: raise -budget)", len(p.short), p.minRuns)
 	}
-	w.WriteString(".\n")
+	fmt.Fprintln(w, ".")
+}
+
+// writeWidest lists the cells that did not reach the target, the widest
+// intervals first.
+func (p precision) writeWidest(w io.Writer) {
 	rest := append(append(append([]*cellState(nil), p.capped...), p.unfinished...), p.short...)
+	if len(rest) == 0 {
+		return
+	}
 	sort.SliceStable(rest, func(i, j int) bool { return rest[i].halfWidth > rest[j].halfWidth })
-	const shown = 5
-	for i, st := range rest {
-		if i == shown {
-			fmt.Fprintf(w, "  and %d more\n", len(rest)-shown)
-			break
-		}
+	fmt.Fprintf(w, "Cells short of ±%g%%, the widest first:\n", 100*p.target)
+	for _, st := range rest {
 		fmt.Fprintf(w, "  %s: %s\n", st.c.Short(), st.describe())
 	}
 }

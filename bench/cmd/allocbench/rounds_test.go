@@ -150,10 +150,12 @@ func TestStoppingRule(t *testing.T) {
 	assert.Len(t, p.short, 1)
 	assert.Len(t, p.unfinished, 1)
 	var b strings.Builder
-	p.write(&b)
+	p.writeCounts(&b)
+	p.writeWidest(&b)
 	assert.Contains(t, b.String(), "Precision: 2 of 5 cells reached ±3%")
 	assert.Contains(t, b.String(), "1 hit the cap of 12 runs")
 	assert.Contains(t, b.String(), "1 have fewer than 6 runs")
+	assert.Contains(t, b.String(), "glibc/tcmalloc churn threads=1: ±")
 	assert.Contains(t, s.byCell[c("tcmalloc")].comment(0.03, 12), "hit the cap of 12 runs")
 	assert.Contains(t, s.byCell[c("libc")].comment(0.03, 12), "reached the target of ±3%")
 

@@ -123,6 +123,9 @@ type options struct {
 	started time.Time
 	// seed orders the rounds' visits; 0 takes one from the clock.
 	seed uint64
+	// verbose prints the detail of the end (summary.txt) and the notes
+	// on the terminal too.
+	verbose bool
 	// futexHost is the socket of the host tracer the cells on this host
 	// ask for the exact futex method ("" when they trace themselves).
 	futexHost string
@@ -198,6 +201,7 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 		target     = fs.Float64("target", defaultTarget, "precision a cell runs to: the half-width of the 95% interval of its median ns/op, in percent")
 		maxRuns    = fs.Int("max-runs", defaultMaxRuns, "the most runs of one cell")
 		perVisit   = fs.Int("runs-per-visit", defaultPerVisit, "runs each visit (a fresh process) of a cell makes")
+		verbose    = fs.Bool("v", false, "print the detail of the end (scaling, where each figure comes from, notes) here too, not only in summary.txt")
 		seed       = fs.Uint64("seed", 0, "seed of the visits' random order, to repeat a run's order (default: from the clock; the run prints it)")
 		benchtime  = fs.String("benchtime", "", "go test -benchtime per run (default "+defaultBenchtime+", quick "+quickBenchtime+")")
 		wl         = fs.String("workloads", "", "comma-separated workloads, or all (default all, quick "+quickWorkloads+")")
@@ -261,6 +265,7 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 	}
 	o.count = o.perVisit
 	o.seed = *seed
+	o.verbose = *verbose
 	if *benchtime != "" {
 		o.benchtime, o.benchtimeSet = *benchtime, true
 	}
