@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -151,6 +152,43 @@ func TestBrowserRendersReport(t *testing.T) {
 	})
 }
 
+// The first screen of the page, 1400×900, holds the answer: the claims
+// with their intervals and the line per workload with musl's bars. The
+// page has no scripts; a copy of it gets one that writes where the answer
+// ends into the title, which the browser's DOM then shows.
+func TestBrowserFirstScreenIsTheAnswer(t *testing.T) {
+	bin := chromium(t)
+	in := readInput(t, "glibc=testdata/glibc.txt", "musl=testdata/musl.txt")
+	var page bytes.Buffer
+	require.NoError(t, Write(&page, in))
+	assert.Less(t, page.Len(), 1<<20, "the page stays under 1 MB")
+	probe := `<script>window.onload = function() {
+  var a = document.getElementById("answer").getBoundingClientRect();
+  var bars = document.querySelectorAll("td.bar .track").length;
+  document.title = "answer-bottom=" + Math.round(a.bottom) + " bars=" + bars + " width=" + document.documentElement.scrollWidth;
+};</script></body>`
+	path := filepath.Join(t.TempDir(), "probe.html")
+	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(page.String(), "</body>", probe, 1)), 0o644))
+	dom, _ := runChromium(t, bin, "--window-size=1400,900", "--dump-dom", "file://"+path)
+	m := regexp.MustCompile(`<title>answer-bottom=(\d+) bars=(\d+) width=(\d+)</title>`).FindStringSubmatch(dom)
+	require.NotNil(t, m, "the probe did not run")
+	assert.LessOrEqual(t, atoi(t, m[1]), 900, "the answer ends within the first screen")
+	assert.Positive(t, atoi(t, m[2]), "musl's bars are drawn")
+	assert.LessOrEqual(t, atoi(t, m[3]), 1400, "no sideways scrolling")
+	answer := dom[strings.Index(dom, `id="answer"`):strings.Index(dom, `id="summary"`)]
+	assert.Contains(t, answer, "musl-mt")
+	assert.Regexp(t, `<td class="holds-(yes|no|undecided)">(yes|no|undecided)</td><td>[0-9.]+x \[[0-9.]+x, [0-9.]+x\]</td>`, answer, "verdicts in text, with their intervals")
+	assert.Contains(t, answer, "<caption>")
+	assert.Contains(t, answer, `scope="col"`)
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	require.NoError(t, err)
+	return n
+}
+
 var screenshotFrom = flag.String("screenshot-from", "", "write testdata/screenshot.png, the README's picture, from this report `page` (needs chromium)")
 
 // TestScreenshot makes the README's picture from a real run's page:
@@ -164,7 +202,7 @@ func TestScreenshot(t *testing.T) {
 	page, err := filepath.Abs(*screenshotFrom)
 	require.NoError(t, err)
 	shot := filepath.Join(t.TempDir(), "shot.png")
-	_, stderr := runChromium(t, bin, "--window-size=1400,2000", "--screenshot="+shot, "file://"+page)
+	_, stderr := runChromium(t, bin, "--window-size=1400,900", "--screenshot="+shot, "file://"+page)
 	assert.Empty(t, pageProblems(stderr, "file://"+page))
 	writeSmallPNG(t, readPNG(t, shot), filepath.Join("testdata", "screenshot.png"))
 }

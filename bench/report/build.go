@@ -32,6 +32,11 @@ type page struct {
 	Scaling    []scalingRow
 	Roles      string
 	Claims     []claimRow
+	// Answer is the first screen: the claims in a line each, and a
+	// line per workload.
+	Answer []answerRow
+	// MuslFile names the file that stands for musl ("" when none).
+	MuslFile string
 	Direct     []directSection
 	DirectNot  []string
 	Workloads  []workloadSection
@@ -109,6 +114,59 @@ type scalingRow struct {
 type claimRow struct {
 	claims.Verdict
 	HoldsText string
+}
+
+// answerRow is one workload's line on the first screen: its fastest
+// allocator, musl's malloc against the baseline (with a bar on a log
+// scale) and the best allocator on musl.
+type answerRow struct {
+	Workload, ID string
+	Threads      int
+	Fastest      string
+	FastestSpeed string
+	Musl         string
+	// MuslClass is faster, slower or same; BarLeft and BarWidth place
+	// musl's bar on a log scale from 1/1000 to 1000 (percent of the
+	// track), its interval as IntervalLeft and IntervalWidth.
+	MuslClass                   string
+	BarLeft, BarWidth           float64
+	IntervalLeft, IntervalWidth float64
+	BestOnMusl                  string
+}
+
+// logPos places a ratio on the answer's log scale, 1/1000 to 1000, in
+// percent of the track (1 is the middle).
+func logPos(v float64) float64 {
+	if !(v > 0) {
+		return 0
+	}
+	return math.Max(0, math.Min(100, 50+50*math.Log10(v)/3))
+}
+
+func answerOf(h summary.Headline, base summary.Column, ids map[string]string) answerRow {
+	r := answerRow{Workload: h.Workload, ID: ids[h.Workload], Threads: h.Threads, Fastest: h.Fastest.String(), FastestSpeed: summary.SpeedText(h.FastestSpeed), BestOnMusl: "-"}
+	if h.Fastest == base {
+		r.FastestSpeed = "the baseline: nothing is faster"
+	}
+	if e := h.Musl; e.OK {
+		r.Musl = summary.SpeedText(e)
+		r.MuslClass = "same"
+		if e.Significant {
+			r.MuslClass = "faster"
+			if e.Value < 1 {
+				r.MuslClass = "slower"
+			}
+		}
+		lo, hi := math.Min(logPos(e.Value), 50), math.Max(logPos(e.Value), 50)
+		r.BarLeft, r.BarWidth = lo, hi-lo
+		if iv := e.Interval(); iv.Bounded() {
+			r.IntervalLeft, r.IntervalWidth = logPos(iv.Lo), logPos(iv.Hi)-logPos(iv.Lo)
+		}
+	}
+	if h.BestOnMuslSpeed.OK {
+		r.BestOnMusl = h.BestOnMusl.Alloc + " " + summary.SpeedText(h.BestOnMuslSpeed)
+	}
+	return r
 }
 
 type directSection struct {
@@ -209,6 +267,16 @@ func write(w io.Writer, in Input) ([]compare.Warning, error) {
 	}
 	roles := claims.FindRoles(set)
 	p.Roles = roles.String()
+	p.MuslFile = roles.Musl
+	ids := map[string]string{}
+	for _, t := range p.Summary {
+		ids[t.Workload] = t.ID
+	}
+	for _, h := range sum.Headlines(roles.Musl) {
+		if b.shown[h.Workload] {
+			p.Answer = append(p.Answer, answerOf(h, sum.Baseline, ids))
+		}
+	}
 	for _, v := range claims.Evaluate(set, roles) {
 		ht := v.Holds
 		if v.Holds != "n/a" {

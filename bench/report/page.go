@@ -62,6 +62,18 @@ table.claims th { background: #eaeef2; }
 td.holds-yes { background: #dafbe1; color: #116329; font-weight: 600; }
 td.holds-no { background: #ffebe9; color: #a40e26; font-weight: 600; }
 td.holds-na { color: #57606a; }
+table.answer { border-collapse: collapse; background: #fff; font-size: 14px; margin: 0 0 14px; }
+table.answer caption { caption-side: top; text-align: left; color: #57606a; font-size: 13px; padding: 0 0 4px; max-width: 1100px; }
+table.answer th, table.answer td { border: 1px solid #d0d7de; padding: 3px 8px; text-align: left; white-space: nowrap; }
+table.answer thead th { background: #eaeef2; }
+table.answer td.wrap { white-space: normal; min-width: 240px; }
+table.answer tbody th { font-weight: 600; }
+td.bar .track { display: inline-block; position: relative; width: 180px; height: 12px; margin-right: 8px; vertical-align: middle; background: #f0f2f4; }
+td.bar .fill { position: absolute; top: 3px; height: 6px; background: #8c959f; }
+td.bar.slower .fill { background: #cf222e; }
+td.bar.faster .fill { background: #1a7f37; }
+td.bar .ci { position: absolute; top: 0; height: 12px; box-sizing: border-box; border-left: 1px solid #1f2328; border-right: 1px solid #1f2328; }
+td.bar .one { position: absolute; left: 50%; top: -2px; height: 16px; border-left: 1px dashed #1f2328; }
 td.holds-undecided { background: #fff8c5; color: #7d4e00; font-weight: 600; }
 details.fold { background: #fff; border: 1px solid #d0d7de; border-radius: 8px; padding: 6px 16px; margin: 0 0 12px; }
 details.fold > summary { cursor: pointer; font-weight: 600; }
@@ -102,8 +114,7 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px
 <p class="note intro">These results are not allocbench's cells (no workload, allocator and thread count in their names), so the page shows them as <code>allocbench compare</code> does: a table per metric, {{.GenericCols}}. Where each number was measured is at the end.</p>
 <nav><a href="#tables">Tables</a>{{if .Warnings}}<a href="#warnings">Warnings ({{len .Warnings}})</a>{{end}}<a href="#setup">Setup</a></nav>
 {{- else}}
-<p class="note intro">Which allocator is fastest here, and by how much: the summary compares every allocator's throughput with <b>{{.Baseline}}</b> at the same thread count (change it with <code>-baseline</code>). Below it: how each allocator scales with threads, the published claims checked against these files, and the plots. Where each number was measured is at the end.</p>
-<nav><a href="#summary">Summary</a>{{if .Scaling}}<a href="#scaling">Scaling</a>{{end}}<a href="#claims">Claims</a>{{if .Direct}}<a href="#direct">Direct comparisons</a>{{end}}<a href="#plots">Plots</a>{{range .Workloads}}<a href="#{{.ID}}">{{.Name}}</a>{{end}}{{if .Warnings}}<a href="#warnings">Warnings ({{len .Warnings}})</a>{{end}}<a href="#setup">Setup</a></nav>
+<nav><a href="#answer">Answer</a><a href="#summary">Summary</a>{{if .Scaling}}<a href="#scaling">Scaling</a>{{end}}<a href="#claims">Claims</a>{{if .Direct}}<a href="#direct">Direct comparisons</a>{{end}}<a href="#plots">Plots</a>{{range .Workloads}}<a href="#{{.ID}}">{{.Name}}</a>{{end}}{{if .Warnings}}<a href="#warnings">Warnings ({{len .Warnings}})</a>{{end}}<a href="#setup">Setup</a></nav>
 {{- end}}
 </header>
 
@@ -117,6 +128,30 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px
 {{- end}}
 </section>
 {{else}}
+<section id="answer">
+<h2>The answer</h2>
+<table class="answer">
+<caption>Published claims, judged on these files ({{.Roles}}): <b>yes</b> or <b>no</b> when the whole 95% interval of the deciding figure is on one side of the threshold, <b>undecided</b> when it straddles it. <a href="#claims">Every cell each uses</a>.</caption>
+<thead><tr><th scope="col">claim</th><th scope="col">holds?</th><th scope="col">measured [95% interval]</th><th scope="col">rule</th><th scope="col">deciding figure</th></tr></thead>
+<tbody>
+{{- range .Claims}}
+<tr><th scope="row">{{.ID}}</th><td class="{{holdsClass .Holds}}">{{.Holds}}</td><td>{{if .Missing}}cannot be judged{{else}}{{.FigureText}}{{end}}</td><td>{{.Test}}</td><td class="wrap">{{if .Missing}}{{.Missing}}{{else}}{{.Where}}{{end}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+{{- if .Answer}}
+<table class="answer">
+<caption>Per workload at its most threads: the fastest allocator, {{if .MuslFile}}musl's malloc and the best allocator on musl, {{end}}each against <b>{{.Baseline}}</b> with its 95% interval (~: the interval holds 1).{{if .MuslFile}} The bar draws musl's malloc against it on a log scale: the dashed line is 1×, each end 1000×, the whiskers its interval.{{end}}</caption>
+<thead><tr><th scope="col">workload</th><th scope="col">fastest</th>{{if .MuslFile}}<th scope="col">musl's malloc</th><th scope="col">best on musl</th>{{end}}</tr></thead>
+<tbody>
+{{- range .Answer}}
+<tr><th scope="row"><a href="#{{.ID}}">{{.Workload}}</a> <small>threads={{.Threads}}</small></th><td>{{.Fastest}} {{.FastestSpeed}}</td>{{if $.MuslFile}}<td class="bar {{.MuslClass}}">{{if .Musl}}<span class="track" aria-hidden="true"><span class="fill" style="left:{{printf "%.1f" .BarLeft}}%;width:{{printf "%.1f" .BarWidth}}%"></span>{{if .IntervalWidth}}<span class="ci" style="left:{{printf "%.1f" .IntervalLeft}}%;width:{{printf "%.1f" .IntervalWidth}}%"></span>{{end}}<span class="one"></span></span>{{.Musl}}{{else}}-{{end}}</td><td>{{.BestOnMusl}}</td>{{end}}</tr>
+{{- end}}
+</tbody>
+</table>
+{{- end}}
+</section>
+
 <section id="summary">
 <h2>Summary: throughput relative to {{.Baseline}}</h2>
 <p class="note"><b>Throughput</b> is {{.Baseline}}'s ns/op over the cell's, at the same thread count: above 1× is faster. It is the Hodges–Lehmann estimate (the median of the ratios of every pair of runs), and under it in brackets is its {{.Confidence}} interval, the one that goes with the Mann–Whitney test benchstat uses: <span style="background:#dafbe1">faster</span> and <span style="background:#ffebe9">slower</span> mark an interval wholly above or below 1, grey with ~ an interval that holds 1 (no difference shown). Where both cells' runs fall into groups (the machine ran at two speeds), the ratio compares their lowest groups, and says so. The other figures are medians over the runs, ± the half-width of the median's interval: the share of the workers' time in futex, p99 latency of one malloc+free, and resident memory per live byte. Numbered marks point to notes under the table.{{if .FewRuns}} Some cells have fewer than 6 runs: they have no ± and their p-values are weak; run with <code>-count 6</code> or more.{{end}}</p>

@@ -47,7 +47,8 @@ func Unbounded(est float64) Interval {
 // Contains reports whether v lies inside the interval, bounds included.
 func (i Interval) Contains(v float64) bool { return i.Lo <= v && v <= i.Hi }
 
-// Inverse is the interval of 1/x for a positive x.
+// Inverse is the interval of 1/x for a positive x. An interval without
+// bounds stays without bounds.
 func (i Interval) Inverse() Interval {
 	inv := func(v float64) float64 {
 		if v == 0 {
@@ -55,10 +56,14 @@ func (i Interval) Inverse() Interval {
 		}
 		return 1 / v
 	}
+	if !i.Bounded() {
+		return Unbounded(inv(i.Est))
+	}
 	return Interval{Est: inv(i.Est), Lo: inv(i.Hi), Hi: inv(i.Lo), Confidence: i.Confidence}
 }
 
-// Scale multiplies the estimate and the bounds by k > 0.
+// Scale multiplies the estimate and the bounds by k > 0 (infinite bounds
+// stay infinite).
 func (i Interval) Scale(k float64) Interval {
 	return Interval{Est: i.Est * k, Lo: i.Lo * k, Hi: i.Hi * k, Confidence: i.Confidence}
 }

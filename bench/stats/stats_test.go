@@ -163,6 +163,10 @@ func TestIntervalHelpers(t *testing.T) {
 	iv := Interval{Est: 2, Lo: 1, Hi: 4}
 	inv := iv.Inverse()
 	assert.Equal(t, Interval{Est: 0.5, Lo: 0.25, Hi: 1}, inv)
+	un := Unbounded(4).Inverse()
+	assert.False(t, un.Bounded(), "no bounds stay no bounds: %+v", un)
+	assert.Equal(t, 0.25, un.Est)
+	assert.False(t, Unbounded(4).Scale(100).Bounded())
 	assert.InDelta(t, 1.0, iv.HalfWidth(), 1e-12)
 	assert.Equal(t, "2.00 [1.00, 4.00]", iv.Format("%.2f"))
 	assert.Equal(t, "2.00 [no interval]", Unbounded(2).Format("%.2f"))
