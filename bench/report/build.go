@@ -36,12 +36,12 @@ type page struct {
 	// line per workload.
 	Answer []answerRow
 	// MuslFile names the file that stands for musl ("" when none).
-	MuslFile string
-	Direct     []directSection
-	DirectNot  []string
-	Workloads  []workloadSection
-	Columns    int
-	MultiFile  bool
+	MuslFile  string
+	Direct    []directSection
+	DirectNot []string
+	Workloads []workloadSection
+	Columns   int
+	MultiFile bool
 	// Generic: the results are not allocbench's cells, and Tables show
 	// them as compare does, with columns as GenericCols says.
 	Generic     bool
