@@ -193,6 +193,11 @@ func runMatrix(ctx context.Context, o options, variants []variant, notes []strin
 			return err
 		}
 		defer f.Close()
+		// How far the cells run, for every result below: benchstat's ±
+		// and n then say what each cell reached.
+		if err := f.writeWhole(precisionConfig(o)); err != nil {
+			return fmt.Errorf("writing %s: %w", f.path, err)
+		}
 		files[v.name] = f
 		byName[v.name] = v
 	}

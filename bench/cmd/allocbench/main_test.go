@@ -258,6 +258,11 @@ func TestSummaryAndClaims(t *testing.T) {
 	assert.Regexp(t, `musl-fix\s.*at worst 250% \[24\d%, 25\d%\] of glibc's throughput`, details)
 	assert.Regexp(t, `musl-mt: musl/libc churn threads=2: 80\.8 ns/op \[80–81\.6\] \(median of \d+\); glibc/libc churn threads=2: 20\.2 ns/op`, details, "medians of the runs")
 	assert.Contains(t, details, "Scaling: throughput over threads=1")
+	glibc, err := os.ReadFile(filepath.Join(dir, "glibc.txt"))
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(string(glibc), "precision-target: ±3% of the median ns/op (95% interval), 6 to 6 runs a cell, 3 a visit, budget 10m0s\n"),
+		"the file says how far its cells ran")
+	assert.Regexp(t, `(?m)^# precision glibc workload=churn alloc=libc threads=1: median ns/op ±\d\.\d% from 6 runs in 2 visits; reached the target of ±3%$`, string(glibc))
 	assert.Contains(t, details, stdout[strings.Index(stdout, "\nPublished claims")+1:strings.Index(stdout, "Precision:")],
 		"summary.txt has what the terminal showed")
 
