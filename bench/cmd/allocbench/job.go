@@ -239,6 +239,7 @@ rounds:
 			prog.visit(round, i, len(todo), c, sched.deadline)
 			vo := o
 			vo.count = sched.runsNext(st)
+			vo.benchtime, vo.benchtimeSet = visitBenchtime(st, o), true
 			out := runCell(ctx, byName[c.Label].argv, c, vo)
 			prog.done(visits, out)
 			visits++

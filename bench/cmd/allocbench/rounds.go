@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -54,6 +55,8 @@ type cellState struct {
 	// halfWidth is the larger side of the interval of the median ns/op,
 	// as a share of the median; +Inf until there is one.
 	halfWidth float64
+	// median is the median ns/op of the runs so far (0 before any).
+	median float64
 	class     int
 	stop      string
 }
@@ -87,6 +90,20 @@ func newSchedule(cs []cell, o options, deadline time.Time, seed uint64) *schedul
 // left to the cap.
 func (s *schedule) runsNext(st *cellState) int {
 	return max(1, min(s.perVisit, s.maxRuns-st.runs))
+}
+
+// visitBenchtime is the -test.benchtime of st's next visit: once the cell
+// has a median, the count of ops that fills the run's time at that median
+// ("2700000x"), which spares go test's ramp of runs from one op up (a
+// third of a visit's time); before that, and where the user gave
+// -benchtime or the workload has a fixed count, the cell's own.
+func visitBenchtime(st *cellState, o options) string {
+	bt := cellBenchtime(st.c, o)
+	d, err := time.ParseDuration(bt)
+	if err != nil || o.benchtimeSet || !(st.median > 0) {
+		return bt
+	}
+	return strconv.FormatUint(uint64(math.Ceil(float64(d.Nanoseconds())/st.median)), 10) + "x"
 }
 
 // estimate is what a visit of st is expected to take: its last visit's
@@ -181,7 +198,7 @@ func (s *schedule) update(set *cells.Set) {
 	}
 	for _, st := range s.states {
 		if got, ok := set.Get(st.c, cells.NsPerOp); ok {
-			st.runs = got.N
+			st.runs, st.median = got.N, got.Center
 			st.halfWidth = math.Inf(1)
 			if got.HasInterval() && got.Center > 0 {
 				st.halfWidth = math.Max(got.Center-got.Lo, got.Hi-got.Center) / got.Center

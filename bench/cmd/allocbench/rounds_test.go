@@ -227,3 +227,19 @@ func TestEstimate(t *testing.T) {
 	assert.Equal(t, 3*time.Second, s.estimate(s.states[3]), "its own last visit")
 	assert.True(t, math.IsInf(s.states[5].halfWidth, 1))
 }
+
+// After a cell's first runs, a visit runs the count of ops that fills the
+// run's time at the cell's median, instead of go test's ramp; -benchtime
+// given and larson's fixed count are kept.
+func TestVisitBenchtime(t *testing.T) {
+	o := roundOptions()
+	o.benchtime = "40ms"
+	st := &cellState{c: cell{Label: "glibc", Workload: "churn", Alloc: "libc", Threads: 1}}
+	assert.Equal(t, "40ms", visitBenchtime(st, o), "no median yet")
+	st.median = 16
+	assert.Equal(t, "2500000x", visitBenchtime(st, o))
+	larson := &cellState{c: cell{Label: "glibc", Workload: "larson", Alloc: "libc", Threads: 2}, median: 20}
+	assert.Equal(t, cellBenchtime(larson.c, o), visitBenchtime(larson, o), "larson's fixed count")
+	o.benchtime, o.benchtimeSet = "100ms", true
+	assert.Equal(t, "100ms", visitBenchtime(st, o), "-benchtime given")
+}
