@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/allocbench/allocbench/bench/cells"
@@ -57,8 +57,8 @@ type cellState struct {
 	halfWidth float64
 	// median is the median ns/op of the runs so far (0 before any).
 	median float64
-	class     int
-	stop      string
+	class  int
+	stop   string
 }
 
 // schedule decides which cells each round visits.
