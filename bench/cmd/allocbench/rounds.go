@@ -71,8 +71,6 @@ type schedule struct {
 	perVisit int
 	deadline time.Time
 	rng      *rand.Rand
-	// budgetOut is set when a round left cells out for lack of time.
-	budgetOut bool
 }
 
 func newSchedule(cs []cell, o options, deadline time.Time, seed uint64) *schedule {
@@ -157,7 +155,6 @@ func (s *schedule) next(now time.Time) []*cellState {
 	for _, st := range open {
 		d := s.estimate(st)
 		if d > left {
-			s.budgetOut = true
 			continue
 		}
 		left -= d
@@ -170,11 +167,7 @@ func (s *schedule) next(now time.Time) []*cellState {
 // fits reports whether a visit of st is expected to end before the
 // deadline.
 func (s *schedule) fits(st *cellState, now time.Time) bool {
-	if now.Add(s.estimate(st)).After(s.deadline) {
-		s.budgetOut = true
-		return false
-	}
-	return true
+	return !now.Add(s.estimate(st)).After(s.deadline)
 }
 
 // visited records the end of a visit.
@@ -285,11 +278,10 @@ type precision struct {
 	minRuns, maxRuns  int
 	reached, capped   []*cellState
 	short, unfinished []*cellState // below minRuns; above the target
-	budgetOut         bool
 }
 
 func (s *schedule) precision() precision {
-	p := precision{target: s.target, minRuns: s.minRuns, maxRuns: s.maxRuns, budgetOut: s.budgetOut}
+	p := precision{target: s.target, minRuns: s.minRuns, maxRuns: s.maxRuns}
 	for _, st := range s.states {
 		switch {
 		case st.stop == stopFailed || st.stop == stopSkipped || st.runs == 0:
