@@ -2,8 +2,8 @@
 // record per allocator: where its code comes from on each distribution
 // release, its entry points, its version and trim hooks, how the musl variant
 // builds it, and its plot colour. Loading (package cgoalloc), installation,
-// the variants, the container recipes, the plots and the README's allocator
-// table all read these records. A user's own library becomes a record too
+// the variants, the container recipes, the plots and the allocator table of
+// docs/allocators.md all read these records. A user's own library becomes a record too
 // (see ParseUser). It is pure Go: the cgo side that loads an allocator lives
 // in package cgoalloc.
 package alloc

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/allocbench/allocbench/internal/docs"
 )
 
 func TestLookup(t *testing.T) {
@@ -127,33 +129,37 @@ func TestInfoConfig(t *testing.T) {
 	assert.Equal(t, "skipped: dlopen: no such file or directory", s.ConfigValue(), "one line")
 }
 
-// The README's allocator table is the records'.
-func TestREADMETable(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+// The allocator table of docs/allocators.md is the records'.
+func TestDocsAllocatorTable(t *testing.T) {
+	text, err := docs.Read("..")
 	require.NoError(t, err)
-	if !strings.Contains(string(readme), MarkdownTable()) {
-		t.Errorf("README.md lacks the allocator table of the records; it should read:\n%s", MarkdownTable())
+	if !strings.Contains(text, MarkdownTable()) {
+		t.Errorf("the docs lack the allocator table of the records; docs/allocators.md should read:\n%s", MarkdownTable())
 	}
 }
 
-// mineBuild is the README's command line that builds the example.
+// mineBuild is the documentation's command line that builds the example.
 const mineBuild = "gcc -O2 -shared -fPIC -o libmine.so libmine.c -lpthread"
 
-// mineSource is the example allocator of the README's "Adding an allocator"
-// section.
+// mineExample is the example allocator the README and docs/allocators.md
+// ("Adding an allocator") point to.
+const mineExample = "examples/libmine/libmine.c"
+
+// mineSource is the example allocator's source.
 func mineSource(t *testing.T) string {
 	t.Helper()
-	readme, err := os.ReadFile("../README.md")
+	src, err := os.ReadFile(filepath.Join("..", mineExample))
 	require.NoError(t, err)
-	_, section, ok := strings.Cut(string(readme), "\n## Adding an allocator\n")
-	require.True(t, ok, "README has the section")
-	m := regexp.MustCompile("(?s)```c\n(.*?)```").FindStringSubmatch(section)
-	require.NotNil(t, m, "the section has a C example")
-	return m[1]
+	text, err := docs.Read("..")
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(text, "\n## Adding an allocator\n")
+	require.True(t, ok, "the docs have the section")
+	require.Contains(t, section, mineExample, "the section points to the example")
+	return string(src)
 }
 
-// buildMine builds the README's example allocator into dir as libmine.so,
-// with the README's command line.
+// buildMine builds the documentation's example allocator into dir as
+// libmine.so, with the documentation's command line.
 func buildMine(t *testing.T, dir string) string {
 	t.Helper()
 	if _, err := exec.LookPath("gcc"); err != nil {
@@ -163,9 +169,9 @@ func buildMine(t *testing.T, dir string) string {
 		t.Skip("no gcc")
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "libmine.c"), []byte(mineSource(t)), 0o644))
-	readme, err := os.ReadFile("../README.md")
+	text, err := docs.Read("..")
 	require.NoError(t, err)
-	require.Contains(t, string(readme), "\n"+mineBuild+"\n", "the README builds the example as the tests do")
+	require.Contains(t, text, "\n"+mineBuild+"\n", "the docs build the example as the tests do")
 	argv := strings.Fields(mineBuild)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
@@ -290,8 +296,9 @@ func TestCheckNotPreloaded(t *testing.T) {
 	assert.Contains(t, err.Error(), "would replace the process's own malloc")
 }
 
-// The README's worked example of a record is tbbmalloc's record as it is.
-func TestREADMERecordExample(t *testing.T) {
+// The worked example of a record in docs/allocators.md is tbbmalloc's
+// record as it is.
+func TestDocsRecordExample(t *testing.T) {
 	src, err := os.ReadFile("alloc.go")
 	require.NoError(t, err)
 	m := regexp.MustCompile(`(?s)\n\t\{\n\t\tName: Tbbmalloc,.*?\n\t\},\n`).Find(src)
@@ -300,9 +307,9 @@ func TestREADMERecordExample(t *testing.T) {
 	for _, l := range strings.Split(strings.TrimPrefix(string(m), "\n"), "\n") {
 		lines = append(lines, strings.TrimPrefix(l, "\t"))
 	}
-	readme, err := os.ReadFile("../README.md")
+	text, err := docs.Read("..")
 	require.NoError(t, err)
-	assert.Contains(t, string(readme), "```go\n"+strings.Join(lines, "\n")+"```")
+	assert.Contains(t, text, "```go\n"+strings.Join(lines, "\n")+"```")
 }
 
 // Each allocator's record names its own environment variables.

@@ -5,8 +5,8 @@ import (
 	"strings"
 )
 
-// MarkdownTable renders the built-in records as the README's allocator
-// table; a test keeps the README equal to it.
+// MarkdownTable renders the built-in records as the allocator table of
+// docs/allocators.md; a test keeps the page equal to it.
 func MarkdownTable() string {
 	var b strings.Builder
 	b.WriteString("| allocator | libraries (release: soname (package)) | entry points | version | trim | musl variant |\n")

@@ -16,7 +16,7 @@ import (
 )
 
 // buildMusl builds the tests of package dir as a static musl binary, the way
-// the README says, and returns its path. It skips where musl-gcc is missing,
+// docs/allocators.md says, and returns its path. It skips where musl-gcc is missing,
 // unless RequireEnv is set.
 func buildMusl(t *testing.T, dir string) string {
 	t.Helper()

@@ -46,7 +46,7 @@ func RunWith(args []string, stdout, stderr io.Writer, claims ClaimsFunc) error {
 	fs.StringVar(&opts.Col, "col", "", "projection for table columns; the first column is the baseline (default \""+DefaultColFiles+"\" with two or more files, else \""+DefaultColAllocs+"\")")
 	fs.StringVar(&opts.Filter, "filter", "", "keep only results matching this benchproc `filter`, e.g. /workload:churn")
 	fs.StringVar(&opts.Baseline, "baseline", "", "the `column` the others are compared with, by its label (e.g. musl, or jemalloc); default: the first")
-	format := fs.String("format", string(Text), "output `format`: text, csv, markdown or json (schema "+JSONSchema+", see README)")
+	format := fs.String("format", string(Text), "output `format`: text, csv, markdown or json (schema "+JSONSchema+", see docs/comparing.md)")
 	metrics := fs.String("metrics", "", "comma-separated `units` to compare, or \"all\" (default "+strings.Join(DefaultMetrics, ",")+" where present)")
 	fs.Float64Var(&opts.Alpha, "alpha", DefaultAlpha, "significance level of the Mann-Whitney U test")
 	fs.Float64Var(&opts.Confidence, "confidence", DefaultConfidence, "confidence level of the median's interval")

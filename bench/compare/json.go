@@ -11,7 +11,7 @@ import (
 // changes meaning or goes away (adding one does not).
 const JSONSchema = "allocbench-compare/1"
 
-// jsonDoc is the document WriteJSON writes; README documents it.
+// jsonDoc is the document WriteJSON writes; docs/comparing.md documents it.
 type jsonDoc struct {
 	Schema     string        `json:"schema"`
 	Alpha      float64       `json:"alpha"`

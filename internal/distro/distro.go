@@ -9,7 +9,8 @@
 // Library per release); a Need named after an allocator reads them there,
 // so that both tables answer the same questions. The installers (the main
 // job, the musl builds, the fidelity job, the local Debian bases), the
-// container recipes, .ci/run and the README read these tables or are
+// container recipes, .ci/run, the README's test command and
+// docs/allocators.md read these tables or are
 // checked against them by tests. Detect finds the running release from /etc/os-release; Ensure
 // installs what is missing in one step.
 package distro

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/allocbench/allocbench/internal/docs"
 )
 
 // aptInstalls returns the packages of every `apt-get install` in a shell
@@ -38,7 +40,8 @@ func aptInstalls(text string) [][]string {
 }
 
 // The README's test command and .ci/run install exactly what the table
-// says the tests need, by Debian 12's names, and the README shows the table.
+// says the tests need, by Debian 12's names, and docs/allocators.md shows
+// the table.
 func TestDocsFollowTheTable(t *testing.T) {
 	d12, err := Lookup("debian12")
 	require.NoError(t, err)
@@ -49,7 +52,9 @@ func TestDocsFollowTheTable(t *testing.T) {
 	installs := aptInstalls(string(readme))
 	require.NotEmpty(t, installs, "the README's test command installs with apt-get")
 	assert.ElementsMatch(t, want, installs[0], "the README's test command")
-	assert.Contains(t, string(readme), Markdown(), "the README shows the table as Markdown() renders it")
+	text, err := docs.Read("../..")
+	require.NoError(t, err)
+	assert.Contains(t, text, Markdown(), "the docs show the table as Markdown() renders it")
 
 	ci, err := os.ReadFile("../../.ci/run")
 	require.NoError(t, err)

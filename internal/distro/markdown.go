@@ -7,7 +7,7 @@ import (
 )
 
 // Markdown renders the table of allocbench's own needs (not the tests') as
-// the README shows it: one row per need, one column per release, and the
+// docs/allocators.md shows it: one row per need, one column per release, and the
 // reasons for the missing packages numbered below.
 func Markdown() string {
 	var b strings.Builder

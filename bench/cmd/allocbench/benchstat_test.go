@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -12,30 +11,32 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/allocbench/allocbench/internal/docs"
 )
 
-// readmeBenchstat is the start of the README's benchstat command for the
-// main job's files.
-const readmeBenchstat = "go tool benchstat "
+// docsBenchstat is the start of the benchstat command for the main
+// job's files in the docs (docs/comparing.md).
+const docsBenchstat = "go tool benchstat "
 
-// The README's benchstat command, run as printed on a glibc.txt and a
+// The docs' benchstat command, run as printed on a glibc.txt and a
 // musl.txt written the way the main job writes them, compares glibc with
 // musl in one table per metric: the configuration lines that differ
 // between the variants (libc, alloc-*) split nothing.
-func TestREADMEBenchstatComparesVariants(t *testing.T) {
+func TestDocsBenchstatComparesVariants(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds benchstat")
 	}
-	data, err := os.ReadFile("../../../README.md")
+	data, err := docs.Read("../../..")
 	require.NoError(t, err)
 	var command string
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, readmeBenchstat) && strings.Contains(line, "glibc=results/X/glibc.txt") {
+	for _, line := range strings.Split(data, "\n") {
+		if strings.HasPrefix(line, docsBenchstat) && strings.Contains(line, "glibc=results/X/glibc.txt") {
 			command = line
 			break
 		}
 	}
-	require.NotEmpty(t, command, "the README has a %q command on results/X/glibc.txt", readmeBenchstat)
+	require.NotEmpty(t, command, "the docs have a %q command on results/X/glibc.txt", docsBenchstat)
 	require.Contains(t, command, "musl=results/X/musl.txt")
 
 	d, _, err := createRunDir(t.TempDir(), time.Now())

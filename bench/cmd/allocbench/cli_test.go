@@ -15,6 +15,7 @@ import (
 
 	"github.com/allocbench/allocbench/bench/compare"
 	"github.com/allocbench/allocbench/bench/report"
+	"github.com/allocbench/allocbench/internal/docs"
 )
 
 // Every command's usage errors exit with 2, before any work; failures of
@@ -139,14 +140,15 @@ var (
 	tableFlag   = regexp.MustCompile("`-([a-z][a-z0-9.-]*)`")
 )
 
-// readmeFlags returns, for each "<!-- flags: name -->" marker of the
-// README, the flags named in the first column of the table below it.
-func readmeFlags(t *testing.T) map[string][]string {
+// docsFlags returns, for each "<!-- flags: name -->" marker of the README
+// and the pages under docs/, the flags named in the first column of the
+// table below it.
+func docsFlags(t *testing.T) map[string][]string {
 	t.Helper()
-	data, err := os.ReadFile("../../../README.md")
+	data, err := docs.Read("../../..")
 	require.NoError(t, err)
 	tables := map[string][]string{}
-	lines := strings.Split(string(data), "\n")
+	lines := strings.Split(data, "\n")
 	for i := 0; i < len(lines); i++ {
 		m := flagsMarker.FindStringSubmatch(lines[i])
 		if m == nil {
@@ -170,10 +172,11 @@ func readmeFlags(t *testing.T) map[string][]string {
 	return tables
 }
 
-// The README documents every flag of every command, and no flag that is
-// not there.
-func TestREADMEDocumentsEveryFlag(t *testing.T) {
-	tables := readmeFlags(t)
+// The docs document every flag of every command, and no flag that is not
+// there: the main job's in docs/main-job.md, the others' in the page of
+// their command.
+func TestDocsDocumentEveryFlag(t *testing.T) {
+	tables := docsFlags(t)
 	for _, cmd := range []string{"main", "containers", "fidelity", "compare", "report"} {
 		documented := map[string]bool{}
 		for _, f := range tables[cmd] {
@@ -185,7 +188,7 @@ func TestREADMEDocumentsEveryFlag(t *testing.T) {
 				documented[f] = true
 			}
 		}
-		require.NotEmpty(t, documented, "README has a flag table for %s (<!-- flags: %s -->)", cmd, cmd)
+		require.NotEmpty(t, documented, "the docs have a flag table for %s (<!-- flags: %s -->)", cmd, cmd)
 		name := cmd
 		if cmd == "main" {
 			name = ""
@@ -193,10 +196,10 @@ func TestREADMEDocumentsEveryFlag(t *testing.T) {
 		real := map[string]bool{}
 		for _, f := range helpFlags(helpOf(t, name)) {
 			real[f] = true
-			assert.True(t, documented[f], "README does not document -%s of %s", f, cmd)
+			assert.True(t, documented[f], "the docs do not document -%s of %s", f, cmd)
 		}
 		for f := range documented {
-			assert.True(t, real[f], "README documents -%s for %s, which has no such flag", f, cmd)
+			assert.True(t, real[f], "the docs document -%s for %s, which has no such flag", f, cmd)
 		}
 	}
 }

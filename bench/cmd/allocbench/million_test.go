@@ -47,7 +47,7 @@ func writeMillionLines(b *testing.B, path string, n int, distinct bool) {
 
 // BenchmarkMillionLines runs allocbench compare and report, each in a
 // process of its own, over a million result lines, and reports the peak
-// resident memory of that process: what the README quotes. "distinct"
+// resident memory of that process: what docs/comparing.md quotes. "distinct"
 // gives every line a benchmark of its own, the worst case for memory.
 //
 //	go test -run '^$' -bench MillionLines -benchtime 1x ./bench/cmd/allocbench

@@ -14,13 +14,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/allocbench/allocbench/alloc"
+	"github.com/allocbench/allocbench/internal/docs"
 )
 
-// mineBuild is the README's command line that builds its example allocator.
+// mineBuild is the documentation's command line that builds its example
+// allocator.
 const mineBuild = "gcc -O2 -shared -fPIC -o libmine.so libmine.c -lpthread"
 
-// buildMine builds the example allocator of the README's "Adding an
-// allocator" section into dir, as the README says, and returns its path.
+// mineExample is the example allocator that the README and the "Adding an
+// allocator" section of docs/allocators.md point to.
+const mineExample = "examples/libmine/libmine.c"
+
+// buildMine builds the example allocator into dir, as docs/allocators.md
+// says, and returns its path.
 func buildMine(t *testing.T, dir string) string {
 	t.Helper()
 	if _, err := exec.LookPath("gcc"); err != nil {
@@ -29,14 +35,15 @@ func buildMine(t *testing.T, dir string) string {
 		}
 		t.Skip("no gcc")
 	}
-	readme, err := os.ReadFile("../../../README.md")
+	text, err := docs.Read("../../..")
 	require.NoError(t, err)
-	_, section, ok := strings.Cut(string(readme), "\n## Adding an allocator\n")
-	require.True(t, ok, "README has the section")
-	m := regexp.MustCompile("(?s)```c\n(.*?)```").FindStringSubmatch(section)
-	require.NotNil(t, m, "the section has a C example")
+	_, section, ok := strings.Cut(text, "\n## Adding an allocator\n")
+	require.True(t, ok, "the docs have the section")
+	require.Contains(t, section, mineExample, "the section points to the example")
 	require.Contains(t, section, "\n"+mineBuild+"\n")
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "libmine.c"), []byte(m[1]), 0o644))
+	src, err := os.ReadFile(filepath.Join("../../..", mineExample))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "libmine.c"), src, 0o644))
 	argv := strings.Fields(mineBuild)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
@@ -56,7 +63,7 @@ func buildBench(t *testing.T, dir string) string {
 	return out
 }
 
-// A library of the user's, built from the README, goes through the whole
+// A library of the user's, built from the documentation's example, goes through the whole
 // path: the benchmarks' rows and configuration, the main job (a real
 // benchmark binary, every cell in its own process), compare and report.
 func TestUserLibraryThroughEverything(t *testing.T) {
@@ -140,7 +147,7 @@ func TestUserLibraryBadInput(t *testing.T) {
 	}
 }
 
-// buildPlain builds the README's example, already built in dir, with the
+// buildPlain builds the documentation's example, already built in dir, with the
 // C library's names (malloc, free, realloc), linked against a library that
 // is then removed: the dynamic loader cannot load it, so a test can name it
 // in LD_PRELOAD without it becoming the test process's malloc.

@@ -1,5 +1,5 @@
 // Package importer is another module that runs allocbench's whole
-// benchmark matrix, as the README shows, and workloads of its own choice
+// benchmark matrix, as the README and docs/benchmarks.md show, and workloads of its own choice
 // with Run; tests of package bench run it.
 package importer
 
