@@ -289,7 +289,7 @@ var all = []claim{
 			}
 			return Verdict{Measured: fmt.Sprintf("%s needs %s glibc's RSS per live byte (%s; bootstrap interval)", mi.alloc, ratioText(iv, "%.3gx"), over),
 				Holds: string(stats.AtMost(iv, 0.67)), Figure: &iv, Threshold: 0.67, Cells: used, Deciding: deciding,
-				Where: mi.alloc + "'s RSS/live, " + over}
+				Where: mi.alloc + "'s RSS/live, " + strings.Replace(over, "median over", "median of", 1)}
 		},
 	},
 	{
