@@ -578,8 +578,12 @@ func capitalise(s string) string {
 func (b *builder) row(m *metric, row []*chart, charts map[string]*chart, wl string) (metricRow, error) {
 	yr := yRange(row)
 	threads := sortedThreads(row)
+	dots := 0
+	if m.RunDots {
+		dots = maxRunDots
+	}
 	for _, c := range row {
-		c.thinRuns(maxRunDots)
+		c.thinRuns(dots)
 	}
 	mr := metricRow{Title: m.Title, Note: m.Note}
 	for _, l := range b.set.Labels {

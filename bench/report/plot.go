@@ -34,12 +34,14 @@ type metric struct {
 	Decreasing bool
 	// Note is said under the row of plots.
 	Note string
+	// RunDots draws each run as a faint dot beside the medians.
+	RunDots bool
 }
 
 // metrics are the plots made for each workload and file, in page order.
 var metrics = []metric{
 	{ID: "throughput", Unit: units.NsPerOp, Title: "Throughput", YLabel: "Mops/s, all threads (higher is better)",
-		Transform: func(ns float64) float64 { return 1000 / ns }, Decreasing: true},
+		Transform: func(ns float64) float64 { return 1000 / ns }, Decreasing: true, RunDots: true},
 	{ID: "futex", Unit: units.FutexPct, Title: "Futex share", YLabel: "% of time in futex (lower is better)"},
 	{ID: "p99", Unit: units.P99Nsec, Title: "p99 latency", YLabel: "p99 latency, ns (lower is better)"},
 	{ID: "rss", Unit: units.RSSPerLiveByte, Title: "Memory overhead", YLabel: "RSS per live byte (lower is better)"},
@@ -48,7 +50,7 @@ var metrics = []metric{
 // The plots that are not one metric against threads.
 var (
 	speedupMetric = metric{ID: "speedup", Title: "Speedup", YLabel: "speedup over threads=1"}
-	ratioMetric   = metric{ID: "ratio", Title: "Ratio", YLabel: "throughput ratio (above 1: faster)"}
+	ratioMetric   = metric{ID: "ratio", Title: "Ratio", YLabel: "throughput ratio (above 1: faster)", RunDots: true}
 )
 
 // A point is one thread count of one allocator, already transformed.
@@ -85,32 +87,29 @@ type chart struct {
 	Cores            int
 }
 
-// thinRuns keeps about limit run dots per series: at each thread count a
-// share of them in proportion to its runs (one at least), at evenly spaced
-// ranks from the lowest value to the highest. It notes what it did in
-// c.thinned.
+// thinRuns keeps at most limit run dots at each thread count of each
+// series, at evenly spaced ranks from the lowest value to the highest; a
+// limit of 0 keeps none. It notes what it did in c.thinned.
 func (c *chart) thinRuns(limit int) {
 	shown, total := 0, 0
 	for si := range c.Series {
 		s := &c.Series[si]
-		n := 0
-		for _, p := range s.Points {
-			n += len(p.Values)
-		}
-		total += n
-		if n <= limit {
-			shown += n
-			continue
-		}
 		for pi := range s.Points {
 			p := &s.Points[pi]
-			k := min(len(p.Values), max(len(p.Values)*limit/n, 1))
-			p.Values = evenlyRanked(p.Values, k)
-			shown += k
+			total += len(p.Values)
+			if limit == 0 {
+				p.Values = nil
+				continue
+			}
+			p.Values = evenlyRanked(p.Values, min(len(p.Values), limit))
+			shown += len(p.Values)
 		}
 	}
-	if shown < total {
-		c.thinned = fmt.Sprintf("Dots show %d of %d runs: at most %d per line, evenly spaced by rank.", shown, total, limit)
+	switch {
+	case total > 0 && shown == 0:
+		c.thinned = "Runs are drawn as dots on the throughput and ratio plots; here the error bars are the medians' intervals."
+	case shown < total:
+		c.thinned = fmt.Sprintf("Dots show %d of %d runs: at most %d per thread count, evenly spaced by rank.", shown, total, limit)
 	}
 }
 
@@ -498,7 +497,8 @@ func inlineSVG(doc, title, id string) string {
 	if i := strings.Index(doc, ">"); i >= 0 {
 		doc = doc[:i+1] + fmt.Sprintf("\n<title id=\"%s-title\">%s</title>", id, xmlEscape(title)) + doc[i+1:]
 	}
-	return fontFamily.ReplaceAllString(doc, `font-family:'Liberation Sans',Arimo,Arial,Helvetica,sans-serif;`)
+	doc = fontFamily.ReplaceAllString(doc, `font-family:'Liberation Sans',Arimo,Arial,Helvetica,sans-serif;`)
+	return compactSVG(doc, id)
 }
 
 func xmlEscape(s string) string {

@@ -181,7 +181,8 @@ const (
 	maxWorkloads   = 48
 	maxSeries      = 12
 	maxThreadCount = 32
-	maxRunDots     = 300
+	// maxRunDots is the most run dots at one thread count of a line.
+	maxRunDots = 12
 )
 
 type addResult int

@@ -265,6 +265,7 @@ func TestSVGFragmentsParseAlone(t *testing.T) {
 			Height  string `xml:"height,attr"`
 			ViewBox string `xml:"viewBox,attr"`
 			Title   string `xml:"title"`
+			Style   string `xml:"style"`
 			G       []struct {
 				Inner []byte `xml:",innerxml"`
 			} `xml:"g"`
@@ -278,7 +279,9 @@ func TestSVGFragmentsParseAlone(t *testing.T) {
 		assert.NotEmpty(t, svg.Title, svg.ID)
 		require.NotEmpty(t, svg.G, svg.ID)
 		assert.Contains(t, string(svg.G[0].Inner), "<path", svg.ID)
-		assert.Contains(t, string(svg.G[0].Inner), "Liberation Sans',Arimo,Arial", "font fallbacks")
+		assert.Contains(t, svg.Style, "Liberation Sans',Arimo,Arial", "font fallbacks")
+		assert.Contains(t, svg.Style, "#"+svg.ID+" .s0{", "styles scoped to the plot")
+		assert.Contains(t, string(svg.G[0].Inner), `class="s`, "elements name their style")
 	}
 }
 

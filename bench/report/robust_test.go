@@ -84,7 +84,7 @@ func TestExtremeValuesGiveAFinitePage(t *testing.T) {
 	}
 }
 
-// Thousands of runs per thread count are shown as a few hundred dots per
+// Thousands of runs per thread count are shown as a dozen dots per
 // line, and the plot says so.
 func TestRunDotsAreThinned(t *testing.T) {
 	lines := []string{"libc: glibc"}
@@ -98,7 +98,7 @@ func TestRunDotsAreThinned(t *testing.T) {
 	require.NotNil(t, fig)
 	caps := fig.all(named("figcaption"))
 	require.Len(t, caps, 1)
-	assert.Equal(t, "Dots show 602 of 10002 runs: at most 300 per line, evenly spaced by rank.", caps[0].Text.String())
+	assert.Equal(t, "Dots show 38 of 10002 runs: at most 12 per thread count, evenly spaced by rank.", caps[0].Text.String())
 	assert.Less(t, len(page), 400_000, "the page stays small")
 
 	few := render(t, readInput(t, "testdata/glibc.txt"))
