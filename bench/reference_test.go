@@ -17,6 +17,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/allocbench/allocbench/internal/accuracy"
+
 	"github.com/allocbench/allocbench/internal/futex"
 	"github.com/allocbench/allocbench/workloads"
 )
@@ -126,6 +128,7 @@ func TestParsePerfSummary(t *testing.T) {
 // futex time is blocked waiting, the calibration workload shows the two
 // agree within 25%.)
 func TestFutexAgreesWithPerfTrace(t *testing.T) {
+	accuracy.Require(t)
 	if os.Geteuid() != 0 {
 		t.Skip("the tracepoint method and perf trace need root")
 	}

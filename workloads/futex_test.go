@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/allocbench/allocbench/internal/accuracy"
+
 	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/internal/procfs"
 )
@@ -49,7 +51,11 @@ func TestFutexCalibrationTracepoint(t *testing.T) {
 	assert.Equal(t, string(FutexTracepoint), res.Futex.Method)
 	t.Logf("expected wait %v, tracepoint %v in %d calls", want, res.Futex.Time, res.Futex.Calls)
 	require.Positive(t, want)
-	assert.InEpsilon(t, want.Seconds(), res.Futex.Time.Seconds(), 0.10, "tracepoint within 10%% of the known wait")
+	if accuracy.On() {
+		assert.InEpsilon(t, want.Seconds(), res.Futex.Time.Seconds(), 0.10, "tracepoint within 10%% of the known wait")
+	} else {
+		assert.Positive(t, res.Futex.Time, "the waits are seen")
+	}
 	assert.Positive(t, res.Futex.Calls)
 	require.Len(t, res.Futex.Threads, 2)
 	for i, th := range res.Futex.Threads {
@@ -62,7 +68,11 @@ func TestFutexCalibrationSampled(t *testing.T) {
 	assert.Equal(t, string(FutexSampled), res.Futex.Method, res.Futex.Reason)
 	t.Logf("expected wait %v, sampled %v", want, res.Futex.Time)
 	require.Positive(t, want)
-	assert.InEpsilon(t, want.Seconds(), res.Futex.Time.Seconds(), 0.25, "sampled within 25%% of the known wait")
+	if accuracy.On() {
+		assert.InEpsilon(t, want.Seconds(), res.Futex.Time.Seconds(), 0.25, "sampled within 25%% of the known wait")
+	} else {
+		assert.Positive(t, res.Futex.Time, "the waits are seen")
+	}
 	assert.Zero(t, res.Futex.Calls, "the estimate cannot count calls")
 }
 
