@@ -18,7 +18,7 @@ import (
 
 // The main job runs in rounds. Each round visits every cell that is not
 // finished once, in a fresh random order with the variants mixed; a visit
-// is a fresh process of the cell that makes a few runs. Drift of the
+// is a fresh process of the cell that makes -runs-per-visit runs (one). Drift of the
 // machine and the speed a process happens to get then land on every cell
 // alike, instead of on whichever cell ran at a bad moment. A cell is
 // finished when the interval of its median ns/op is within the target
@@ -64,7 +64,6 @@ type cellState struct {
 // schedule decides which cells each round visits.
 type schedule struct {
 	states   []*cellState
-	byCell   map[cell]*cellState
 	target   float64
 	minRuns  int
 	maxRuns  int
@@ -74,12 +73,11 @@ type schedule struct {
 }
 
 func newSchedule(cs []cell, o options, deadline time.Time, seed uint64) *schedule {
-	s := &schedule{byCell: map[cell]*cellState{}, target: o.target, minRuns: o.minRuns, maxRuns: o.maxRuns,
+	s := &schedule{target: o.target, minRuns: o.minRuns, maxRuns: o.maxRuns,
 		perVisit: o.perVisit, deadline: deadline, rng: rand.New(rand.NewPCG(seed, seed^0x5eed))}
 	for _, c := range cs {
 		st := &cellState{c: c, halfWidth: math.Inf(1)}
 		s.states = append(s.states, st)
-		s.byCell[c] = st
 	}
 	return s
 }

@@ -16,6 +16,18 @@ import (
 	"github.com/allocbench/allocbench/bench/compare"
 )
 
+// stateOf finds c's state in s.
+func stateOf(t *testing.T, s *schedule, c cell) *cellState {
+	t.Helper()
+	for _, st := range s.states {
+		if st.c == c {
+			return st
+		}
+	}
+	t.Fatalf("no state for %s", c)
+	return nil
+}
+
 func roundOptions() options {
 	return options{minRuns: 6, maxRuns: 12, perVisit: 3, target: 0.03}
 }
@@ -128,13 +140,13 @@ func TestStoppingRule(t *testing.T) {
 		c("tcmalloc"): wide(10, 12),   // wide, at the cap
 		c("floor"):    steady(10, 12), // at the cap and the target: the target
 	}))
-	s.byCell[c("tbbmalloc")].stop = stopFailed
-	assert.Equal(t, stopTarget, s.byCell[c("libc")].stop)
-	assert.Equal(t, "", s.byCell[c("jemalloc")].stop)
-	assert.Equal(t, needsRuns, s.byCell[c("jemalloc")].class)
-	assert.Equal(t, "", s.byCell[c("mimalloc")].stop)
-	assert.Equal(t, stopCap, s.byCell[c("tcmalloc")].stop)
-	assert.Equal(t, stopCap, s.byCell[c("floor")].stop, "the cap is checked first")
+	stateOf(t, s, c("tbbmalloc")).stop = stopFailed
+	assert.Equal(t, stopTarget, stateOf(t, s, c("libc")).stop)
+	assert.Equal(t, "", stateOf(t, s, c("jemalloc")).stop)
+	assert.Equal(t, needsRuns, stateOf(t, s, c("jemalloc")).class)
+	assert.Equal(t, "", stateOf(t, s, c("mimalloc")).stop)
+	assert.Equal(t, stopCap, stateOf(t, s, c("tcmalloc")).stop)
+	assert.Equal(t, stopCap, stateOf(t, s, c("floor")).stop, "the cap is checked first")
 
 	next := s.next(time.Now())
 	var got []string
@@ -142,7 +154,7 @@ func TestStoppingRule(t *testing.T) {
 		got = append(got, st.c.Alloc)
 	}
 	assert.ElementsMatch(t, []string{"jemalloc", "mimalloc"}, got, "only unfinished cells are visited")
-	assert.Equal(t, 3, s.runsNext(s.byCell[c("jemalloc")]))
+	assert.Equal(t, 3, s.runsNext(stateOf(t, s, c("jemalloc"))))
 
 	p := s.precision()
 	assert.Len(t, p.reached, 2, "libc and floor are within the target")
@@ -156,12 +168,12 @@ func TestStoppingRule(t *testing.T) {
 	assert.Contains(t, b.String(), "1 hit the cap of 12 runs")
 	assert.Contains(t, b.String(), "1 have fewer than 6 runs")
 	assert.Contains(t, b.String(), "glibc/tcmalloc churn threads=1: ±")
-	assert.Contains(t, s.byCell[c("tcmalloc")].comment(0.03, 12), "hit the cap of 12 runs")
-	assert.Contains(t, s.byCell[c("libc")].comment(0.03, 12), "reached the target of ±3%")
+	assert.Contains(t, stateOf(t, s, c("tcmalloc")).comment(0.03, 12), "hit the cap of 12 runs")
+	assert.Contains(t, stateOf(t, s, c("libc")).comment(0.03, 12), "reached the target of ±3%")
 
 	// The last visit before the cap makes only what is left.
-	s.byCell[c("mimalloc")].runs = 11
-	assert.Equal(t, 1, s.runsNext(s.byCell[c("mimalloc")]))
+	stateOf(t, s, c("mimalloc")).runs = 11
+	assert.Equal(t, 1, s.runsNext(stateOf(t, s, c("mimalloc"))))
 }
 
 // Within the budget the runs go first to cells below the minimum, then to
@@ -184,10 +196,10 @@ func TestPriorityAndBudget(t *testing.T) {
 		}(),
 		g("xmalloc", "libc"): steady(40, 3),
 	}))
-	assert.Equal(t, decidesClaim, s.byCell[m("churn", "libc")].class)
-	assert.Equal(t, decidesClaim, s.byCell[g("churn", "libc")].class)
-	assert.Equal(t, needsRuns, s.byCell[g("xmalloc", "libc")].class)
-	assert.Equal(t, widestInterval, s.byCell[g("larson", "jemalloc")].class)
+	assert.Equal(t, decidesClaim, stateOf(t, s, m("churn", "libc")).class)
+	assert.Equal(t, decidesClaim, stateOf(t, s, g("churn", "libc")).class)
+	assert.Equal(t, needsRuns, stateOf(t, s, g("xmalloc", "libc")).class)
+	assert.Equal(t, widestInterval, stateOf(t, s, g("larson", "jemalloc")).class)
 
 	// A second of budget a visit, and three seconds left: the two cells
 	// below the minimum and one that decides the claim.
