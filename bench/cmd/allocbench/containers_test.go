@@ -76,7 +76,8 @@ func TestContainersDebian12Debian13Musl(t *testing.T) {
 		assert.Contains(t, s, "BenchmarkWorkloads/workload=churn/alloc=libc/threads=2", label)
 		assert.NotContains(t, s, "# failed", label)
 	}
-	assert.Regexp(t, `churn\s+debian12/libc .*debian13/libc .*musl/libc`, stdout, "the comparison has the three side by side")
+	assert.Regexp(t, `(?s)churn, debian12\s+libc .*churn, debian13\s+libc .*churn, musl\s+libc `, stdout, "the comparison has the three, a table each")
+	assert.Regexp(t, `(?m)^  churn t=\d+ `, stdout, "and a line for the workload first")
 	assert.Contains(t, stdout, "report: ")
 }
 

@@ -106,7 +106,7 @@ func TestFailedCellResultsAreLeftOut(t *testing.T) {
 	results := readResult(t, root, "glibc.txt")
 	assert.Regexp(t, `(?m)^cell-failed: glibc workload=churn alloc=jemalloc threads=1: no result within 1s: killed\n(BenchmarkWorkloads/workload=churn/alloc=jemalloc/threads=1-2 .*\n){2}cell-failed:\n# failed`, results)
 	assert.Contains(t, stdout, "left out 2 results of 1 failed cell(s): glibc workload=churn alloc=jemalloc threads=1: no result within 1s: killed")
-	assert.Regexp(t, `churn\s+glibc/libc\n\s+threads=1  speed\s+1\.00x\n`, stdout, "the failed cell has no figure in the summary")
+	assert.Regexp(t, `churn, glibc\s+libc\n\s+threads=1  speed\s+1\.00x\n`, stdout, "the failed cell has no figure in the summary")
 
 	var o, e bytes.Buffer
 	require.NoError(t, run([]string{"compare", filepath.Join(resultDir(t, root), "glibc.txt")}, &o, &e))

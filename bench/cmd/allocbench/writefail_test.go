@@ -53,7 +53,7 @@ func TestFailedReportWriteFailsTheJob(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	assert.ElementsMatch(t, []string{"glibc.txt", "glibc.log"}, names)
+	assert.ElementsMatch(t, []string{"glibc.txt", "glibc.log", "summary.txt"}, names)
 }
 
 // allocbench | head -1: the reader of stdout goes away after the first
