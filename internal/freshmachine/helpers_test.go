@@ -124,7 +124,7 @@ type phases struct {
 var (
 	installedRE = regexp.MustCompile(`allocbench: installed in (\S+)`)
 	builtRE     = regexp.MustCompile(`allocbench: built the test binaries in (\S+)`)
-	cellsRE     = regexp.MustCompile(`allocbench: (\d+) cells in (\S+);`)
+	cellsRE     = regexp.MustCompile(`allocbench: (\d+) cells, \d+ visits in (\S+);`)
 )
 
 func readPhases(t *testing.T, log string) phases {
