@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/allocbench/allocbench/bench"
 	"github.com/allocbench/allocbench/bench/containers"
@@ -263,10 +262,6 @@ func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io
 			argv:   append(containers.RunPrefix(image, binDir, run), inside),
 		})
 	}
-	// The budget of the containers' matrix starts once the images are
-	// built: building a distribution's image takes minutes the first
-	// time and seconds after.
-	co.options.started = time.Now()
 	return runMatrix(ctx, co.options, variants, notes, rd, stdout, stderr)
 }
 

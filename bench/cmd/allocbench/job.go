@@ -151,9 +151,6 @@ type outcome struct {
 var now = time.Now
 
 func runJob(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
-	if o.started.IsZero() {
-		o.started = time.Now()
-	}
 	d, note, err := createRunDir(o.results, now())
 	if err != nil {
 		return err
@@ -215,9 +212,10 @@ func runMatrix(ctx context.Context, o options, variants []variant, notes []strin
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
 	}
+	deadline := time.Now().Add(o.budget)
 	fmt.Fprintf(stdout, "allocbench: %d cells in rounds (-seed %d), %d to %d runs each, to ±%g%% or until %s\n",
-		len(cells), seed, o.minRuns, o.maxRuns, 100*o.target, o.deadline().Format("15:04:05"))
-	sched := newSchedule(cells, o, o.deadline(), seed)
+		len(cells), seed, o.minRuns, o.maxRuns, 100*o.target, deadline.Format("15:04:05"))
+	sched := newSchedule(cells, o, deadline, seed)
 	prog := newProgress(o.progress, stderr, len(cells))
 	var failed, skipped []outcome
 	logWarned := map[*resultFile]bool{}

@@ -118,9 +118,9 @@ type options struct {
 	// is ±3%) and it has minRuns runs, or until it has maxRuns.
 	minRuns, maxRuns, perVisit int
 	target                     float64
-	// budget bounds the job's wall time from started.
-	budget  time.Duration
-	started time.Time
+	// budget bounds the wall time of the measurements, from the first
+	// visit.
+	budget time.Duration
 	// seed orders the rounds' visits; 0 takes one from the clock.
 	seed uint64
 	// verbose prints the detail of the end (summary.txt) and the notes
@@ -171,14 +171,7 @@ const (
 	defaultTarget   = 3.0 // percent
 )
 
-// deadline is when the job's budget ends.
-func (o options) deadline() time.Time {
-	start := o.started
-	if start.IsZero() {
-		start = time.Now()
-	}
-	return start.Add(o.budget)
-}
+
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("allocbench", flag.ContinueOnError)
@@ -197,7 +190,7 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 	var (
 		quick      = fs.Bool("quick", false, "the quick profile: "+quickWorkloads+", budget "+quickBudget.String()+", benchtime "+quickBenchtime)
 		count      = fs.Int("count", 0, fmt.Sprintf("a fixed number of runs per cell instead of runs until -target (default: adaptive, %d to -max-runs)", defaultMinRuns))
-		budget     = fs.Duration("budget", 0, "wall time of the whole job, building included (default "+defaultBudget.String()+", quick "+quickBudget.String()+")")
+		budget     = fs.Duration("budget", 0, "wall time of the measurements, from the first visit; installing and building, seconds once cached, come before (default "+defaultBudget.String()+", quick "+quickBudget.String()+")")
 		target     = fs.Float64("target", defaultTarget, "precision a cell runs to: the half-width of the 95% interval of its median ns/op, in percent")
 		maxRuns    = fs.Int("max-runs", defaultMaxRuns, "the most runs of one cell")
 		perVisit   = fs.Int("runs-per-visit", defaultPerVisit, "runs each visit (a fresh process) of a cell makes")
