@@ -171,8 +171,6 @@ const (
 	defaultTarget   = 3.0 // percent
 )
 
-
-
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("allocbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
