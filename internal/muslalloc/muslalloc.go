@@ -145,12 +145,28 @@ func (l Libs) Sources() string {
 // tbbmalloc: ...", in the records' order. A reason loses its quotes and
 // its semicolons become commas, so that the list survives -ldflags.
 func (l Libs) SkippedText() string {
-	clean := strings.NewReplacer("'", "", `"`, "", ";", ",", "\n", " ")
 	var parts []string
 	for _, r := range recipes() {
 		if why, ok := l.Skipped[r.Name]; ok {
-			parts = append(parts, r.Name+": "+clean.Replace(why))
+			parts = append(parts, r.Name+": "+skipClean.Replace(why))
 		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// skipClean makes a reason fit SkippedVar's list through -ldflags.
+var skipClean = strings.NewReplacer("'", "", `"`, "", ";", ",", "\n", " ")
+
+// FailedText is SkippedText for a build that failed as a whole (Build's
+// error err): every recipe, with err as the reason, so that a program
+// built without the libraries still says why each is missing ("the archive
+// serves no source for that version", say) rather than only that it
+// cannot load it.
+func FailedText(err error) string {
+	why := skipClean.Replace(strings.TrimSpace(err.Error()))
+	var parts []string
+	for _, r := range recipes() {
+		parts = append(parts, r.Name+": the musl libraries could not be built: "+why)
 	}
 	return strings.Join(parts, "; ")
 }

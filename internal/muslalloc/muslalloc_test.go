@@ -482,3 +482,16 @@ func TestRecipeBinariesAgreeWithDistroTable(t *testing.T) {
 		assert.Equal(t, p.Name, r.Binary, "%s: the musl build's binary package", r.Name)
 	}
 }
+
+// A build that failed as a whole names every recipe with the failure, in
+// SkippedVar's form: one "name: reason" per recipe, the reason cleaned as
+// SkippedText cleans it.
+func TestFailedText(t *testing.T) {
+	err := fmt.Errorf("fetching the source packages: E: Failed to fetch 'http://deb.debian.org/jemalloc_5.3.0-2.dsc'  404  Not Found; stop\n")
+	text := FailedText(err)
+	parts := strings.Split(text, "; ")
+	require.Len(t, parts, len(recipes()))
+	for i, r := range recipes() {
+		assert.Equal(t, r.Name+": the musl libraries could not be built: fetching the source packages: E: Failed to fetch http://deb.debian.org/jemalloc_5.3.0-2.dsc  404  Not Found, stop", parts[i])
+	}
+}
