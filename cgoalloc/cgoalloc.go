@@ -164,9 +164,12 @@ func load(spec alloc.Spec) (*Allocator, error) {
 		}
 		if libc.Static {
 			C.free(unsafe.Pointer(table))
-			if libc.Name == "musl" && spec.MuslSkip != "" {
+			// A musl build that was tried and failed (an allocator the
+			// record expects to fail, or every one when the build of the
+			// libraries failed as a whole) names its failure.
+			if r := staticSkipReason(spec.Name, staticSkipped); libc.Name == "musl" && (spec.MuslSkip != "" || r != "") {
 				why := spec.MuslSkip
-				if r := staticSkipReason(spec.Name, staticSkipped); r != "" {
+				if r != "" {
 					why = "its build was tried and failed: " + r
 				}
 				return nil, fmt.Errorf("%s: this binary is linked statically against musl and cannot load %s; it is not built for musl: %s",

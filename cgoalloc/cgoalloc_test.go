@@ -3,6 +3,7 @@
 package cgoalloc
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/allocbench/allocbench/alloc"
+	"github.com/allocbench/allocbench/internal/muslalloc"
 )
 
 func TestMain(m *testing.M) {
@@ -205,4 +207,11 @@ func TestStaticSkipReason(t *testing.T) {
 	assert.Equal(t, "no C++", staticSkipReason("tbbmalloc", skipped))
 	assert.Equal(t, "", staticSkipReason("jemalloc", skipped))
 	assert.Equal(t, "", staticSkipReason("tcmalloc", ""))
+
+	// A build of the libraries that failed as a whole names every
+	// allocator, jemalloc and mimalloc too, with its error.
+	failed := muslalloc.FailedText(errors.New("fetching the source packages: 404  Not Found"))
+	for _, name := range []string{"jemalloc", "mimalloc"} {
+		assert.Equal(t, "the musl libraries could not be built: fetching the source packages: 404  Not Found", staticSkipReason(name, failed), name)
+	}
 }

@@ -746,6 +746,32 @@ int ab_run_pthreads(ab_ctx *c, char *err, size_t errlen)
 	return rc;
 }
 
+/* ab_run_here drives a one-thread run on the calling thread, which starts
+ * no other: in a program with no other thread, the allocator then serves
+ * the kernel as it serves a single-threaded C program (musl's malloc, for
+ * one, takes no lock until a second thread exists). The gates are
+ * eventfd counters, so they are opened before the worker passes them. */
+int ab_run_here(ab_ctx *c, char *err, size_t errlen)
+{
+	if (c->p.threads != 1) {
+		snprintf(err, errlen, "a run on the calling thread has one worker, not %d", c->p.threads);
+		return -1;
+	}
+	int rc = ab_ctx_fill(c, err, errlen);
+	/* The calling thread is not the worker's to join: cur_set stays 0,
+	 * so neither ab_join_generations nor a next generation joins it. */
+	c->workers[0].cur_set = 0;
+	ab_start_setup(c);
+	ab_release(c);
+	ab_finish(c);
+	ab_worker_main(c, 0);
+	ab_wait_arrived(c);
+	ab_wait_ready(c);
+	ab_wait_done(c);
+	ab_join_generations(c);
+	return rc;
+}
+
 void ab_slots_free(ab_worker *w)
 {
 	if (!w->slots)

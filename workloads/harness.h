@@ -159,6 +159,7 @@ void ab_join_generations(ab_ctx *c);
 ab_thread_result *ab_result(ab_ctx *c, int idx);
 int ab_start_workers(ab_ctx *c, char *err, size_t errlen);
 int ab_run_pthreads(ab_ctx *c, char *err, size_t errlen);
+int ab_run_here(ab_ctx *c, char *err, size_t errlen);
 void ab_fail(ab_worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ab_live_publish(ab_worker *w);
 uint64_t ab_now_ns(void);

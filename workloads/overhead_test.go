@@ -122,6 +122,38 @@ func TestCDriverRuns(t *testing.T) {
 	}
 }
 
+// With here=1 the C driver runs its one worker on the process's main
+// thread and starts no other thread: the single-threaded C program whose
+// allocator takes no lock (docs/fidelity.md, musl at one thread). A run of
+// two threads cannot be made that way.
+func TestCDriverRunsOnTheMainThread(t *testing.T) {
+	path, err := buildDriver(false)
+	require.NoError(t, err)
+	for _, w := range []string{"churn", "larson"} {
+		args, err := driverArgs(Config{Workload: w, Alloc: alloc.Libc, Threads: 1, Ops: 20000})
+		require.NoError(t, err)
+		out, err := exec.Command(path, append(args, "alloc=libc", "here=1")...).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		var ops, window uint64
+		var main int
+		_, err = fmt.Sscanf(string(out), "ops=%d window_ns=%d main_thread=%d", &ops, &window, &main)
+		require.NoError(t, err, "%s", out)
+		assert.EqualValues(t, 20000, ops, w)
+		assert.Equal(t, 1, main, "%s: the worker ran on the main thread", w)
+
+		out, err = exec.Command(path, append(args, "alloc=libc")...).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		_, err = fmt.Sscanf(string(out), "ops=%d window_ns=%d main_thread=%d", &ops, &window, &main)
+		require.NoError(t, err, "%s", out)
+		assert.Equal(t, 0, main, "%s: without here=1 the worker is a thread of its own", w)
+	}
+	args, err := driverArgs(Config{Workload: "churn", Alloc: alloc.Libc, Threads: 2, Ops: 1000})
+	require.NoError(t, err)
+	out, err := exec.Command(path, append(args, "alloc=libc", "here=1")...).CombinedOutput()
+	assert.Error(t, err)
+	assert.Contains(t, string(out), "one worker, not 2")
+}
+
 // faithful are the workloads that reproduce a published benchmark.
 var faithful = []string{"churn", "larson", "xmalloc"}
 

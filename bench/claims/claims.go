@@ -100,6 +100,9 @@ func Evaluate(s *cells.Set, r Roles) []Verdict {
 		}
 		if v.Missing != "" {
 			v.Holds, v.Measured, v.Figure = string(stats.NotJudged), "", nil
+			if why := skippedText(s, r, v.Missing); why != "" {
+				v.Missing += "; " + why
+			}
 		}
 		out = append(out, v)
 	}
@@ -392,6 +395,60 @@ var all = []claim{
 			}
 		},
 	},
+}
+
+// claimAllocs are the allocators the claims name besides libc: a claim
+// that cannot be judged says why one of them was not measured when its
+// file says so (skippedText).
+var claimAllocs = []string{"jemalloc", "mimalloc", "mimalloc3"}
+
+// skippedText says, for every allocator of claimAllocs that missing names
+// and that a role's file reports as skipped (its alloc-<name> line: "skipped:
+// <reason>", as when the musl build of jemalloc or mimalloc failed), why it
+// has no cells there: "musl/jemalloc was not measured: <reason>". "" when
+// none is.
+func skippedText(s *cells.Set, r Roles, missing string) string {
+	var parts []string
+	for _, label := range []string{r.Glibc, r.Musl} {
+		if label == "" {
+			continue
+		}
+		for _, a := range claimAllocs {
+			if !mentions(missing, a) {
+				continue
+			}
+			v := s.Config(label, "alloc-"+a)
+			why, ok := strings.CutPrefix(v, "skipped: ")
+			if !ok || why == "" {
+				continue
+			}
+			parts = append(parts, fmt.Sprintf("%s/%s was not measured: %s", label, a, why))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// mentions reports whether text names the allocator a as a word of its
+// own ("mimalloc" is not named by "mimalloc3").
+func mentions(text, a string) bool {
+	for i := 0; ; {
+		j := strings.Index(text[i:], a)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(a)
+		before := j == 0 || !isNameByte(text[j-1])
+		after := end == len(text) || !isNameByte(text[end])
+		if before && after {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+func isNameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_'
 }
 
 // mimallocFamily are the records of mimalloc, in the order a claim about

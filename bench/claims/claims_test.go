@@ -241,3 +241,38 @@ func TestMuslFixEveryWorkload(t *testing.T) {
 	assert.Equal(t, "no", v["musl-fix"].Holds)
 	assert.Contains(t, v["musl-fix"].Measured, "musl/jemalloc, larson threads=2")
 }
+
+// A claim that cannot be judged because the musl build of jemalloc or
+// mimalloc failed says so, with the reason the file's alloc-<name> line
+// gives; an allocator the file measured adds nothing.
+func TestMissingNamesTheFailedBuild(t *testing.T) {
+	g := writeFile(t, "g", []string{"libc: glibc"}, glibcFigs)
+	m := writeFile(t, "m", []string{
+		"libc: musl",
+		"alloc-jemalloc: skipped: jemalloc: this binary is linked statically against musl; its build was tried and failed: fetching jemalloc 5.3.0-2: 404  Not Found",
+		"alloc-mimalloc: skipped: mimalloc: its build was tried and failed: no source package",
+		"alloc-libc: musl 1.2.5 served-by=musl (static)",
+	}, []fig{{"churn", "libc", 1, 30, 10, 2}, {"churn", "libc", 2, 80, 40, 2}})
+	_, v := judge(t, "glibc="+g, "musl="+m)
+	fix := v["musl-fix"]
+	assert.Equal(t, "n/a", fix.Holds)
+	assert.Contains(t, fix.Missing, "needs mimalloc or jemalloc in musl")
+	assert.Contains(t, fix.Missing, "musl/jemalloc was not measured: jemalloc: this binary is linked statically against musl; its build was tried and failed: fetching jemalloc 5.3.0-2: 404  Not Found")
+	assert.Contains(t, fix.Missing, "musl/mimalloc was not measured: mimalloc: its build was tried and failed: no source package")
+	assert.NotContains(t, v["musl-mt"].Missing+v["st-small"].Missing, "was not measured", "claims judged without jemalloc or mimalloc name neither")
+
+	// mimalloc was measured: only jemalloc's failure is named.
+	m2 := writeFile(t, "m2", []string{"libc: musl", "alloc-jemalloc: skipped: 404", "alloc-mimalloc: mimalloc 2.1.7 (static)"},
+		[]fig{{"churn", "libc", 1, 30, 10, 2}})
+	g2 := writeFile(t, "g2", []string{"libc: glibc"}, []fig{{"churn", "libc", 2, 20, 0, 2}})
+	_, v = judge(t, "glibc="+g2, "musl="+m2)
+	assert.Contains(t, v["musl-fix"].Missing, "musl/jemalloc was not measured: 404")
+	assert.NotContains(t, v["musl-fix"].Missing, "musl/mimalloc was not measured")
+}
+
+func TestMentions(t *testing.T) {
+	assert.True(t, mentions("needs mimalloc or jemalloc", "mimalloc"))
+	assert.True(t, mentions("musl/mimalloc3 has none", "mimalloc3"))
+	assert.False(t, mentions("musl/mimalloc3 has none", "mimalloc"))
+	assert.False(t, mentions("needs libc", "jemalloc"))
+}

@@ -44,6 +44,30 @@ type Apt struct {
 // system's mirrors of its release, and returns the configuration that
 // uses it. Run its Update step before the others.
 func Private(dir string, sys System) (*Apt, error) {
+	return private(dir, sys, "")
+}
+
+// otherReleases pairs each Debian release with the one a source package
+// missing from its archive is looked for in next: the release after it, or
+// for the newest the one before.
+var otherReleases = map[string]string{"bullseye": "bookworm", "bookworm": "trixie", "trixie": "bookworm"}
+
+// OtherRelease is the Debian release whose sources stand in for the
+// system's when the system's version of a package cannot be fetched
+// ("trixie" on bookworm, "bookworm" on trixie), or "" when there is none.
+func OtherRelease(sys System) string {
+	osr, _ := os.ReadFile(sys.OSRelease)
+	return otherReleases[osCodename(string(osr))]
+}
+
+// PrivateRelease is Private for another release of the same distribution,
+// on the same mirrors: the system's suites with their codename changed to
+// codename ("bookworm-updates" becomes "trixie-updates").
+func PrivateRelease(dir string, sys System, codename string) (*Apt, error) {
+	return private(dir, sys, codename)
+}
+
+func private(dir string, sys System, other string) (*Apt, error) {
 	system, err := aptsources.Read(sys.EtcApt)
 	if err != nil {
 		return nil, fmt.Errorf("reading the system's APT sources: %w", err)
@@ -54,6 +78,12 @@ func Private(dir string, sys System) (*Apt, error) {
 	if len(entries) == 0 {
 		return nil, fmt.Errorf("no enabled deb entry for %q in %s/sources.list or %s/sources.list.d to take Debian's source packages from",
 			codename, sys.EtcApt, sys.EtcApt)
+	}
+	if other != "" {
+		if codename == "" {
+			return nil, fmt.Errorf("cannot tell this system's release from %s, so not %s's suites", sys.OSRelease, other)
+		}
+		entries = renameSuites(entries, codename, other)
 	}
 	parts := filepath.Join(dir, "sources.list.d")
 	lists := filepath.Join(dir, "lists")

@@ -133,3 +133,28 @@ func TestCacheDirWithoutHome(t *testing.T) {
 	assert.Equal(t, "no cache directory for the glibcbench build: it goes in $XDG_CACHE_HOME/allocbench/glibcbench or $HOME/.cache/allocbench/glibcbench, and neither XDG_CACHE_HOME nor HOME is set; set one of them (HOME=/root for root)", err.Error())
 	assert.NotContains(t, err.Error(), "Options")
 }
+
+// The other release's index is the system's mirrors with the suites of
+// the other codename; bookworm and trixie stand in for each other.
+func TestPrivateRelease(t *testing.T) {
+	sys := fakeSystem(t, `Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+`, bookworm)
+	assert.Equal(t, "trixie", OtherRelease(sys))
+	dir := filepath.Join(t.TempDir(), "apt-trixie")
+	apt, err := PrivateRelease(dir, sys, "trixie")
+	require.NoError(t, err)
+	assert.Equal(t, "http://deb.debian.org/debian trixie trixie-updates main; http://deb.debian.org/debian-security trixie-security main", apt.Describe())
+	assert.FileExists(t, filepath.Join(dir, "sources.list.d", "allocbench-deb-src.sources"))
+
+	own, err := Private(filepath.Join(t.TempDir(), "apt"), sys)
+	require.NoError(t, err)
+	assert.Equal(t, "http://deb.debian.org/debian bookworm bookworm-updates main; http://deb.debian.org/debian-security bookworm-security main", own.Describe())
+}

@@ -72,6 +72,23 @@ func sourceEntries(system []aptsources.Entry, codename string) []aptsources.Entr
 	return out
 }
 
+// renameSuites returns entries with each suite of the release from
+// changed to the release to: "bookworm", "bookworm-security" become
+// "trixie", "trixie-security".
+func renameSuites(entries []aptsources.Entry, from, to string) []aptsources.Entry {
+	out := make([]aptsources.Entry, len(entries))
+	for i, e := range entries {
+		e.Suites = append([]string(nil), e.Suites...)
+		for j, su := range e.Suites {
+			if distSuite(su, from) {
+				e.Suites[j] = to + strings.TrimPrefix(su, from)
+			}
+		}
+		out[i] = e
+	}
+	return out
+}
+
 // formatDeb822 writes entries as a .sources file.
 func formatDeb822(entries []aptsources.Entry) string {
 	var b strings.Builder

@@ -3,6 +3,7 @@ package muslalloc
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -108,6 +109,63 @@ func (b *builder) archiveVersion(ctx context.Context, apt *debsrc.Apt, p recipe)
 	return p.Source, v, nil
 }
 
+// fetchOne fetches r's source package alone. When the archive does not
+// serve the version k names, it takes the newest version of the other
+// Debian release (debsrc.OtherRelease) instead, updates k and sources to
+// it and says so in fallback; when that fails too, the error names both.
+func (b *builder) fetchOne(ctx context.Context, apt *debsrc.Apt, srcDir string, r recipe, k cacheKey,
+	sources, fallback map[string]string) error {
+	src, v := sources[r.Name], k.Versions[r.Name]
+	_, err := b.run(ctx, apt.Download(srcDir, src+"="+v))
+	if err == nil || !errors.Is(err, ErrFetch) {
+		return err
+	}
+	other := debsrc.OtherRelease(b.system)
+	if other == "" {
+		return err
+	}
+	b.logf("%s %s cannot be fetched; trying %s's sources", src, v, other)
+	ov, oerr := b.otherVersion(ctx, other, r)
+	if oerr == nil {
+		_, oerr = b.run(ctx, b.other.Download(srcDir, r.Source+"="+ov))
+	}
+	if oerr != nil {
+		return fmt.Errorf("%w\nand from %s's sources: %v", err, other, oerr)
+	}
+	fallback[r.Name] = fmt.Sprintf("%s's source %s, as %s %s could not be fetched", other, ov, src, v)
+	b.logf("%s: building %s", r.Name, fallback[r.Name])
+	sources[r.Name], k.Versions[r.Name] = r.Source, ov
+	return nil
+}
+
+// otherVersion is the newest version of r's source package in the
+// release other's index, which it makes and updates the first time.
+func (b *builder) otherVersion(ctx context.Context, other string, r recipe) (string, error) {
+	if b.other == nil {
+		apt, err := debsrc.PrivateRelease(filepath.Join(b.opts.CacheDir, "apt-"+other), b.system, other)
+		if err != nil {
+			return "", err
+		}
+		b.logf("updating the private source index of %s (deb-src %s)", other, apt.Describe())
+		if _, err := b.run(ctx, apt.Update()); err != nil {
+			return "", err
+		}
+		b.other = apt
+	}
+	out, err := b.run(ctx, b.other.Showsrc(r.Source))
+	if err != nil {
+		return "", err
+	}
+	v, err := debsrc.NewestVersion(ctx, debsrc.ParseShowsrcVersions(string(out), r.Source))
+	if err != nil {
+		return "", err
+	}
+	if v == "" {
+		return "", fmt.Errorf("no source package %s in %s's index: %w", r.Source, other, ErrFetch)
+	}
+	return v, debsrc.CheckVersion(r.Source, v)
+}
+
 // cxxProbe is the smallest C++ unit that needs the C++ standard library's
 // headers.
 const cxxProbe = "#include <new>\nint main() { int *p = new int(1); int v = *p; delete p; return v - 1; }\n"
@@ -168,6 +226,8 @@ func (b *builder) buildEntry(ctx context.Context, apt *debsrc.Apt, k cacheKey, s
 	fmt.Fprintf(logFile, "# %s\n", k)
 
 	skipped := map[string]string{}
+	// fallback: the recipes built from the other release's sources.
+	fallback := map[string]string{}
 	// fail records a recipe's failure: a skip when the record expects it,
 	// else the build's error.
 	fail := func(r recipe, err error) error {
@@ -196,7 +256,20 @@ func (b *builder) buildEntry(ctx context.Context, apt *debsrc.Apt, k cacheKey, s
 		}
 		b.logf("fetching %s (apt-get source)", strings.Join(names, ", "))
 		if _, err := b.run(ctx, apt.Download(srcDir, pkgs...)); err != nil {
-			return Libs{}, err
+			if !errors.Is(err, ErrFetch) {
+				return Libs{}, err
+			}
+			// One at a time, each from the other release's sources
+			// where this release's version cannot be fetched.
+			for _, r := range todo {
+				if err := b.fetchOne(ctx, apt, srcDir, r, k, sources, fallback); err != nil {
+					return Libs{}, err
+				}
+			}
+			if libs, ok := b.cached(k); ok { // the other release's, built before
+				b.logf("using %s (cached)", libs.Dir)
+				return libs, nil
+			}
 		}
 	}
 	files := map[string]string{}
@@ -230,19 +303,20 @@ func (b *builder) buildEntry(ctx context.Context, apt *debsrc.Apt, k cacheKey, s
 		b.logf("built %s in %.1fs", r.Name, time.Since(t).Seconds())
 	}
 
-	libs := k.libs(filepath.Join(b.opts.CacheDir, k.dirName()), skipped)
+	libs := k.libs(filepath.Join(b.opts.CacheDir, k.dirName()), skipped, fallback)
 	recipe := map[string]any{}
 	for _, r := range recipes() {
 		recipe[r.Name] = r.MuslBuild
 	}
 	m := manifest{
-		Key:     k.String(),
-		Sources: libs.Sources(),
-		SHA256:  files,
-		Skipped: skipped,
-		Built:   time.Now().UTC().Truncate(time.Second),
-		Seconds: time.Since(start).Seconds(),
-		Recipe:  recipe,
+		Key:      k.String(),
+		Sources:  libs.Sources(),
+		SHA256:   files,
+		Skipped:  skipped,
+		Fallback: fallback,
+		Built:    time.Now().UTC().Truncate(time.Second),
+		Seconds:  time.Since(start).Seconds(),
+		Recipe:   recipe,
 	}
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

@@ -115,6 +115,11 @@ type Libs struct {
 	// Skipped are the allocators whose build was tried and failed, with
 	// the reason: {"tcmalloc": "its sources are C++; ..."}.
 	Skipped map[string]string
+	// Fallback are the allocators built from the other Debian release's
+	// sources because this release's version could not be fetched, with
+	// which: {"jemalloc": "trixie's source 5.3.0-3, as jemalloc 5.3.0-1
+	// could not be fetched"}.
+	Fallback map[string]string
 	// Musl is the version of musl they were built against: the Debian
 	// version of musl-dev ("1.2.3-1"), or the version musl's loader reports.
 	Musl string
@@ -137,7 +142,13 @@ func (l Libs) Sources() string {
 	if n := len(parts); n > 1 {
 		list = strings.Join(parts[:n-1], ", ") + " and " + parts[n-1]
 	}
-	return fmt.Sprintf("%s, Debian sources built with %s %s", list, l.CC, debsrc.UpstreamVersion(l.Musl))
+	text := fmt.Sprintf("%s, Debian sources built with %s %s", list, l.CC, debsrc.UpstreamVersion(l.Musl))
+	for _, r := range recipes() {
+		if f, ok := l.Fallback[r.Name]; ok {
+			text += " (" + r.Name + ": " + f + ")"
+		}
+	}
+	return text
 }
 
 // SkippedText lists the builds that were tried and failed, with the
@@ -145,12 +156,28 @@ func (l Libs) Sources() string {
 // tbbmalloc: ...", in the records' order. A reason loses its quotes and
 // its semicolons become commas, so that the list survives -ldflags.
 func (l Libs) SkippedText() string {
-	clean := strings.NewReplacer("'", "", `"`, "", ";", ",", "\n", " ")
 	var parts []string
 	for _, r := range recipes() {
 		if why, ok := l.Skipped[r.Name]; ok {
-			parts = append(parts, r.Name+": "+clean.Replace(why))
+			parts = append(parts, r.Name+": "+skipClean.Replace(why))
 		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// skipClean makes a reason fit SkippedVar's list through -ldflags.
+var skipClean = strings.NewReplacer("'", "", `"`, "", ";", ",", "\n", " ")
+
+// FailedText is SkippedText for a build that failed as a whole (Build's
+// error err): every recipe, with err as the reason, so that a program
+// built without the libraries still says why each is missing ("the archive
+// serves no source for that version", say) rather than only that it
+// cannot load it.
+func FailedText(err error) string {
+	why := skipClean.Replace(strings.TrimSpace(err.Error()))
+	var parts []string
+	for _, r := range recipes() {
+		parts = append(parts, r.Name+": the musl libraries could not be built: "+why)
 	}
 	return strings.Join(parts, "; ")
 }
@@ -212,7 +239,10 @@ type builder struct {
 	exec      func(context.Context, debsrc.Step) ([]byte, error)
 	system    debsrc.System
 	arch      string // GOARCH
-	buildLog  io.Writer
+	// other is the private index of the other Debian release, made when
+	// a source cannot be fetched from this one's.
+	other    *debsrc.Apt
+	buildLog io.Writer
 }
 
 func newBuilder(opts Options) (*builder, error) {
@@ -303,14 +333,17 @@ func (k cacheKey) complete() bool {
 
 // libs are the libraries of an entry in dir; skipped are the recipes that
 // failed there.
-func (k cacheKey) libs(dir string, skipped map[string]string) Libs {
-	l := Libs{Dir: dir, Versions: map[string]string{}, Skipped: map[string]string{}, Musl: k.Musl, CC: k.CC}
+func (k cacheKey) libs(dir string, skipped, fallback map[string]string) Libs {
+	l := Libs{Dir: dir, Versions: map[string]string{}, Skipped: map[string]string{}, Fallback: map[string]string{}, Musl: k.Musl, CC: k.CC}
 	for _, r := range recipes() {
 		if why, ok := skipped[r.Name]; ok {
 			l.Skipped[r.Name] = why
 			continue
 		}
 		l.Versions[r.Name] = k.Versions[r.Name]
+		if f, ok := fallback[r.Name]; ok {
+			l.Fallback[r.Name] = f
+		}
 	}
 	return l
 }
@@ -324,9 +357,11 @@ type manifest struct {
 	SHA256 map[string]string `json:"sha256"`
 	// Skipped are the recipes that failed, with the reason.
 	Skipped map[string]string `json:"skipped,omitempty"`
-	Built   time.Time         `json:"built"`
-	Seconds float64           `json:"seconds"`
-	Recipe  map[string]any    `json:"recipe"`
+	// Fallback are the recipes built from the other release's sources.
+	Fallback map[string]string `json:"fallback,omitempty"`
+	Built    time.Time         `json:"built"`
+	Seconds  float64           `json:"seconds"`
+	Recipe   map[string]any    `json:"recipe"`
 }
 
 // cached returns the cache entry for k when it is complete.
@@ -350,7 +385,7 @@ func (b *builder) cached(k cacheKey) (Libs, bool) {
 			return Libs{}, false
 		}
 	}
-	return k.libs(dir, m.Skipped), true
+	return k.libs(dir, m.Skipped, m.Fallback), true
 }
 
 // fileSHA256 returns the SHA-256 of a file's contents, in hex.

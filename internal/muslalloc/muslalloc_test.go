@@ -132,6 +132,9 @@ type fakeSystem struct {
 	fail  map[string]string // command line prefix -> output of a failure
 	ran   []string
 	onRun func(line string)
+	// failWhen, when set, fails every command line it is true of, with
+	// its output.
+	failWhen func(line string) (string, bool)
 }
 
 func (f *fakeSystem) lookPath(name string) (string, error) {
@@ -146,6 +149,11 @@ func (f *fakeSystem) exec(_ context.Context, s debsrc.Step) ([]byte, error) {
 	f.ran = append(f.ran, line)
 	if f.onRun != nil {
 		f.onRun(line)
+	}
+	if f.failWhen != nil {
+		if out, fail := f.failWhen(line); fail {
+			return []byte(out), errors.New("exit status 100")
+		}
 	}
 	for prefix, out := range f.fail {
 		if strings.HasPrefix(line, prefix) {
@@ -217,7 +225,7 @@ func TestBuildReturnsCachedEntryAtOnce(t *testing.T) {
 
 	libs, err := b.build(context.Background())
 	require.NoError(t, err)
-	assert.Equal(t, k.libs(dir, testSkipped()), libs)
+	assert.Equal(t, k.libs(dir, testSkipped(), nil), libs)
 	assert.Equal(t, map[string]string{"jemalloc": "5.3.0-1", "mimalloc": "2.0.9+ds-2"}, libs.Versions)
 	assert.Contains(t, libs.Skipped, "tcmalloc", "a recipe that failed stays skipped in the cached entry")
 	assert.Contains(t, log.String(), "(cached)")
@@ -481,4 +489,95 @@ func TestRecipeBinariesAgreeWithDistroTable(t *testing.T) {
 		require.True(t, ok, r.Name)
 		assert.Equal(t, p.Name, r.Binary, "%s: the musl build's binary package", r.Name)
 	}
+}
+
+// A build that failed as a whole names every recipe with the failure, in
+// SkippedVar's form: one "name: reason" per recipe, the reason cleaned as
+// SkippedText cleans it.
+func TestFailedText(t *testing.T) {
+	err := fmt.Errorf("fetching the source packages: E: Failed to fetch 'http://deb.debian.org/jemalloc_5.3.0-2.dsc'  404  Not Found; stop\n")
+	text := FailedText(err)
+	parts := strings.Split(text, "; ")
+	require.Len(t, parts, len(recipes()))
+	for i, r := range recipes() {
+		assert.Equal(t, r.Name+": the musl libraries could not be built: fetching the source packages: E: Failed to fetch http://deb.debian.org/jemalloc_5.3.0-2.dsc  404  Not Found, stop", parts[i])
+	}
+}
+
+// When the archive does not serve this release's version of a source
+// package (a 404), the build fetches the newest version of the other
+// Debian release's index instead, says which, and builds that; the other
+// recipes keep their versions.
+func TestFetchFallsBackToTheOtherRelease(t *testing.T) {
+	etc := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(etc, "sources.list.d"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(etc, "sources.list.d", "debian.sources"),
+		[]byte("Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\nComponents: main\n"), 0o644))
+	osr := filepath.Join(t.TempDir(), "os-release")
+	require.NoError(t, os.WriteFile(osr, []byte("ID=debian\nVERSION_CODENAME=bookworm\n"), 0o644))
+
+	f := &fakeSystem{paths: allTools(), out: map[string]string{"apt-get": "", "dpkg-source": "",
+		"apt-cache": "Package: jemalloc\nVersion: 5.3.0-3\n\nPackage: jemalloc\nVersion: 5.3.0-2\n"},
+		fail: map[string]string{"musl-gcc -x c++": "fatal error: new: No such file or directory\n"},
+		failWhen: func(line string) (string, bool) {
+			return "E: Failed to fetch http://deb.debian.org/debian/pool/main/j/jemalloc/jemalloc_5.3.0-1.dsc  404  Not Found\n",
+				strings.Contains(line, " source ") && strings.Contains(line, "jemalloc=5.3.0-1")
+		}}
+	b, log := testBuilder(t, f, Options{NoInstall: true})
+	b.system = debsrc.System{EtcApt: etc, OSRelease: osr}
+	apt, err := debsrc.Private(filepath.Join(b.opts.CacheDir, "apt"), b.system)
+	require.NoError(t, err)
+	sources := map[string]string{"jemalloc": "jemalloc", "mimalloc": "mimalloc", "tcmalloc": "google-perftools", "tbbmalloc": "onetbb"}
+	k := testKey("5.3.0-1", "1.2.3-1", "amd64", RecipeVersion)
+	_, err = b.buildEntry(context.Background(), apt, k, sources)
+	require.Error(t, err, "the fake system builds nothing")
+	assert.Contains(t, err.Error(), "generating jemalloc's configure", "it went on to build jemalloc")
+
+	var fetched []string
+	for _, line := range f.ran {
+		if strings.Contains(line, " source ") || strings.Contains(line, " showsrc ") || strings.HasSuffix(line, " update") {
+			fetched = append(fetched, line)
+		}
+	}
+	require.Len(t, fetched, 6, "%q", fetched)
+	assert.Contains(t, fetched[0], "jemalloc=5.3.0-1 mimalloc=2.0.9+ds-2", "both at once first")
+	assert.Contains(t, fetched[1], "jemalloc=5.3.0-1")
+	assert.Contains(t, fetched[2], "apt-trixie", "the other release's index")
+	assert.Contains(t, fetched[3], "showsrc jemalloc")
+	assert.Contains(t, fetched[4], "jemalloc=5.3.0-3", "the newest of trixie's versions")
+	assert.Contains(t, fetched[5], "mimalloc=2.0.9+ds-2", "mimalloc keeps its version")
+	assert.Equal(t, "5.3.0-3", k.Versions["jemalloc"])
+	assert.Contains(t, log.String(), "jemalloc: building trixie's source 5.3.0-3, as jemalloc 5.3.0-1 could not be fetched")
+	written, err := os.ReadFile(filepath.Join(b.opts.CacheDir, "apt-trixie", "sources.list.d", "allocbench-deb-src.sources"))
+	require.NoError(t, err)
+	assert.Contains(t, string(written), "trixie trixie-updates")
+
+	l := k.libs("/c", nil, map[string]string{"jemalloc": "trixie's source 5.3.0-3, as jemalloc 5.3.0-1 could not be fetched"})
+	assert.Contains(t, l.Sources(), "jemalloc 5.3.0-3, mimalloc 2.0.9+ds-2")
+	assert.Contains(t, l.Sources(), "(jemalloc: trixie's source 5.3.0-3, as jemalloc 5.3.0-1 could not be fetched)")
+}
+
+// When neither release serves the source, the error names both failures.
+func TestFetchFailsInBothReleases(t *testing.T) {
+	etc := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(etc, "sources.list.d"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(etc, "sources.list.d", "debian.sources"),
+		[]byte("Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\n"), 0o644))
+	osr := filepath.Join(t.TempDir(), "os-release")
+	require.NoError(t, os.WriteFile(osr, []byte("ID=debian\nVERSION_CODENAME=trixie\n"), 0o644))
+	f := &fakeSystem{paths: allTools(), out: map[string]string{"apt-get": "", "dpkg-source": "", "apt-cache": ""},
+		fail: map[string]string{"musl-gcc -x c++": "fatal error: new: No such file or directory\n"},
+		failWhen: func(line string) (string, bool) {
+			return "404  Not Found\n", strings.Contains(line, " source ") && strings.Contains(line, "mimalloc=")
+		}}
+	b, _ := testBuilder(t, f, Options{NoInstall: true})
+	b.system = debsrc.System{EtcApt: etc, OSRelease: osr}
+	apt, err := debsrc.Private(filepath.Join(b.opts.CacheDir, "apt"), b.system)
+	require.NoError(t, err)
+	sources := map[string]string{"jemalloc": "jemalloc", "mimalloc": "mimalloc", "tcmalloc": "google-perftools", "tbbmalloc": "onetbb"}
+	_, err = b.buildEntry(context.Background(), apt, testKey("5.3.0-1", "1.2.3-1", "amd64", RecipeVersion), sources)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrFetch)
+	assert.Contains(t, err.Error(), "mimalloc=2.0.9+ds-2")
+	assert.Contains(t, err.Error(), "and from bookworm's sources: no source package mimalloc in bookworm's index")
 }

@@ -7,12 +7,16 @@
  * Usage: cdriver alloc=NAME [lib=PATH malloc=SYM free=SYM realloc=SYM [trim=KIND:SYM]]
  *        kind=WORKLOAD threads=N ops=N seed=N
  *        [min=N max=N dist=N slots=N batch=N writes=N handoff=N rounds=N backlog=N]
+ *        [here=1]
+ * (here=1, with threads=1: the worker is the main thread and the process
+ * starts no other, as a single-threaded C program's is.)
  * (KIND is a trim hook's shape as package alloc names it: mallctl-purge,
  * collect, call.)
  * It prints "ops=N window_ns=N". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -49,6 +53,7 @@ int main(int argc, char **argv)
 {
 	ab_params p = {0};
 	const char *name = NULL, *lib = NULL, *sym[3] = {NULL, NULL, NULL}, *trim = "";
+	int here = 0;
 	for (int i = 1; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
 		if (!eq) {
@@ -68,6 +73,8 @@ int main(int argc, char **argv)
 			sym[2] = eq + 1;
 		else if (strcmp(argv[i], "trim") == 0)
 			trim = eq + 1;
+		else if (strcmp(argv[i], "here") == 0)
+			here = strcmp(eq + 1, "1") == 0;
 		else if (strcmp(argv[i], "kind") == 0)
 			snprintf(p.kernel, sizeof p.kernel, "%s", eq + 1);
 		else if (set(&p, argv[i], strtoull(eq + 1, NULL, 10)) != 0) {
@@ -114,7 +121,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (ab_run_pthreads(c, err, sizeof err) != 0) {
+	if ((here ? ab_run_here(c, err, sizeof err) : ab_run_pthreads(c, err, sizeof err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
@@ -131,7 +138,8 @@ int main(int argc, char **argv)
 		if (r->end_ns > end)
 			end = r->end_ns;
 	}
-	printf("ops=%llu window_ns=%llu\n", (unsigned long long)ops, (unsigned long long)(end - start));
+	printf("ops=%llu window_ns=%llu main_thread=%d\n", (unsigned long long)ops, (unsigned long long)(end - start),
+	       ab_result(c, 0)->tid == (int32_t)getpid());
 	ab_ctx_free(c);
 	return 0;
 }

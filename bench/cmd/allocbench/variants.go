@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/allocbench/allocbench/alloc"
+	"github.com/allocbench/allocbench/internal/muslalloc"
 	"github.com/allocbench/allocbench/internal/sysinfo"
 )
 
@@ -117,6 +118,9 @@ func buildPrivate(ctx context.Context, o options, log io.Writer) ([]variant, []s
 					cgoLDFlags, sources, skipped, err := buildMuslLibs(gctx, o.noInstall, log)
 					if err != nil {
 						note(fmt.Sprintf("musl: jemalloc and mimalloc could not be built for musl, so only musl's malloc and floor run there: %v", err))
+						// The result file's alloc-<name> lines, and the
+						// claims that need these allocators, say why.
+						ldflags += " -X " + quoteX(modulePath+"/cgoalloc.staticSkipped="+muslalloc.FailedText(err))
 					} else {
 						env = append(env, "CGO_LDFLAGS="+cgoLDFlags)
 						tags = []string{"allocbench_static"}
