@@ -91,7 +91,7 @@ func TestConfigurationPerCell(t *testing.T) {
 		methods[m[1]] = r.GetConfig("futex-method")
 	}
 	assert.Equal(t, map[string]string{"churn": "tracepoint", "larson": "sampled", "xmalloc": "tracepoint"}, methods)
-	assert.Equal(t, "tracepoint | sampled", f.Get("futex-method"))
+	assert.ElementsMatch(t, []string{"tracepoint", "sampled"}, strings.Split(f.Get("futex-method"), " | "), "the rounds visit the cells in any order")
 	data, _ := os.ReadFile(path)
 	assert.Equal(t, 1, strings.Count(string(data), "libc: glibc\n"), "unchanged lines are not repeated")
 }
