@@ -264,8 +264,8 @@ rounds:
 			}
 		}
 		// What the runs so far say decides the next round.
-		files, _ := readVariants(d, variants)
-		set, err := collect(files)
+		sofar, _ := readVariants(d, variants)
+		set, err := collect(sofar)
 		if err != nil {
 			break
 		}
