@@ -2,7 +2,6 @@ package cells
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/allocbench/allocbench/bench/stats"
 	"github.com/allocbench/allocbench/bench/units"
@@ -58,7 +57,7 @@ func (s *Set) Caveats(c Cell, unit string) []Caveat {
 		if s.MachineModes(c) {
 			text = "bimodal, and so is every allocator here: the machine ran at two speeds, not the allocator"
 		}
-		out = append(out, Caveat{Bimodal, text, ModesText(modes, st.N)})
+		out = append(out, Caveat{Bimodal, text, stats.Describe(modes, st.N)})
 	}
 	switch unit {
 	case RSSPerLiveByte:
@@ -83,18 +82,4 @@ func bytesText(b float64) string {
 		return fmt.Sprintf("%.3g KiB", b/(1<<10))
 	}
 	return fmt.Sprintf("%.0f B", b)
-}
-
-// ModesText describes groups of runs with their shares: "4 of 10 runs
-// near 13.2, 6 of 10 near 20.3".
-func ModesText(modes []stats.Mode, n int) string {
-	var parts []string
-	for i, m := range modes {
-		runs := ""
-		if i == 0 {
-			runs = " runs"
-		}
-		parts = append(parts, fmt.Sprintf("%d of %d%s near %.3g", m.N(), n, runs, m.Median))
-	}
-	return strings.Join(parts, ", ")
 }

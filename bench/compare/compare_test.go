@@ -433,7 +433,7 @@ func TestGroupsOfRunsAreMarked(t *testing.T) {
 	require.Len(t, c.Modes, 2)
 	assert.Equal(t, 3, c.Modes[0].N())
 	assert.Nil(t, tables[0].Rows[0].Cells[1].Modes)
-	assert.Contains(t, strings.Join(tables[0].Notes, "\n"), "3 of 8 near 13.2, 5 of 8 near 20.3")
+	assert.Contains(t, strings.Join(tables[0].Notes, "\n"), "3 of 8 runs near 13.2, 5 of 8 near 20.3")
 	var out bytes.Buffer
 	require.NoError(t, tables[0].WriteText(&out))
 	assert.Contains(t, out.String(), "ᵍ")

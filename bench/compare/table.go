@@ -159,7 +159,7 @@ func (g *grouping) table(unit string) *Table {
 			note(sum.Warnings)
 			cl := Cell{N: len(s.Values), Center: sum.Center, Lo: sum.Lo, Hi: sum.Hi, Values: s.Values, Modes: stats.Modes(s.Values)}
 			if cl.Modes != nil {
-				groups = append(groups, fmt.Sprintf("%s, %s: %s", row.Label, t.Cols[i], modesText(cl.Modes, cl.N)))
+				groups = append(groups, fmt.Sprintf("%s, %s: %s", row.Label, t.Cols[i], stats.Describe(cl.Modes, cl.N)))
 			}
 			if i == 0 {
 				base, baseSum = s, sum
@@ -201,16 +201,6 @@ func capList(list []string, n int) []string {
 		return list
 	}
 	return append(list[:n:n], fmt.Sprintf("and %d more", len(list)-n))
-}
-
-// modesText describes groups of runs: "4 of 10 near 13.2, 6 of 10 near
-// 20.3".
-func modesText(modes []stats.Mode, n int) string {
-	var parts []string
-	for _, m := range modes {
-		parts = append(parts, fmt.Sprintf("%d of %d near %.4g", m.N(), n, m.Median))
-	}
-	return strings.Join(parts, ", ")
 }
 
 // keyFields returns the values of a key's fields by name.

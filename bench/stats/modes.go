@@ -1,8 +1,10 @@
 package stats
 
 import (
+	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // A Mode is one group of a cell's runs.
@@ -110,4 +112,18 @@ func sortedCopy(values []float64) []float64 {
 	v := slices.Clone(values)
 	slices.Sort(v)
 	return v
+}
+
+// Describe says what groups of n runs there are, with their shares: "4
+// of 10 runs near 13.2, 6 of 10 near 20.3".
+func Describe(modes []Mode, n int) string {
+	var parts []string
+	for i, m := range modes {
+		runs := ""
+		if i == 0 {
+			runs = " runs"
+		}
+		parts = append(parts, fmt.Sprintf("%d of %d%s near %.3g", m.N(), n, runs, m.Median))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -218,7 +218,7 @@ func writeGroups(b *strings.Builder, cols []Column, wl Workload, idx []int) {
 			if e.MachineModes {
 				whose = " (every allocator here: the machine's)"
 			}
-			fmt.Fprintf(b, "  groups: %s threads=%d: %s ns/op%s\n", cols[i].Alloc, r.Threads, cells.ModesText(e.Modes, e.N), whose)
+			fmt.Fprintf(b, "  groups: %s threads=%d: %s ns/op%s\n", cols[i].Alloc, r.Threads, stats.Describe(e.Modes, e.N), whose)
 		}
 	}
 }
