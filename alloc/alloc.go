@@ -104,7 +104,7 @@ func (h Hook) String() string {
 
 // MuslBuild says how the musl variant builds an allocator: statically, with
 // musl-gcc, from the distribution's source package, through the one generic
-// recipe of internal/muslalloc that reads these fields.
+// recipe of internal/infra/muslalloc that reads these fields.
 type MuslBuild struct {
 	// Source is the Debian source package.
 	Source string
@@ -190,7 +190,7 @@ type Spec struct {
 	// Musl, when set, is how the static musl variant builds the
 	// allocator. MuslSkip says why it is not there: with no Musl, why
 	// it is not tried; with Musl, why the build was tried and fails on
-	// Debian (internal/muslalloc tries it anyway, and skips it with the
+	// Debian (internal/infra/muslalloc tries it anyway, and skips it with the
 	// failure it meets).
 	Musl     *MuslBuild
 	MuslSkip string

@@ -126,7 +126,7 @@ func Probe(names []string) []alloc.Info {
 // staticSkipped lists the musl builds that were tried and failed when the
 // linked-in libraries were built, with the reason ("tcmalloc: musl-gcc
 // cannot compile C++: ...; tbbmalloc: ..."); the build sets it with -X
-// (internal/muslalloc's Libs.SkippedText).
+// (internal/infra/muslalloc's Libs.SkippedText).
 var staticSkipped string
 
 // staticSkipReason is the reason skipped gives for name, or "".

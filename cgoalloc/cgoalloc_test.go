@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/allocbench/allocbench/alloc"
-	"github.com/allocbench/allocbench/internal/muslalloc"
+	"github.com/allocbench/allocbench/internal/infra/muslalloc"
 )
 
 func TestMain(m *testing.M) {

@@ -1,7 +1,7 @@
 //go:build cgo && allocbench_static
 
 /* jemalloc and mimalloc linked into the binary (the allocbench_static build
- * tag): static libraries that internal/muslalloc builds from Debian's source
+ * tag): static libraries that internal/infra/muslalloc builds from Debian's source
  * packages with musl-gcc. Their entry points carry a prefix (je_, mi_), so the
  * C library's malloc stays the one every other caller in the process reaches,
  * and "libc" still means musl's mallocng. */
@@ -23,7 +23,7 @@ static int static_wrong_libc(ab_allocator *a, ab_load_info *info)
 	memset(info, 0, sizeof *info);
 	snprintf(info->error, sizeof info->error,
 	         "the allocbench_static libraries are built with musl-gcc, but this binary is built against glibc "
-	         "(build it with CC=musl-gcc; see internal/muslalloc)");
+	         "(build it with CC=musl-gcc; see internal/infra/muslalloc)");
 	return -1;
 }
 

@@ -4,7 +4,7 @@ package cgoalloc
 
 // With the allocbench_static build tag, jemalloc and mimalloc are linked into
 // the binary instead of being opened at run time: a static musl binary cannot
-// dlopen. Package internal/muslalloc builds the two static libraries from
+// dlopen. Package internal/infra/muslalloc builds the two static libraries from
 // Debian's source packages with musl-gcc; the build passes their directory in
 // CGO_LDFLAGS and says which sources they came from with
 //
@@ -34,7 +34,7 @@ import (
 )
 
 // staticSources says where the linked-in libraries came from, in the form
-// internal/muslalloc's Libs.Sources writes: "jemalloc 5.3.0-1 and mimalloc
+// internal/infra/muslalloc's Libs.Sources writes: "jemalloc 5.3.0-1 and mimalloc
 // 2.0.9+ds-2, Debian sources built with musl-gcc 1.2.3". It is set at link
 // time with -X.
 var staticSources = "unknown sources"
@@ -114,7 +114,7 @@ func checkStaticVersion(name, reported, sources string) error {
 	if upstream == "" || reported == upstream || strings.HasPrefix(reported, upstream+"-") || strings.HasPrefix(reported, upstream+"+") {
 		return nil
 	}
-	return fmt.Errorf("linked-in %s reports version %s, but the build says it comes from %s %s (rebuild with the -X ...staticSources value that internal/muslalloc gives for these libraries)",
+	return fmt.Errorf("linked-in %s reports version %s, but the build says it comes from %s %s (rebuild with the -X ...staticSources value that internal/infra/muslalloc gives for these libraries)",
 		name, reported, name, src)
 }
 

@@ -2,7 +2,7 @@
 
 package cgoalloc
 
-// These tests run in the static musl binary that internal/muslalloc's
+// These tests run in the static musl binary that internal/infra/muslalloc's
 // integration test builds with the allocbench_static tag; by hand:
 //
 //	CC=musl-gcc CGO_LDFLAGS=-L<dir> go test -tags allocbench_static \

@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/allocbench/allocbench/bench/containers"
-	"github.com/allocbench/allocbench/internal/debsrc"
-	"github.com/allocbench/allocbench/internal/distro"
+	"github.com/allocbench/allocbench/internal/infra/containers"
+	"github.com/allocbench/allocbench/internal/infra/debsrc"
+	"github.com/allocbench/allocbench/internal/infra/distro"
 )
 
 // freshTimeout bounds one distribution's run: installing, building the
@@ -41,7 +41,7 @@ func TestREADMEOnFreshDebian(t *testing.T) {
 	need(t, err == nil, "%v", err)
 	root := repoRoot(t)
 	command := append(readmeFirstCommand(t, root), "-quick")
-	require.Equal(t, []string{"go", "run", "./bench/cmd/allocbench", "-quick"}, command, "the README's first command, quick")
+	require.Equal(t, []string{"go", "run", "./cmd/allocbench", "-quick"}, command, "the README's first command, quick")
 
 	for _, suite := range []string{"bookworm", "trixie"} {
 		t.Run(suite, func(t *testing.T) {

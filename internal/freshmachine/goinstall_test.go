@@ -61,7 +61,7 @@ func TestGoInstall(t *testing.T) {
 	defer cancel()
 
 	start := time.Now()
-	install := exec.CommandContext(ctx, "go", "install", modulePath+"/bench/cmd/allocbench@"+testVersion)
+	install := exec.CommandContext(ctx, "go", "install", modulePath+"/cmd/allocbench@"+testVersion)
 	install.Dir, install.Env = empty, env
 	out, err := install.CombinedOutput()
 	require.NoError(t, err, "go install: %s", out)
