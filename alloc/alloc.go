@@ -10,6 +10,7 @@ package alloc
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -277,8 +278,23 @@ func (s Spec) Packages() map[string]string {
 	return out
 }
 
-// Releases are the distribution releases allocbench has package names for.
-var Releases = []string{"debian12", "debian13", "ubuntu2404", "alpine321", "rocky9"}
+// Releases are the distribution releases the records name packages for, in
+// the order the records first name them. The releases themselves (their
+// names, package managers, other packages) are package
+// internal/infra/distro's record, which this low layer cannot import: the
+// records name a release by its label only, and a test there checks that
+// each label is one of its releases.
+func Releases() []string {
+	var out []string
+	for _, s := range builtins {
+		for _, l := range s.Libraries {
+			if !slices.Contains(out, l.Release) {
+				out = append(out, l.Release)
+			}
+		}
+	}
+	return out
+}
 
 // noMuslCXX is why the musl build of an allocator written in C++ fails
 // on Debian: musl-gcc -x c++ stops at the first standard header
@@ -640,20 +656,19 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// sortedReleases lists the releases of a record's libraries in Releases
-// order.
+// sortedReleases lists the releases of a record's libraries in the order
+// of Releases.
 func sortedReleases(s Spec) []string {
 	var out []string
 	for _, l := range s.Libraries {
 		out = append(out, l.Release)
 	}
+	releases := Releases()
 	index := func(r string) int {
-		for i, x := range Releases {
-			if x == r {
-				return i
-			}
+		if i := slices.Index(releases, r); i >= 0 {
+			return i
 		}
-		return len(Releases)
+		return len(releases)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return index(out[i]) < index(out[j]) })
 	return out

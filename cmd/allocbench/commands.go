@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
+	"github.com/allocbench/allocbench/internal/infra/distro"
 	"github.com/allocbench/allocbench/internal/suggest"
 	"github.com/allocbench/allocbench/internal/usage"
 )
@@ -72,11 +74,43 @@ func unexpectedArgument(arg, line string) error {
 
 // The one-line descriptions each -h begins with.
 const (
-	mainSummary       = "allocbench builds the benchmarks for glibc and musl, runs every workload × allocator × threads cell in its own process, and compares the allocators."
-	containersSummary = "allocbench containers runs the matrix inside distribution containers (Debian, Ubuntu, Alpine, Rocky, static musl) and compares them side by side."
-	fidelitySummary   = "allocbench fidelity checks allocbench's churn workload against glibc's own bench-malloc-thread, which it reproduces."
-	helpSummary       = "allocbench help shows the help of allocbench or of one of its commands."
+	mainSummary     = "allocbench builds the benchmarks for glibc and musl, runs every workload × allocator × threads cell in its own process, and compares the allocators."
+	fidelitySummary = "allocbench fidelity checks allocbench's churn workload against glibc's own bench-malloc-thread, which it reproduces."
+	helpSummary     = "allocbench help shows the help of allocbench or of one of its commands."
 )
+
+// containersSummary names the distributions of package distro's record:
+// "(Debian, Ubuntu, Alpine, Rocky, static musl)".
+var containersSummary = "allocbench containers runs the matrix inside distribution containers (" +
+	strings.Join(append(distributions(), "static musl"), ", ") + ") and compares them side by side."
+
+// distributions are the distributions of the record's releases, by the
+// first word of their names, once each.
+func distributions() []string {
+	var out []string
+	for _, r := range distro.Releases() {
+		name, _, _ := strings.Cut(r.Name, " ")
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// managers are the package managers of the record's releases, as a list
+// in words: "apt-get, apk or dnf".
+func managers() string {
+	var out []string
+	for _, r := range distro.Releases() {
+		if !slices.Contains(out, string(r.Manager)) {
+			out = append(out, string(r.Manager))
+		}
+	}
+	if len(out) < 2 {
+		return strings.Join(out, "")
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " or " + out[len(out)-1]
+}
 
 // writeMainUsage is the main job's -h, before its flags.
 func writeMainUsage(w io.Writer) {
@@ -84,19 +118,19 @@ func writeMainUsage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
-	fmt.Fprint(w, `
+	fmt.Fprintf(w, `
 "allocbench help <command>" shows a command's flags.
 
 The main job installs what it lacks (a C compiler, musl-gcc, the allocator
 libraries, what the musl builds need) with the system's package manager
-(apt-get or apk), which needs root, and says what it installs; with
+(%s), which needs root, and says what it installs; with
 -no-install it installs nothing and prints the install command instead.
 Results go to <-o>/<timestamp>/; the exit status is 0 when every cell ran,
 1 on a failure, 2 for bad usage, 3 when some cells failed and 130 when a
 signal stopped the run.
 
 flags:
-`)
+`, managers())
 }
 
 // runHelp is `allocbench help [command]`: the -h of allocbench or of the

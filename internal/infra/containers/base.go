@@ -58,11 +58,7 @@ func BuildLocalBase(ctx context.Context, suite string, opts BaseOptions) (image 
 	if mirror == "" {
 		mirror = HostMirror()
 	}
-	rel, err := distro.Lookup(d.Label)
-	if err != nil {
-		return "", err
-	}
-	include := strings.Join(append(append([]string(nil), d.Packages...), rel.PackageNames(distro.CACerts)...), ",")
+	include := strings.Join(d.Packages, ",")
 	dbsArgs := []string{"--variant=minbase", "--include=" + include, d.LocalSuite}
 	if os.Geteuid() != 0 {
 		return "", fmt.Errorf("building %s needs root (debootstrap chroots and creates device files): run as root, or by hand:\n"+

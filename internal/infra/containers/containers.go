@@ -24,7 +24,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/allocbench/allocbench/alloc"
+	"github.com/allocbench/allocbench/internal/infra/distro"
 	"github.com/allocbench/allocbench/internal/suggest"
 )
 
@@ -46,9 +46,10 @@ type Distro struct {
 	LocalSuite  string // Debian suite that BuildLocalBase can make a base for; "" when none
 	Libc        string // "glibc" or "musl"
 
-	// Packages are the distribution's allocator packages (from package
-	// alloc's records) the recipe
-	// installs (and BuildLocalBase puts into the root file system).
+	// Packages are what the recipe installs (and BuildLocalBase puts into
+	// the root file system): the distribution's allocator packages (from
+	// package alloc's records), and CA certificates where the public image
+	// lacks them.
 	Packages []string
 	// Binary is the absolute path of a test binary built into the image, for
 	// distributions whose libc cannot run the host's binary; "" when cells
@@ -81,39 +82,41 @@ func (d Distro) RecipeText() ([]byte, error) {
 	return b, nil
 }
 
-var catalogue = []Distro{
-	{
-		Label: "debian12", Recipe: "recipes/debian12.Dockerfile", DefaultBase: "debian:12",
-		LocalSuite: "bookworm", Libc: "glibc",
-		Packages: alloc.PackagesOn("debian12"),
-	},
-	{
-		Label: "debian13", Recipe: "recipes/debian13.Dockerfile", DefaultBase: "debian:13",
-		LocalSuite: "trixie", Libc: "glibc",
-		Packages: alloc.PackagesOn("debian13"),
-	},
-	{
-		Label: "ubuntu2404", Recipe: "recipes/ubuntu2404.Dockerfile", DefaultBase: "ubuntu:24.04",
-		Libc:     "glibc",
-		Packages: alloc.PackagesOn("ubuntu2404"),
-	},
-	{
-		Label: "alpine321", Recipe: "recipes/alpine321.Dockerfile", DefaultBase: "alpine:3.21",
-		Libc:     "musl",
-		Packages: alloc.PackagesOn("alpine321"),
-		Binary:   "/opt/allocbench/bench.test", Context: "module",
-	},
-	{
-		Label: "rocky9", Recipe: "recipes/rocky9.Dockerfile", DefaultBase: "rockylinux:9",
-		Libc:     "glibc",
-		Packages: alloc.PackagesOn("rocky9"),
-	},
-	{
+// catalogue is a distribution for every release of package
+// internal/infra/distro's record, and the static musl image. All but the
+// recipe's text follows from the record: the public image, the allocator
+// packages of the allocators' records (with CA certificates on Debian and
+// Ubuntu, whose images come without them; Alpine's and Rocky's have them),
+// a local debootstrap base for Debian
+// (debootstrap builds Debian's suites, by codename), and a test binary built
+// inside where the C library is musl (the host's glibc binary cannot run
+// there). The recipes' install steps are generated from the same record (go
+// generate ./internal/infra/distro).
+var catalogue = func() []Distro {
+	var out []Distro
+	for _, r := range distro.Releases() {
+		ns := distro.Allocators()
+		if r.Manager == distro.Apt {
+			ns = append(ns, distro.CACerts)
+		}
+		d := Distro{
+			Label: r.Label, Recipe: "recipes/" + r.Label + ".Dockerfile", DefaultBase: r.Image,
+			Libc: r.Libc, Packages: r.PackageNames(ns...),
+		}
+		if r.ID == "debian" {
+			d.LocalSuite = r.Codename
+		}
+		if r.Libc == "musl" {
+			d.Binary, d.Context = "/opt/allocbench/bench.test", "module"
+		}
+		out = append(out, d)
+	}
+	return append(out, Distro{
 		Label: "musl", Recipe: "recipes/musl.Dockerfile", DefaultBase: "scratch",
 		Libc:    "musl",
 		Context: "binary",
-	},
-}
+	})
+}()
 
 // Distros returns the catalogue, in a fixed order.
 func Distros() []Distro {

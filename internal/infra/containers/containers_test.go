@@ -16,15 +16,33 @@ import (
 	"github.com/allocbench/allocbench/internal/infra/distro"
 )
 
+// The catalogue is package distro's record, and the static musl image.
 func TestCatalogue(t *testing.T) {
-	want := []string{"debian12", "debian13", "ubuntu2404", "alpine321", "rocky9", "musl"}
+	want := append(distro.Labels(), "musl")
 	var got []string
 	for _, d := range Distros() {
 		got = append(got, d.Label)
 		assert.Contains(t, []string{"glibc", "musl"}, d.Libc, d.Label)
 		assert.Equal(t, "allocbench/"+d.Label, d.Image())
+		if d.Label == "musl" {
+			continue
+		}
+		r, err := distro.Lookup(d.Label)
+		require.NoError(t, err)
+		assert.Equal(t, r.Image, d.DefaultBase)
+		assert.Equal(t, r.Libc, d.Libc)
+		assert.Equal(t, r.Libc == "musl", d.Binary != "", "%s: a binary built inside where the C library is musl", d.Label)
 	}
 	assert.Equal(t, want, got)
+	assert.Subset(t, got, []string{"debian12", "debian13", "ubuntu2404", "alpine321", "rocky9", "musl"})
+	alpine, err := Lookup("alpine321")
+	require.NoError(t, err)
+	assert.Equal(t, "module", alpine.Context)
+	assert.Equal(t, "alpine:3.21", alpine.DefaultBase)
+	rocky, err := Lookup("rocky9")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"jemalloc", "gperftools-libs"}, rocky.Packages, "Rocky's image has CA certificates")
+	assert.Empty(t, rocky.LocalSuite)
 
 	d, err := Lookup("debian13")
 	require.NoError(t, err)
@@ -34,6 +52,8 @@ func TestCatalogue(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "bookworm", d.LocalSuite)
 	assert.Equal(t, "allocbench-base/debian:12", d.LocalBaseImage())
+
+	assert.Equal(t, []string{"libjemalloc2", "libmimalloc2.0", "libtcmalloc-minimal4", "libtbbmalloc2", "ca-certificates"}, d.Packages)
 
 	// Distros hands out copies.
 	Distros()[0].Packages[0] = "changed"
@@ -116,9 +136,10 @@ func TestRecipePackages(t *testing.T) {
 	assert.Equal(t, []string{"a", "b", "go", "gcc", "musl-dev", "epel-release", "c"}, got)
 }
 
-// Every package a recipe installs is in the distribution table for its
-// release or in an allocator's record for it, and the recipe installs every
-// allocator package the records have.
+// Every package a recipe installs, in its generated install step or in the
+// lines written by hand (Alpine's build stage), is in the distribution table
+// for its release or in an allocator's record for it, and the recipe
+// installs every allocator package the records have.
 func TestRecipesInstallTheTablesPackages(t *testing.T) {
 	for _, d := range Distros() {
 		if d.Label == "musl" {

@@ -32,10 +32,13 @@ func (r Release) InstallCommands(ns ...Need) [][]string {
 		return [][]string{append([]string{"apk", "add", "--no-cache"}, names...)}
 	case Dnf:
 		var cmds [][]string
+	epel:
 		for _, n := range ns {
-			if p, ok := r.Package(n); ok && p.Shipped() && p.Repo == "epel" {
-				cmds = append(cmds, []string{"dnf", "install", "-y", "epel-release"})
-				break
+			for _, p := range r.PackagesOf(n) {
+				if p.Shipped() && p.Repo == "epel" {
+					cmds = append(cmds, []string{"dnf", "install", "-y", "epel-release"})
+					break epel
+				}
 			}
 		}
 		return append(cmds, append([]string{"dnf", "install", "-y"}, names...))
@@ -146,21 +149,39 @@ func (in Installer) Missing(ns []Need) []Need { return in.missing(ns) }
 func (in Installer) missing(ns []Need) []Need {
 	var out []Need
 	for _, n := range ns {
-		if slices.Contains(out, n) {
-			continue
-		}
-		present := false
-		for _, p := range in.provides(n) {
-			if in.Present(p) {
-				present = true
-				break
-			}
-		}
-		if !present {
+		if !slices.Contains(out, n) && !in.present(n) {
 			out = append(out, n)
 		}
 	}
 	return out
+}
+
+// present reports whether n is met: for a need of several packages, when
+// every one of the release's is there; otherwise when what any release's
+// package provides is.
+func (in Installer) present(n Need) bool {
+	if in.Unknown == nil {
+		var all []Package
+		for _, p := range in.Release.PackagesOf(n) {
+			if p.Shipped() {
+				all = append(all, p)
+			}
+		}
+		if len(all) > 1 {
+			for _, p := range all {
+				if !in.Present(p.Provides) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	for _, p := range in.provides(n) {
+		if in.Present(p) {
+			return true
+		}
+	}
+	return false
 }
 
 // provides is what shows that n is met: the release's package's, and any
@@ -188,6 +209,14 @@ func describe(r Release, ns []Need, unknown bool) string {
 	var parts []string
 	for _, n := range ns {
 		p, ok := r.Package(n)
+		if ps := r.PackagesOf(n); !unknown && len(ps) > 1 {
+			for _, p := range ps {
+				if p.Shipped() {
+					parts = append(parts, fmt.Sprintf("%s (package %s)", p.Provides.Name, p.Name))
+				}
+			}
+			continue
+		}
 		if unknown || !ok || !p.Shipped() {
 			var names []string
 			for _, r := range releases {
@@ -221,7 +250,7 @@ func lastLines(s string, n int) string {
 var sbinDirs = []string{"/usr/local/sbin", "/usr/sbin", "/sbin"}
 
 // Present reports whether p is on this system: a command on the PATH (or
-// in an sbin directory), a file, or a shared library that the dynamic
+// in an sbin directory), a file (or one matching a pattern), or a shared library that the dynamic
 // loader's cache lists or that lies in a library directory.
 func Present(p Provides) bool {
 	switch p.Kind {
@@ -237,6 +266,14 @@ func Present(p Provides) bool {
 		return false
 	case File:
 		return isFile(p.Name)
+	case Glob:
+		matches, _ := filepath.Glob(p.Name)
+		for _, m := range matches {
+			if isFile(m) {
+				return true
+			}
+		}
+		return false
 	case Library:
 		return hasLibrary(p.Name)
 	}

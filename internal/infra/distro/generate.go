@@ -1,0 +1,3 @@
+package distro
+
+//go:generate go run ./internal/gen/gendistro
