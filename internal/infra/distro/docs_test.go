@@ -103,13 +103,19 @@ func TestAllocatorRecordsNameTheseReleases(t *testing.T) {
 	}
 }
 
-// copyTree copies the generated files of the module into a new root.
+// copyTree copies the generated files of the module, and the allocators'
+// records they show, into a new root.
 func copyTree(t *testing.T) string {
 	t.Helper()
 	files, err := gen.Files(root)
 	require.NoError(t, err)
 	dir := t.TempDir()
+	paths := []string{"alloc/alloc.go"}
 	for _, f := range files {
+		paths = append(paths, f.Path)
+	}
+	for _, path := range paths {
+		f := gen.File{Path: path}
 		p := filepath.Join(dir, filepath.FromSlash(f.Path))
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		src := filepath.Join(root, filepath.FromSlash(f.Path))
@@ -162,6 +168,20 @@ func TestGenerator(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(made), "ARG BASE=debian:13\nFROM ${BASE}\nLABEL allocbench.distro=\"debian13\" allocbench.libc=\"glibc\"\n")
 	assert.Contains(t, string(made), `RUN pkgs="libjemalloc2 libmimalloc3 libtcmalloc-minimal4t64 libtbbmalloc2 ca-certificates"`)
+
+	// The example record in the docs is alloc.go's.
+	src := filepath.Join(dir, "alloc", "alloc.go")
+	text, err = os.ReadFile(src)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(src, []byte(strings.Replace(string(text), "\t\tPrefix: \"scalable_\",\n", "\t\tPrefix: \"scalable_\", // changed\n", 1)), 0o644))
+	stale, err = gen.Stale(dir)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"docs/allocators.md"}, stale)
+	_, err = gen.Write(dir)
+	require.NoError(t, err)
+	text, err = os.ReadFile(filepath.Join(dir, "docs", "allocators.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(text), "\tPrefix: \"scalable_\", // changed\n")
 
 	begin, _ := gen.Markers("<!--", "allocators")
 	md := filepath.Join(dir, "docs", "allocators.md")

@@ -8,7 +8,8 @@
 //   - the one apt-get install of .ci/run and of the README's test command:
 //     the CI release's packages for allocbench's needs, the allocators' and
 //     the tests' tools (distro.Everything);
-//   - the distribution table and the allocator table of docs/allocators.md.
+//   - the distribution table, the allocator table and the example record
+//     (tbbmalloc's, as alloc/alloc.go has it) of docs/allocators.md.
 //
 // Files returns what every file should be; Write writes those that are not,
 // and a test of package distro fails while any is stale.
@@ -22,6 +23,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/allocbench/allocbench/alloc"
@@ -71,7 +73,7 @@ type File struct {
 // Files returns every generated file as the record gives it, reading the
 // hand-written rest of each from the module at root.
 func Files(root string) ([]File, error) {
-	targets, err := targets()
+	targets, err := targets(root)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +176,7 @@ func fill(text []byte, b block) ([]byte, error) {
 	return []byte(out.String()), nil
 }
 
-func targets() ([]target, error) {
+func targets(root string) ([]target, error) {
 	ci, err := distro.Lookup(distro.CI)
 	if err != nil {
 		return nil, err
@@ -192,12 +194,17 @@ func targets() ([]target, error) {
 	out = append(out, target{path: "README.md", blocks: []block{{begin, end,
 		wrap("apt-get update && apt-get install -y --no-install-recommends", tests, "  ", 110)}}})
 
-	distros, allocs := "distributions", "allocators"
-	b1, e1 := Markers("<!--", distros)
-	b2, e2 := Markers("<!--", allocs)
+	example, err := recordExample(root, alloc.Tbbmalloc)
+	if err != nil {
+		return nil, err
+	}
+	b1, e1 := Markers("<!--", "distributions")
+	b2, e2 := Markers("<!--", "allocators")
+	b3, e3 := Markers("<!--", alloc.Tbbmalloc+" record")
 	out = append(out, target{path: "docs/allocators.md", blocks: []block{
 		{b1, e1, "\n" + distro.Markdown() + "\n"},
 		{b2, e2, "\n" + alloc.MarkdownTable() + "\n"},
+		{b3, e3, "\n```go\n" + example + "```\n\n"},
 	}})
 
 	for _, r := range distro.Releases() {
@@ -315,6 +322,24 @@ func newRecipe(r distro.Release, d containers.Distro) string {
 		"LABEL allocbench.distro=%q allocbench.libc=%q\n"+
 		"# A no-op (no network) when the packages are present.\n"+
 		"%s\n%s\n", r.Name, base, Command, r.Image, r.Label, r.Libc, begin, end)
+}
+
+// recordExample is the source of the built-in allocator name's record in
+// alloc/alloc.go, one tab less indented: the example of docs/allocators.md.
+func recordExample(root, name string) (string, error) {
+	src, err := os.ReadFile(filepath.Join(root, "alloc", "alloc.go"))
+	if err != nil {
+		return "", err
+	}
+	m := regexp.MustCompile(`(?s)\n\t\{\n\t\tName: ` + regexp.QuoteMeta(strings.ToUpper(name[:1])+name[1:]) + `,.*?\n\t\},\n`).Find(src)
+	if m == nil {
+		return "", fmt.Errorf("alloc/alloc.go: no record of %s", name)
+	}
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(strings.TrimPrefix(string(m), "\n"), "\n") {
+		b.WriteString(strings.TrimPrefix(l, "\t"))
+	}
+	return b.String(), nil
 }
 
 // wrap writes a command and its words as shell lines of at most width
