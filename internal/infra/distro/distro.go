@@ -153,7 +153,6 @@ const (
 	Command Kind = iota // a command on the PATH
 	Library             // a shared library the dynamic loader finds, by soname
 	File                // a file at an absolute path
-	Glob                // a file matching an absolute shell pattern (a versioned directory)
 )
 
 // Provides is what a package puts on the system that shows it is

@@ -250,7 +250,7 @@ func lastLines(s string, n int) string {
 var sbinDirs = []string{"/usr/local/sbin", "/usr/sbin", "/sbin"}
 
 // Present reports whether p is on this system: a command on the PATH (or
-// in an sbin directory), a file (or one matching a pattern), or a shared library that the dynamic
+// in an sbin directory), a file, or a shared library that the dynamic
 // loader's cache lists or that lies in a library directory.
 func Present(p Provides) bool {
 	switch p.Kind {
@@ -266,14 +266,7 @@ func Present(p Provides) bool {
 		return false
 	case File:
 		return isFile(p.Name)
-	case Glob:
-		matches, _ := filepath.Glob(p.Name)
-		for _, m := range matches {
-			if isFile(m) {
-				return true
-			}
-		}
-		return false
+
 	case Library:
 		return hasLibrary(p.Name)
 	}

@@ -97,12 +97,13 @@ var debianTests = []Package{
 	// The kernel's listing of BPF objects, for the host tracer's leak test.
 	pkg(TestTools, "bpftool", cmd("bpftool")),
 	pkg(TestTools, "git", cmd("git")), // clean clones in the fresh-machine and go install tests
+	// Real programs, for the tests to run under each allocator.
 	pkg(TestTools, "ripgrep", cmd("rg")),
 	pkg(TestTools, "redis-server", cmd("redis-server")),
-	pkg(TestTools, "redis-tools", cmd("redis-cli")),
+	pkg(TestTools, "redis-tools", cmd("redis-benchmark")), // and redis-cli
 	pkg(TestTools, "rustc", cmd("rustc")),
 	pkg(TestTools, "cargo", cmd("cargo")),
-	pkg(TestTools, "librust-rayon-dev", glob("/usr/share/cargo/registry/rayon-[0-9]*/Cargo.toml")), // the rayon crate, for the Rust program,
+	pkg(TestTools, "librust-rayon-dev", file("/usr/share/doc/librust-rayon-dev/copyright")), // the rayon crate's sources, for an offline cargo build
 	pkg(TestTools, "stress", cmd("stress")),
 }
 
@@ -115,9 +116,8 @@ const (
 	muslOnDebian      = "not used here: the musl variant is built on Debian or Ubuntu, with musl-tools and Debian's allocator sources"
 )
 
-func cmd(name string) Provides     { return Provides{Command, name} }
-func file(path string) Provides    { return Provides{File, path} }
-func glob(pattern string) Provides { return Provides{Glob, pattern} }
+func cmd(name string) Provides  { return Provides{Command, name} }
+func file(path string) Provides { return Provides{File, path} }
 func pkg(n Need, name string, p Provides) Package {
 	return Package{Need: n, Name: name, Provides: p}
 }
