@@ -1,9 +1,10 @@
 # Alpine 3.21: musl's malloc and Alpine's own jemalloc, mimalloc (mimalloc2,
 # whose libmimalloc.so.2 is mimalloc's secure mode) and, where the release
 # has it, gperftools' tcmalloc (aports keeps gperftools in its testing
-# repository). The packages are those of the allocators' records (package
-# alloc) and of package internal/infra/distro's table, which tests check this file
-# against.
+# repository). The install step at the end is generated from the allocators'
+# records (package alloc) and package internal/infra/distro's record (go
+# generate ./internal/infra/distro); the build stage's packages are the
+# record's too, which a test checks.
 #
 # A glibc binary cannot run on musl, so this recipe builds the benchmark test
 # binary inside, dynamically linked against Alpine's musl, so it dlopens

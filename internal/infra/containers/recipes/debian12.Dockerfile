@@ -8,8 +8,8 @@
 # containers.BuildLocalBase (debootstrap + docker import), which installs
 # these packages already, and pass
 #   --build-arg BASE=allocbench-base/debian:12
-# The packages are those of package internal/infra/distro's table, which a test
-# checks this file against.
+# The install step is generated from package internal/infra/distro's record
+# (go generate ./internal/infra/distro).
 ARG BASE=debian:12
 FROM ${BASE}
 LABEL allocbench.distro="debian12" allocbench.libc="glibc"

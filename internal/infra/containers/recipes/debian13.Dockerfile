@@ -8,8 +8,8 @@
 #
 # BASE: the public image, or allocbench-base/debian:13 from
 # containers.BuildLocalBase, which has these packages installed already.
-# The packages are those of package internal/infra/distro's table, which a test
-# checks this file against.
+# The install step is generated from package internal/infra/distro's record
+# (go generate ./internal/infra/distro).
 ARG BASE=debian:13
 FROM ${BASE}
 LABEL allocbench.distro="debian13" allocbench.libc="glibc"

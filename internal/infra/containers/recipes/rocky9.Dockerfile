@@ -1,8 +1,9 @@
 # Rocky Linux 9: glibc 2.34 (the host-built test binary needs GLIBC_2.34 at
 # most, so it runs) with jemalloc and tcmalloc (gperftools-libs) from EPEL.
 # Neither Rocky 9 nor EPEL 9 packages mimalloc: the benchmark prints
-# "alloc-mimalloc: skipped: ..." rather than failing. The packages are those
-# of package internal/infra/distro's table, which a test checks this file against.
+# "alloc-mimalloc: skipped: ..." rather than failing. The install step is
+# generated from package internal/infra/distro's record (go generate
+# ./internal/infra/distro).
 #
 # Build context: an empty directory; the benchmark binaries are bind-mounted
 # at /allocbench at run time. Needs a registry (or a local rockylinux:9 as

@@ -5,8 +5,8 @@
 # Build context: an empty directory; the benchmark binaries are bind-mounted
 # at /allocbench at run time. Needs a registry (or a local ubuntu:24.04
 # passed as BASE) and the Ubuntu archive at build time; not at run time.
-# The packages are those of package internal/infra/distro's table, which a test
-# checks this file against.
+# The install step is generated from package internal/infra/distro's record
+# (go generate ./internal/infra/distro).
 ARG BASE=ubuntu:24.04
 FROM ${BASE}
 LABEL allocbench.distro="ubuntu2404" allocbench.libc="glibc"
