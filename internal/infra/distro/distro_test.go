@@ -373,7 +373,7 @@ func TestEnsureTestTools(t *testing.T) {
 	delete(present, "rg")
 	_, err = in.Ensure(context.Background(), []Need{TestTools}, Options{NoInstall: true})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "rg (package ripgrep), ")
+	assert.Contains(t, err.Error(), "missing rg (package ripgrep); ", "only what is missing")
 	assert.Contains(t, err.Error(), "install with: apt-get update && apt-get install -y --no-install-recommends libjemalloc-dev ")
 	assert.Contains(t, err.Error(), " ripgrep ")
 

@@ -98,7 +98,7 @@ func (in Installer) Ensure(ctx context.Context, ns []Need, opts Options) (notes 
 		return nil, nil
 	}
 	if in.Unknown != nil {
-		return nil, fmt.Errorf("missing %s; %v: install what provides them by hand", describe(in.Release, missing, in.Unknown != nil), in.Unknown)
+		return nil, fmt.Errorf("missing %s; %v: install what provides them by hand", in.describe(missing, in.Unknown != nil), in.Unknown)
 	}
 	var install []Need
 	for _, n := range missing {
@@ -117,7 +117,7 @@ func (in Installer) Ensure(ctx context.Context, ns []Need, opts Options) (notes 
 	}
 	cmds := in.Release.InstallCommands(install...)
 	line := CommandLine(cmds)
-	what := describe(in.Release, install, false)
+	what := in.describe(install, false)
 	switch {
 	case opts.NoInstall:
 		return notes, fmt.Errorf("missing %s; install with: %s", what, line)
@@ -134,7 +134,7 @@ func (in Installer) Ensure(ctx context.Context, ns []Need, opts Options) (notes 
 		}
 	}
 	if still := in.missing(install); len(still) > 0 {
-		return notes, fmt.Errorf("%s ran, but %s is still missing", line, describe(in.Release, still, false))
+		return notes, fmt.Errorf("%s ran, but %s is still missing", line, in.describe(still, false))
 	}
 	if opts.Log != nil {
 		fmt.Fprintf(opts.Log, "%sinstalled in %s\n", opts.Prefix, time.Since(start).Round(time.Second))
@@ -201,17 +201,19 @@ func (in Installer) provides(n Need) []Provides {
 	return out
 }
 
-// describe names needs for a message: "libmimalloc.so.3 (package
-// libmimalloc3)"; where the release has no package, or the system is
-// unknown, what any release's package provides: "libmimalloc.so.2 or
-// libmimalloc.so.3 (mimalloc)".
-func describe(r Release, ns []Need, unknown bool) string {
+// describe names missing needs for a message: "libmimalloc.so.3 (package
+// libmimalloc3)", and for a need of several packages each that is missing;
+// where the release has no package, or the system is unknown, what any
+// release's package provides: "libmimalloc.so.2 or libmimalloc.so.3
+// (mimalloc)".
+func (in Installer) describe(ns []Need, unknown bool) string {
+	r := in.Release
 	var parts []string
 	for _, n := range ns {
 		p, ok := r.Package(n)
 		if ps := r.PackagesOf(n); !unknown && len(ps) > 1 {
 			for _, p := range ps {
-				if p.Shipped() {
+				if p.Shipped() && !in.Present(p.Provides) {
 					parts = append(parts, fmt.Sprintf("%s (package %s)", p.Provides.Name, p.Name))
 				}
 			}
@@ -266,7 +268,6 @@ func Present(p Provides) bool {
 		return false
 	case File:
 		return isFile(p.Name)
-
 	case Library:
 		return hasLibrary(p.Name)
 	}
