@@ -1,0 +1,117 @@
+//go:build cgo
+
+package workloads
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite testdata/params.golden")
+
+// cStructLine writes the fields of the C struct a kernel gets, by name in
+// sorted order, leaving out the zero ones: what each kernel reads, whatever
+// order the struct declares its fields in.
+func cStructLine(cp any) string {
+	v := reflect.ValueOf(cp)
+	var fields []string
+	for i := 0; i < v.NumField(); i++ {
+		f, name := v.Field(i), v.Type().Field(i).Name
+		if name == "_" {
+			continue // padding
+		}
+		var s string
+		switch f.Kind() {
+		case reflect.Array: // the kernel's name, a C string
+			var b []byte
+			for j := 0; j < f.Len() && f.Index(j).Int() != 0; j++ {
+				b = append(b, byte(f.Index(j).Int()))
+			}
+			s = string(b)
+		case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			if f.Int() != 0 {
+				s = fmt.Sprint(f.Int())
+			}
+		case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			if f.Uint() != 0 {
+				s = fmt.Sprint(f.Uint())
+			}
+		default:
+			s = "?" + f.Kind().String()
+		}
+		if s != "" {
+			fields = append(fields, name+"="+s)
+		}
+	}
+	sort.Strings(fields)
+	return strings.Join(fields, " ")
+}
+
+// paramsReport is what every workload takes, what its kernel gets with the
+// defaults, and how Resolve answers values just out of range: the golden
+// file shows any change to a default, a limit, a message or the C struct.
+func paramsReport(t *testing.T) []byte {
+	var out bytes.Buffer
+	for _, name := range Names() {
+		w, err := Lookup(name)
+		require.NoError(t, err)
+		fmt.Fprintf(&out, "%s takes: %s\n", w.Name, usesList(w.Uses))
+		fmt.Fprintf(&out, "%s min ops at 4 threads: %d\n", w.Name, w.MinOps(4))
+		for _, cfg := range []Config{
+			{Workload: w.Name, Alloc: "libc", Threads: 4, Ops: 100000},
+			{Workload: w.Name, Alloc: "libc", Threads: 1, Ops: 1000, Seed: 7, Samples: -1},
+		} {
+			_, p, err := cfg.Validate()
+			require.NoError(t, err)
+			fmt.Fprintf(&out, "%s threads=%d ops=%d: %s\n", w.Name, cfg.Threads, cfg.Ops, cStructLine(cParams(cfg, w, p)))
+		}
+		bad := []struct {
+			what string
+			p    Params
+		}{
+			{"defaults", Params{}},
+			{"max size over the limit", Params{MaxSize: maxSize + 1}},
+			{"min size above max size", Params{MinSize: 1 << 20, MaxSize: 1 << 10}},
+			{"slots over the limit", Params{Slots: maxSlots + 1}},
+			{"batch over the limit", Params{Batch: maxBatch + 1}},
+			{"writes over the limit", Params{Writes: maxWrites + 1}},
+			{"hand-off over the limit", Params{HandOff: maxHandOff + 1}},
+			{"rounds over the limit", Params{Rounds: maxRounds + 1}},
+			{"backlog over the limit", Params{Backlog: maxBacklog + 1}},
+			{"hold negative", Params{Hold: -time.Nanosecond}},
+			{"hold over the limit", Params{Hold: maxHoldTime + 1}},
+			{"gap over the limit", Params{Gap: maxHoldTime + 1}},
+		}
+		for _, b := range bad {
+			_, err := w.Resolve(b.p)
+			msg := "ok"
+			if err != nil {
+				msg = err.Error()
+			}
+			fmt.Fprintf(&out, "%s %s: %s\n", w.Name, b.what, msg)
+		}
+	}
+	return out.Bytes()
+}
+
+func TestParamsGolden(t *testing.T) {
+	got := paramsReport(t)
+	golden := "testdata/params.golden"
+	if *updateGolden {
+		require.NoError(t, os.WriteFile(golden, got, 0o644))
+		return
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err, "missing %s; go test -run ParamsGolden -update writes it", golden)
+	assert.Equal(t, string(want), string(got), "go test -run ParamsGolden -update accepts the change")
+}
