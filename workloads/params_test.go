@@ -73,7 +73,9 @@ func paramsReport(t *testing.T) []byte {
 		} {
 			_, p, err := cfg.Validate()
 			require.NoError(t, err)
-			fmt.Fprintf(&out, "%s threads=%d ops=%d: %s\n", w.Name, cfg.Threads, cfg.Ops, cStructLine(cParams(cfg, w, p)))
+			cp, err := cParams(cfg, w, p)
+			require.NoError(t, err)
+			fmt.Fprintf(&out, "%s threads=%d ops=%d: %s\n", w.Name, cfg.Threads, cfg.Ops, cStructLine(cp))
 		}
 		bad := []struct {
 			what string
@@ -114,4 +116,49 @@ func TestParamsGolden(t *testing.T) {
 	want, err := os.ReadFile(golden)
 	require.NoError(t, err, "missing %s; go test -run ParamsGolden -update writes it", golden)
 	assert.Equal(t, string(want), string(got), "go test -run ParamsGolden -update accepts the change")
+}
+
+// Every field of Params has one row in params, and every row names a field
+// of ab_params the kernels read and workloads that exist.
+func TestParamTable(t *testing.T) {
+	rows := map[string]param{}
+	cNames := map[string]string{}
+	for _, d := range params {
+		_, dup := rows[d.field]
+		assert.False(t, dup, "%s has two rows", d.field)
+		rows[d.field] = d
+		_, err := cParamField(d)
+		assert.NoError(t, err)
+		if other, dup := cNames[d.c]; dup {
+			t.Errorf("%s and %s both go to ab_params field %s", other, d.field, d.c)
+		}
+		cNames[d.c] = d.field
+		assert.NotEmpty(t, d.defaults, "%s: no workload takes it", d.field)
+		for name := range d.defaults {
+			_, err := Lookup(name)
+			assert.NoError(t, err, "%s has a default for workload %q", d.field, name)
+		}
+	}
+	pt := reflect.TypeFor[Params]()
+	for i := 0; i < pt.NumField(); i++ {
+		_, ok := rows[pt.Field(i).Name]
+		assert.True(t, ok, "Params.%s has no row in params", pt.Field(i).Name)
+	}
+	assert.Len(t, rows, pt.NumField())
+
+	// The fields of ab_params that are not the run's own shape are the
+	// parameters.
+	run := map[string]bool{"kernel": true, "threads": true, "ops_per_thread": true, "dist": true,
+		"sample_cap": true, "sample_mask": true, "seed": true, "touch": true}
+	cp, err := cParams(Config{Workload: "churn", Threads: 1, Ops: 1}, Churn, Churn.Defaults)
+	require.NoError(t, err)
+	ct := reflect.TypeOf(cp)
+	for i := 0; i < ct.NumField(); i++ {
+		name := ct.Field(i).Name
+		if name == "_" || run[name] {
+			continue
+		}
+		_, ok := cNames[name]
+		assert.True(t, ok, "ab_params field %s is in no row of params", name)
+	}
 }
