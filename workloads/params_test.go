@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -77,22 +76,24 @@ func paramsReport(t *testing.T) []byte {
 			require.NoError(t, err)
 			fmt.Fprintf(&out, "%s threads=%d ops=%d: %s\n", w.Name, cfg.Threads, cfg.Ops, cStructLine(cp))
 		}
-		bad := []struct {
+		// Every parameter just above its limit (and a duration below 0),
+		// on every workload: the ones that do not take it say so.
+		type badCase struct {
 			what string
 			p    Params
-		}{
+		}
+		bad := []badCase{
 			{"defaults", Params{}},
-			{"max size over the limit", Params{MaxSize: maxSize + 1}},
 			{"min size above max size", Params{MinSize: 1 << 20, MaxSize: 1 << 10}},
-			{"slots over the limit", Params{Slots: maxSlots + 1}},
-			{"batch over the limit", Params{Batch: maxBatch + 1}},
-			{"writes over the limit", Params{Writes: maxWrites + 1}},
-			{"hand-off over the limit", Params{HandOff: maxHandOff + 1}},
-			{"rounds over the limit", Params{Rounds: maxRounds + 1}},
-			{"backlog over the limit", Params{Backlog: maxBacklog + 1}},
-			{"hold negative", Params{Hold: -time.Nanosecond}},
-			{"hold over the limit", Params{Hold: maxHoldTime + 1}},
-			{"gap over the limit", Params{Gap: maxHoldTime + 1}},
+		}
+		for _, d := range params {
+			var p Params
+			d.set(&p, d.max+1)
+			bad = append(bad, badCase{d.field + " over the limit", p})
+			if d.duration() {
+				d.set(&p, uint64(1<<64-1)) // -1ns
+				bad = append(bad, badCase{d.field + " negative", p})
+			}
 		}
 		for _, b := range bad {
 			_, err := w.Resolve(b.p)
@@ -115,7 +116,33 @@ func TestParamsGolden(t *testing.T) {
 	}
 	want, err := os.ReadFile(golden)
 	require.NoError(t, err, "missing %s; go test -run ParamsGolden -update writes it", golden)
-	assert.Equal(t, string(want), string(got), "go test -run ParamsGolden -update accepts the change")
+	if !bytes.Equal(want, got) {
+		t.Errorf("the parameters differ from %s (go test -run ParamsGolden -update accepts the change):\n%s",
+			golden, changedLines(string(want), string(got)))
+	}
+}
+
+// changedLines lists the lines only in want (-) and only in got (+).
+func changedLines(want, got string) string {
+	count := map[string]int{}
+	for _, l := range strings.Split(got, "\n") {
+		count[l]++
+	}
+	var out []string
+	for _, l := range strings.Split(want, "\n") {
+		if count[l] > 0 {
+			count[l]--
+			continue
+		}
+		out = append(out, "-"+l)
+	}
+	for _, l := range strings.Split(got, "\n") {
+		if count[l] > 0 {
+			count[l]--
+			out = append(out, "+"+l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // Every field of Params has one row in params, and every row names a field
