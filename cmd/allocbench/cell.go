@@ -17,16 +17,10 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/bench"
-	"github.com/allocbench/allocbench/internal/analysis/cells"
 	"github.com/allocbench/allocbench/internal/analysis/compare"
 	"github.com/allocbench/allocbench/internal/procgroup"
 	"github.com/allocbench/allocbench/workloads"
 )
-
-// cell is one (variant, workload, allocator, threads) combination; each
-// runs in its own process. Its Label is the variant: the label of the
-// variant's result file, where the summary and the claims find it again.
-type cell = cells.Cell
 
 // cellSeq numbers the cells' containers.
 var cellSeq atomic.Int64
