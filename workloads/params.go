@@ -51,7 +51,6 @@ type Params struct {
 
 // Limits on parameters, so a typo cannot ask for terabytes.
 const (
-	MaxThreads  = 4096
 	maxSize     = 1 << 30
 	maxSlots    = 1 << 24
 	maxBatch    = 1 << 20

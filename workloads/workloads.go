@@ -84,6 +84,9 @@ const (
 	distLog
 )
 
+// MaxThreads is the most worker threads a run may have.
+const MaxThreads = 4096
+
 var catalogue []Workload
 
 func register(w Workload) Workload {
