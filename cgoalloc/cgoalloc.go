@@ -147,11 +147,8 @@ func load(spec alloc.Spec) (*Allocator, error) {
 	switch {
 	case spec.Kind == alloc.CLibrary:
 		rc = C.ab_load_libc(table, &info)
-	case spec.Name == alloc.Floor:
-		rc = C.ab_load_floor(table, &info)
 	case spec.Kind == alloc.Harness:
-		rc = -1
-		setCString(info.error[:], "no loader for the harness's allocator "+spec.Name)
+		rc = C.ab_load_floor(table, &info)
 	default:
 		if load := staticLoaders[spec.Name]; load != nil {
 			// Linked into this binary under the allocbench_static tag.

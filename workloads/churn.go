@@ -22,8 +22,6 @@ var Churn = register(Workload{
 	Name:     "churn",
 	Doc:      "glibc bench-malloc-thread: free+malloc over 1024 slots, 4..32768 B with 1/size² density, from fixed tables",
 	Original: "bench-malloc-thread (glibc benchtests, 2.26+: bench-malloc-thread T)",
-	Defaults: Params{MinSize: 4, MaxSize: 32768, Slots: 1024},
-	Uses:     []string{"MinSize", "MaxSize", "Slots"},
 	dist:     distInverseSquare,
 	seed:     1,
 	minBlock: 1,

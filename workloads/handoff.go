@@ -12,7 +12,5 @@ var Handoff = register(Workload{
 	Name:        "handoff",
 	Doc:         "server simulation: random replacement in slot arrays handed between threads",
 	CrossThread: true,
-	Defaults:    Params{MinSize: 8, MaxSize: 1000, Slots: 1000, HandOff: 2000},
-	Uses:        []string{"MinSize", "MaxSize", "Slots", "HandOff"},
 	dist:        distUniform,
 })

@@ -12,6 +12,7 @@ import "C"
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"time"
 	"unsafe"
@@ -58,7 +59,7 @@ type allocator interface {
 
 // cParams is what the C kernels get for cfg: the resolved parameters, the
 // per-thread share of the ops, the sampling and the seed.
-func cParams(cfg Config, w Workload, p Params) C.ab_params {
+func cParams(cfg Config, w Workload, p Params) (C.ab_params, error) {
 	threads := cfg.Threads
 	perThread := (cfg.Ops + uint64(threads) - 1) / uint64(threads)
 	if w.everyThread {
@@ -75,26 +76,46 @@ func cParams(cfg Config, w Workload, p Params) C.ab_params {
 	cp := C.ab_params{
 		threads:        C.int32_t(threads),
 		ops_per_thread: C.uint64_t(perThread),
-		min_size:       C.uint64_t(p.MinSize),
-		max_size:       C.uint64_t(p.MaxSize),
 		dist:           dists[w.dist],
-		slots:          C.uint32_t(p.Slots),
-		batch:          C.uint32_t(p.Batch),
-		writes:         C.uint32_t(p.Writes),
-		handoff:        C.uint32_t(p.HandOff),
-		rounds:         C.uint32_t(p.Rounds),
-		backlog:        C.uint32_t(p.Backlog),
 		sample_cap:     C.uint32_t(sampleCap),
 		sample_mask:    C.uint64_t(sampleMask),
 		seed:           C.uint64_t(seed),
-		hold_ns:        C.uint64_t(p.Hold.Nanoseconds()),
-		gap_ns:         C.uint64_t(p.Gap.Nanoseconds()),
+	}
+	for _, d := range params {
+		f, err := cParamField(d)
+		if err != nil {
+			return cp, err
+		}
+		f.of(&cp).SetUint(d.get(&p))
 	}
 	// The kernel registered under the workload's name (see AB_KERNEL);
 	// names are checked against C.AB_KERNEL_NAME when registered.
 	name := unsafe.Slice((*byte)(unsafe.Pointer(&cp.kernel[0])), len(cp.kernel))
 	copy(name[:len(name)-1], w.Name)
-	return cp
+	return cp, nil
+}
+
+// A cField is a field of ab_params.
+type cField reflect.StructField
+
+// of returns the field in cp, settable.
+func (f cField) of(cp *C.ab_params) reflect.Value {
+	return reflect.NewAt(f.Type, unsafe.Add(unsafe.Pointer(cp), f.Offset)).Elem()
+}
+
+// cParamField returns the ab_params field the kernels read d from: an
+// unsigned integer wide enough for d's largest value.
+func cParamField(d param) (cField, error) {
+	f, ok := reflect.TypeFor[C.ab_params]().FieldByName(d.c)
+	switch {
+	case !ok:
+		return cField{}, fmt.Errorf("parameter %s: ab_params has no field %s (harness.h's AB_WORKLOAD_PARAMS)", d.field, d.c)
+	case f.Type.Kind() != reflect.Uint32 && f.Type.Kind() != reflect.Uint64:
+		return cField{}, fmt.Errorf("parameter %s: ab_params field %s is a %s, not an unsigned integer", d.field, d.c, f.Type.Kind())
+	case d.max > ^uint64(0)>>(64-8*f.Type.Size()):
+		return cField{}, fmt.Errorf("parameter %s: its limit %d does not fit ab_params field %s (%d bytes)", d.field, d.max, d.c, f.Type.Size())
+	}
+	return cField(f), nil
 }
 
 // kernelNames are the workload names the C kernels registered.
@@ -114,22 +135,21 @@ func driverArgs(cfg Config) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	cp := cParams(cfg, w, p)
-	return []string{
+	cp, err := cParams(cfg, w, p)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{
 		"kind=" + w.Name,
 		"threads=" + strconv.Itoa(int(cp.threads)),
 		"ops=" + strconv.FormatUint(uint64(cp.ops_per_thread), 10),
 		"seed=" + strconv.FormatUint(uint64(cp.seed), 10),
-		"min=" + strconv.FormatUint(uint64(cp.min_size), 10),
-		"max=" + strconv.FormatUint(uint64(cp.max_size), 10),
 		"dist=" + strconv.Itoa(int(cp.dist)),
-		"slots=" + strconv.Itoa(int(cp.slots)),
-		"batch=" + strconv.Itoa(int(cp.batch)),
-		"writes=" + strconv.Itoa(int(cp.writes)),
-		"handoff=" + strconv.Itoa(int(cp.handoff)),
-		"rounds=" + strconv.Itoa(int(cp.rounds)),
-		"backlog=" + strconv.Itoa(int(cp.backlog)),
-	}, nil
+	}
+	for _, d := range params {
+		args = append(args, d.c+"="+strconv.FormatUint(d.get(&p), 10))
+	}
+	return args, nil
 }
 
 func run(cfg Config, a allocator) (Result, error) {
@@ -142,7 +162,10 @@ func run(cfg Config, a allocator) (Result, error) {
 	}
 
 	threads := cfg.Threads
-	cp := cParams(cfg, w, p)
+	cp, err := cParams(cfg, w, p)
+	if err != nil {
+		return Result{}, err
+	}
 
 	var fo *futexObserver
 	var futexSkipped *Futex

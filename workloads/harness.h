@@ -13,28 +13,42 @@
 
 enum ab_dist { AB_DIST_UNIFORM = 0, AB_DIST_INVSQ, AB_DIST_LOG };
 
-/* What to run. Each kernel reads the fields it documents. */
+/* The workload parameters, one X(field, type) each. Go's table of them
+ * (params.go: which workloads take each, its defaults and its limits) fills
+ * them in by these names, and the C driver (testdata/cdriver.c) takes them as
+ * field=N; each kernel reads the ones its workload takes. A new parameter is
+ * a line here, a row of that table and the kernel that reads it. */
+#define AB_WORKLOAD_PARAMS(X)                                                        \
+	X(min_size, uint64_t)       /* smallest block, bytes */                      \
+	X(max_size, uint64_t)       /* largest block, bytes */                       \
+	X(slots, uint32_t)          /* blocks in an array of live blocks */          \
+	X(buffers, uint32_t)        /* realloc: buffers a thread grows */            \
+	X(batch, uint32_t)          /* threadtest: blocks allocated, then freed */   \
+	X(producer_batch, uint32_t) /* xmalloc: objects a producer queues at once */ \
+	X(writes, uint32_t)         /* cache-*: writes per object, all threads */    \
+	X(handoff, uint32_t)        /* handoff: ops between hand-offs of an array */ \
+	X(pass_one_in, uint32_t)    /* mixed: 1 medium-lived block in N passed on */ \
+	X(rounds, uint32_t)         /* larson: a generation runs rounds*slots ops */ \
+	X(backlog, uint32_t)        /* xmalloc: most full batches waiting at once */ \
+	X(hold_ns, uint64_t)        /* mutex: time the lock is held */               \
+	X(gap_ns, uint64_t)         /* mutex: time between lock holds */
+
+/* What to run: the run's shape, and the workload parameters. */
 #define AB_KERNEL_NAME 32
 
 typedef struct ab_params {
 	char kernel[AB_KERNEL_NAME]; /* the workload's name: which kernel runs */
 	int32_t threads;
 	uint64_t ops_per_thread;
-	uint64_t min_size, max_size;
 	int32_t dist;
-	uint32_t slots;   /* live objects per thread (or per handed-on array) */
-	uint32_t batch;   /* objects per batch */
-	uint32_t writes;  /* writes per object (cache workloads) */
-	uint32_t handoff; /* ops between hand-offs, or 1-in-N shared objects */
-	uint32_t rounds;  /* larson: a thread generation runs rounds*slots ops */
-	uint32_t backlog; /* xmalloc: most full batches waiting at once */
+#define AB_PARAM_FIELD(field, type) type field;
+	AB_WORKLOAD_PARAMS(AB_PARAM_FIELD)
+#undef AB_PARAM_FIELD
 	uint32_t sample_cap;
 	uint64_t sample_mask; /* sample op i when (i & mask) == 0 */
 	uint64_t seed;
-	uint64_t hold_ns; /* calibration: time a lock is held */
-	uint64_t gap_ns;  /* calibration: time between lock holds */
-	uint32_t touch;   /* write a byte in every page of each new block (churn):
-	                     set on the runs that report memory */
+	uint32_t touch; /* write a byte in every page of each new block (churn):
+	                   set on the runs that report memory */
 } ab_params;
 
 /* What one worker thread measured. Times are CLOCK_MONOTONIC nanoseconds;

@@ -5,9 +5,7 @@ package workloads
 // most allocators. Only the first and last byte of a block are written, so
 // each op faults in at most two pages.
 var Large = register(Workload{
-	Name:     "large",
-	Doc:      "random replacement of 64 KiB..4 MiB blocks, across the mmap threshold",
-	Defaults: Params{MinSize: 64 << 10, MaxSize: 4 << 20, Slots: 8},
-	Uses:     []string{"MinSize", "MaxSize", "Slots"},
-	dist:     distLog,
+	Name: "large",
+	Doc:  "random replacement of 64 KiB..4 MiB blocks, across the mmap threshold",
+	dist: distLog,
 })

@@ -20,8 +20,6 @@ var Larson = register(Workload{
 	CrossThread: true,
 	Generations: true,
 	Original:    "larson (Larson & Krishnan; mimalloc-bench: larson 5 8 1000 5000 100 4141 T)",
-	Defaults:    Params{MinSize: 8, MaxSize: 1000, Slots: 5000, Rounds: 100},
-	Uses:        []string{"MinSize", "MaxSize", "Slots", "Rounds"},
 	dist:        distUniform,
 	seed:        4141,
 	minBlock:    2,

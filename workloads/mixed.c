@@ -4,9 +4,9 @@
  * medium ones freed by other threads. Each op allocates one block:
  *  - half the ops: a short-lived block of 16..271 bytes, freed at once;
  *  - 30 in 64: a medium-lived block of 32..4127 bytes into a ring of
- *    MIXED_RING slots, replacing the oldest; one evicted block in handoff is
- *    passed to another thread through a lock-free queue instead, and the
- *    thread frees one block another thread passed on;
+ *    MIXED_RING slots, replacing the oldest; one evicted block in
+ *    pass_one_in is passed to another thread through a lock-free queue
+ *    instead, and the thread frees one block another thread passed on;
  *  - 2 in 64: a long-lived block of 64..2111 bytes into a random one of
  *    MIXED_LONG slots, which live for about a hundred thousand ops. */
 #include "harness.h"
@@ -33,10 +33,10 @@ typedef struct mixed_thread {
 
 /* inbox_cells sizes an inbox for what its sender may pass on while the
  * receiver is not running (threads take turns on fewer cores): about
- * 30/64 × 1/handoff of the ops, within bounds. */
+ * 30/64 × 1/pass_one_in of the ops, within bounds. */
 static uint64_t inbox_cells(const ab_params *p)
 {
-	uint64_t n = p->ops_per_thread / 2 / (p->handoff ? p->handoff : 1);
+	uint64_t n = p->ops_per_thread / 2 / (p->pass_one_in ? p->pass_one_in : 1);
 	if (n < MIXED_RING)
 		n = MIXED_RING;
 	if (n > (1u << 16))
@@ -151,7 +151,7 @@ static int mixed_run(ab_worker *w)
 	void *(*ma)(size_t) = w->a.malloc;
 	void (*fr)(void *) = w->a.free;
 	uint64_t ops = c->p.ops_per_thread, i, frees = 0;
-	uint32_t handoff = c->p.handoff;
+	uint32_t pass_one_in = c->p.pass_one_in;
 	for (i = 0; i < ops; i++) {
 		uint64_t r = ab_rand(&w->rng);
 		uint32_t kind = (uint32_t)(r >> 32) & 63;
@@ -180,12 +180,12 @@ static int mixed_run(ab_worker *w)
 			/* aux carries the slot and, above bit 32, the allocating
 			 * thread. */
 			uint64_t aux = (uint64_t)slot | (uint64_t)w->idx << 32;
-			if (++t->evictions < handoff || !ab_queue_push(next, old, osz, aux)) {
+			if (++t->evictions < pass_one_in || !ab_queue_push(next, old, osz, aux)) {
 				fr(old);
 				frees++;
 				w->res.medium_frees++;
 			}
-			if (t->evictions >= handoff) {
+			if (t->evictions >= pass_one_in) {
 				t->evictions = 0;
 				/* Free what other threads passed on: up to two, so
 				 * that an inbox stays short even when its sender runs

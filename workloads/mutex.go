@@ -1,7 +1,5 @@
 package workloads
 
-import "time"
-
 // Mutex is a calibration workload with a known answer: it allocates nothing.
 // The threads take one shared pthread mutex in turn, hold it for Hold of busy
 // work and work Gap outside it. It checks the futex and off-CPU measurements
@@ -11,6 +9,4 @@ var Mutex = register(Workload{
 	Doc:         "calibration: threads contend on one mutex with a known hold time",
 	CrossThread: false,
 	Calibration: true,
-	Defaults:    Params{Hold: 20 * time.Microsecond, Gap: 0},
-	Uses:        []string{"Hold", "Gap"},
 })

@@ -1,7 +1,7 @@
 //go:build cgo
 
 /* realloc: buffers that grow by doubling, the way a Rust Vec or String or a
- * C++ vector grows. Each thread keeps slots buffers at different stages;
+ * C++ vector grows. Each thread keeps p.buffers buffers at different stages;
  * an op takes the next buffer in turn and either doubles it with realloc
  * or, once it has reached the largest size, frees it and starts a new one at
  * the smallest size. An op is one realloc (an allocation and the free of the
@@ -108,7 +108,7 @@ static int grow_run(ab_worker *w)
 
 static uint32_t grow_slots(const ab_params *p)
 {
-	return p->slots;
+	return p->buffers;
 }
 
 AB_KERNEL(ab_realloc_kernel, "realloc") {

@@ -4,9 +4,7 @@ package workloads
 // and then free the whole batch, over and over. A sampled op's latency is the
 // block's malloc plus its free.
 var Threadtest = register(Workload{
-	Name:     "threadtest",
-	Doc:      "each thread allocates a batch of blocks, then frees the batch",
-	Defaults: Params{MinSize: 8, MaxSize: 8, Batch: 1000},
-	Uses:     []string{"MinSize", "MaxSize", "Batch"},
-	dist:     distUniform,
+	Name: "threadtest",
+	Doc:  "each thread allocates a batch of blocks, then frees the batch",
+	dist: distUniform,
 })

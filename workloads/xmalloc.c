@@ -1,24 +1,25 @@
 //go:build cgo
 
 /* xmalloc: the test of Lever and Boreham (xmalloc-test), as mimalloc-bench
- * runs it. Producer threads allocate batches of batch objects of min_size
- * bytes, write min(size, 128) bytes of each (the byte value is the object's
- * index in its batch, mod 256), and queue the batch; consumer threads take
- * batches and free every object and the batch itself. The batch is a block
- * of the allocator too (one pointer per object and a link, as in the
- * original). At most backlog full batches wait at once; a producer with a
- * full batch waits for room. As in the original, the waiting batches form a
- * stack: a consumer takes the batch queued last, whose objects are the
- * most recently written (with the backlog full, the older batches wait
- * until the producers fall behind). And as in the original, a thread that
- * must wait sleeps until the other side signals: a consumer when no batch
- * waits, a producer when the backlog is full. The original's mutex and two
- * condition variables are here a lock-free stack and two eventfd waits
- * (ab_event), so that any futex time in a worker is the allocator's; the
- * CPU a worker spends waiting is kept apart from the allocator's (idle).
- * The sleeping matters to the figure: a side that waits pays a wake-up per
- * batch, as in the original (with spinning waits instead, the original
- * itself ran 5% (glibc) to 16% (mimalloc) faster on a 2-vCPU machine).
+ * runs it. Producer threads allocate batches of producer_batch objects of
+ * min_size bytes, write min(size, 128) bytes of each (the byte value is the
+ * object's index in its batch, mod 256), and queue the batch; consumer
+ * threads take batches and free every object and the batch itself. The
+ * batch is a block of the allocator too (one pointer per object and a link,
+ * as in the original). At most backlog full batches wait at once; a
+ * producer with a full batch waits for room. As in the original, the
+ * waiting batches form a stack: a consumer takes the batch queued last,
+ * whose objects are the most recently written (with the backlog full, the
+ * older batches wait until the producers fall behind). And as in the
+ * original, a thread that must wait sleeps until the other side signals: a
+ * consumer when no batch waits, a producer when the backlog is full. The
+ * original's mutex and two condition variables are here a lock-free stack
+ * and two eventfd waits (ab_event), so that any futex time in a worker is
+ * the allocator's; the CPU a worker spends waiting is kept apart from the
+ * allocator's (idle). The sleeping matters to the figure: a side that waits
+ * pays a wake-up per batch, as in the original (with spinning waits
+ * instead, the original itself ran 5% (glibc) to 16% (mimalloc) faster on a
+ * 2-vCPU machine).
  *
  * Threads: T/2 producers and T/2 consumers (xmalloc-test -w T/2); with an
  * odd T one more thread produces a batch and then consumes one in turn (with
@@ -78,7 +79,7 @@ static int xm_ctx_init(ab_ctx *c)
 	s->consumers = t / 2;
 	s->both = t % 2;
 	uint64_t total = c->p.ops_per_thread * t;
-	s->batches = (total + c->p.batch - 1) / c->p.batch;
+	s->batches = (total + c->p.producer_batch - 1) / c->p.producer_batch;
 	atomic_init(&s->pending, 0);
 	atomic_init(&s->unclaimed, (long long)s->batches);
 	if (ab_event_init(&s->ready) != 0 || ab_event_init(&s->room) != 0)
@@ -155,7 +156,7 @@ static int produce(ab_worker *w, xm_shared *s, uint32_t n, uint64_t first, int b
 	ab_ctx *c = w->ctx;
 	void *(*ma)(size_t) = w->a.malloc;
 	size_t sz = c->p.min_size, wr = sz < XM_WRITE_MAX ? sz : XM_WRITE_MAX;
-	void **b = ma(sizeof(void *) * (1 + (size_t)c->p.batch));
+	void **b = ma(sizeof(void *) * (1 + (size_t)c->p.producer_batch));
 	if (!b) {
 		ab_fail(w, "malloc of a batch returned NULL");
 		return -1;
@@ -259,16 +260,16 @@ static int xm_run(ab_worker *w)
 	int role = xm_role(s, w->idx);
 	uint64_t share = xm_share(s, w->idx, role), made = 0, op = 0;
 	uint64_t total = c->p.ops_per_thread * (uint64_t)c->p.threads;
-	uint64_t full_batches = total / c->p.batch;
+	uint64_t full_batches = total / c->p.producer_batch;
 	int idle = 0;
 	while (!ab_aborted(c)) {
 		int progressed = 0;
 		if ((role & 1) && made < share) {
 			/* Batch k of the run is full unless it is the last one. */
 			uint64_t k = made * (s->producers + s->both) + (role == 3 ? s->producers : (uint64_t)w->idx);
-			uint32_t n = k < full_batches ? c->p.batch : (uint32_t)(total - full_batches * c->p.batch);
+			uint32_t n = k < full_batches ? c->p.producer_batch : (uint32_t)(total - full_batches * c->p.producer_batch);
 			if (n == 0)
-				n = c->p.batch;
+				n = c->p.producer_batch;
 			xm_wake(w, &idle);
 			if (produce(w, s, n, op, role == 3) != 0)
 				return -1;

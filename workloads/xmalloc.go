@@ -2,13 +2,14 @@ package workloads
 
 // Xmalloc is xmalloc-test of Lever and Boreham (2000), as mimalloc-bench
 // runs it (`xmalloc-test -w T/2 -t 5 -s 64`): T/2 producer threads allocate
-// batches of 4096 (Batch) 64-byte objects, writing min(size, 128) bytes of
-// each, and queue them; T/2 consumer threads free every object of a batch
-// and the batch itself, taking the batch queued last first (the original's
-// batches form a stack). At most 100 (Backlog) full batches wait at once. A
-// consumer with no batch, or a producer with the backlog full, sleeps until
-// the other side signals, as at the original's condition variables. Every
-// object is freed by another thread than the one that allocated it.
+// batches of 4096 (ProducerBatch) 64-byte objects, writing min(size, 128)
+// bytes of each, and queue them; T/2 consumer threads free every object of
+// a batch and the batch itself, taking the batch queued last first (the
+// original's batches form a stack). At most 100 (Backlog) full batches wait
+// at once. A consumer with no batch, or a producer with the backlog full,
+// sleeps until the other side signals, as at the original's condition
+// variables. Every object is freed by another thread than the one that
+// allocated it.
 //
 // With an odd thread count, one more thread produces a batch and consumes
 // one in turn; with one thread, that thread frees its own batches, so
@@ -26,8 +27,6 @@ var Xmalloc = register(Workload{
 	Doc:         "xmalloc-test: T/2 producers allocate 64 B objects in batches of 4096, T/2 consumers free them",
 	CrossThread: true,
 	Original:    "xmalloc-test (Lever & Boreham; mimalloc-bench: xmalloc-test -w T/2 -t 5 -s 64)",
-	Defaults:    Params{MinSize: 64, MaxSize: 64, Batch: 4096, Backlog: 100},
-	Uses:        []string{"MinSize", "MaxSize", "Batch", "Backlog"},
 	dist:        distUniform,
 	fixedSize:   true,
 })

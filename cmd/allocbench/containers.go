@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -108,7 +109,7 @@ func parseContainerFlags(args []string, stderr io.Writer) (containerOptions, err
 		if _, err := containers.Lookup(l); err != nil {
 			return co, fmt.Errorf("-images: %w", err)
 		}
-		if !contains(co.images, l) {
+		if !slices.Contains(co.images, l) {
 			co.images = append(co.images, l)
 		}
 	}
@@ -164,7 +165,7 @@ func runContainerJob(ctx context.Context, co containerOptions, stdout, stderr io
 		if d.Context == "module" {
 			continue // built inside its image from the sources
 		}
-		if !contains(builds.variants, d.Libc) {
+		if !slices.Contains(builds.variants, d.Libc) {
 			builds.variants = append(builds.variants, d.Libc)
 		}
 	}

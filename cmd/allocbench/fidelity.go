@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,7 +101,7 @@ func parseFidelityFlags(args []string, stderr io.Writer) (fidelityOptions, error
 		return o, fmt.Errorf("-allocs: %w", err)
 	}
 	for _, a := range names {
-		if !contains(valid, a) {
+		if !slices.Contains(valid, a) {
 			return o, fmt.Errorf("-allocs: %s cannot run under glibc's bench-malloc-thread, which swaps allocators in with LD_PRELOAD (valid: %s)", a, strings.Join(valid, ", "))
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"slices"
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/internal/infra/distro"
@@ -23,7 +24,7 @@ func buildNeeds(o options) []distro.Need {
 			ns = append(ns, distro.CC, distro.LibcDev)
 			have, _ := variantAllocs(v, sysinfo.Release(), true)
 			for _, a := range o.allocs {
-				if s, err := alloc.Lookup(a); err == nil && s.Loadable() && !s.User() && contains(have, a) {
+				if s, err := alloc.Lookup(a); err == nil && s.Loadable() && !s.User() && slices.Contains(have, a) {
 					ns = append(ns, distro.Need(a))
 				}
 			}

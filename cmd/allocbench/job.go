@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -97,7 +98,7 @@ type variant struct {
 func plan(o options, variants []variant) (cells []cell, notes []string) {
 	for _, v := range variants {
 		for _, a := range o.allocs {
-			if !contains(v.allocs, a) {
+			if !slices.Contains(v.allocs, a) {
 				why := v.why[a]
 				if why == "" {
 					why = "not built for the " + v.name + " variant"
@@ -108,7 +109,7 @@ func plan(o options, variants []variant) (cells []cell, notes []string) {
 		for _, wname := range o.workloads {
 			w, _ := workloads.Lookup(wname)
 			for _, a := range o.allocs {
-				if !contains(v.allocs, a) {
+				if !slices.Contains(v.allocs, a) {
 					continue
 				}
 				spec, _ := alloc.Lookup(a)
@@ -121,15 +122,15 @@ func plan(o options, variants []variant) (cells []cell, notes []string) {
 			}
 		}
 	}
-	if contains(o.allocs, alloc.Floor) {
-		var cross []string
-		for _, wname := range o.workloads {
-			if w, _ := workloads.Lookup(wname); w.CrossThread {
-				cross = append(cross, wname)
-			}
+	var cross []string
+	for _, wname := range o.workloads {
+		if w, _ := workloads.Lookup(wname); w.CrossThread {
+			cross = append(cross, wname)
 		}
-		if len(cross) > 0 {
-			notes = append(notes, fmt.Sprintf("floor skips %s: they free blocks across threads", strings.Join(cross, ", ")))
+	}
+	for _, a := range o.allocs {
+		if spec, err := alloc.Lookup(a); err == nil && !spec.CrossThreadFree && len(cross) > 0 {
+			notes = append(notes, fmt.Sprintf("%s skips %s: they free blocks across threads", a, strings.Join(cross, ", ")))
 		}
 	}
 	return cells, notes

@@ -44,6 +44,11 @@ const (
 	widestInterval        // the rest, widest interval first
 )
 
+// cell is one (variant, workload, allocator, threads) combination; each
+// runs in its own process. Its Label is the variant: the label of the
+// variant's result file, where the summary and the claims find it again.
+type cell = cells.Cell
+
 // cellState is what the job knows of one cell between its visits.
 type cellState struct {
 	c      cell

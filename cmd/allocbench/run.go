@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -315,7 +316,7 @@ func parseJobFlags(fs *flag.FlagSet, args []string) (options, error) {
 		o.binaries = map[string]string{}
 		for _, kv := range strings.Split(*binariesFl, ",") {
 			name, path, ok := strings.Cut(kv, "=")
-			if !ok || !contains(allVariants, name) || path == "" {
+			if !ok || !slices.Contains(allVariants, name) || path == "" {
 				return o, fmt.Errorf("-binaries: %q is not variant=path (variants: %s)", kv, strings.Join(allVariants, ", "))
 			}
 			o.binaries[name] = path
@@ -337,10 +338,10 @@ func parseVariants(s string) ([]string, error) {
 	var out []string
 	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)
-		if !contains(allVariants, f) {
+		if !slices.Contains(allVariants, f) {
 			return nil, fmt.Errorf("-variants: unknown variant %q%s (valid: %s)", f, suggest.DidYouMean(f, allVariants), strings.Join(allVariants, ", "))
 		}
-		if !contains(out, f) {
+		if !slices.Contains(out, f) {
 			out = append(out, f)
 		}
 	}
@@ -359,13 +360,4 @@ func checkBenchtime(s string) error {
 		return nil
 	}
 	return fmt.Errorf("-benchtime %q is neither a positive duration (300ms) nor a count (1000x)", s)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

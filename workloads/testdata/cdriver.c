@@ -6,8 +6,10 @@
  *
  * Usage: cdriver alloc=NAME [lib=PATH malloc=SYM free=SYM realloc=SYM [trim=KIND:SYM]]
  *        kind=WORKLOAD threads=N ops=N seed=N
- *        [min=N max=N dist=N slots=N batch=N writes=N handoff=N rounds=N backlog=N]
+ *        [dist=N] [PARAM=N ...]
  *        [here=1]
+ * (PARAM is any field of harness.h's AB_WORKLOAD_PARAMS: min_size=N, slots=N,
+ * and so on.)
  * (here=1, with threads=1: the worker is the main thread and the process
  * starts no other, as a single-threaded C program's is.)
  * (KIND is a trim hook's shape as package alloc names it: mallctl-purge,
@@ -26,11 +28,11 @@ static int set(ab_params *p, const char *key, unsigned long long v)
 		const char *name;
 		size_t off, size;
 	} fields[] = {
-#define F(n, f) {n, offsetof(ab_params, f), sizeof(((ab_params *)0)->f)}
-	    F("threads", threads), F("ops", ops_per_thread), F("seed", seed),
-	    F("min", min_size),    F("max", max_size),    F("dist", dist),          F("slots", slots),
-	    F("batch", batch),     F("writes", writes),   F("handoff", handoff),    F("rounds", rounds),
-	    F("backlog", backlog),
+#define F(n, f) {n, offsetof(ab_params, f), sizeof(((ab_params *)0)->f)},
+#define PARAM(f, type) F(#f, f)
+	    F("threads", threads) F("ops", ops_per_thread) F("seed", seed) F("dist", dist)
+	    AB_WORKLOAD_PARAMS(PARAM)
+#undef PARAM
 #undef F
 	};
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
