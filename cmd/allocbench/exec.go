@@ -473,4 +473,3 @@ func fmtSeconds(d time.Duration) string {
 	}
 	return fmt.Sprintf("%.1f µs", s*1e6)
 }
-
