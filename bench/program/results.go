@@ -118,25 +118,32 @@ func (c Comparison) Verdict() string {
 	return "slower"
 }
 
-// Compare compares every cell with the baseline cell of the same binary
-// (allocator baseline, e.g. libc); for a static binary, with the baseline
-// of the first binary.
+// Compare compares every cell with the baseline allocator of the same
+// binary; that binary's baseline, and a static binary, with the first
+// binary's baseline.
 func Compare(res *Result, baseline string) []Comparison {
 	var out []Comparison
 	find := func(bin string) *CellResult {
 		for i := range res.Cells {
 			c := &res.Cells[i]
-			if c.Cell.Alloc.Name == baseline && (bin == "" || c.Cell.Binary.Label == bin) {
+			if c.Cell.Alloc.Name == baseline && c.Cell.Binary.Label == bin {
 				return c
 			}
 		}
 		return nil
 	}
+	var first *CellResult
+	for i := range res.Cells {
+		if b := find(res.Cells[i].Cell.Binary.Label); b != nil {
+			first = b
+			break
+		}
+	}
 	for i := range res.Cells {
 		c := &res.Cells[i]
 		base := find(c.Cell.Binary.Label)
-		if base == nil || c.Cell.Binary.Static {
-			base = find(res.Cells[0].Cell.Binary.Label)
+		if base == nil || base == c || c.Cell.Binary.Static {
+			base = first
 		}
 		if base == nil || base == c {
 			continue
