@@ -130,10 +130,13 @@ func TestRoundsInterleave(t *testing.T) {
 func TestLibraryWithoutMallocIsRefused(t *testing.T) {
 	prog := contend(t)
 	lib := buildC(t, "nomalloc.c", "libnomalloc.so", "-shared", "-fPIC")
-	u, err := alloc.ParseUser("nomalloc=" + lib + ":myp_")
+	// The registry is the process's: a name of its own for each run of
+	// the test.
+	name := fmt.Sprintf("nomalloc%d", time.Now().UnixNano()%1e9)
+	u, err := alloc.ParseUser(name + "=" + lib + ":myp_")
 	require.NoError(t, err)
 	require.NoError(t, alloc.Register(u))
-	p, err := NewPlan(Options{Program: prog, Args: []string{"0"}, Allocs: []string{"nomalloc"}, Runs: 1, OutputDir: t.TempDir()})
+	p, err := NewPlan(Options{Program: prog, Args: []string{"0"}, Allocs: []string{name}, Runs: 1, OutputDir: t.TempDir()})
 	require.NoError(t, err)
 	res, err := Measure(context.Background(), p, nil)
 	require.Error(t, err)
