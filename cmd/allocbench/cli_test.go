@@ -185,7 +185,7 @@ func docsFlags(t *testing.T) map[string][]string {
 // their command.
 func TestDocsDocumentEveryFlag(t *testing.T) {
 	tables := docsFlags(t)
-	for _, cmd := range []string{"main", "containers", "fidelity", "compare", "report"} {
+	for _, cmd := range []string{"main", "containers", "fidelity", "exec", "compare", "report"} {
 		documented := map[string]bool{}
 		for _, f := range tables[cmd] {
 			documented[f] = true
