@@ -79,6 +79,30 @@ func (c Cell) Short() string {
 	return c.Alloc.Name
 }
 
+// Describe is the cell for a sentence: "glibc malloc" for libc in a
+// glibc program, "musl malloc" in a musl one, "the static build's own
+// malloc", else the allocator's name; with the build's label where there
+// are several.
+func (c Cell) Describe() string {
+	var d string
+	switch {
+	case c.Alloc.Name != Libc:
+		d = c.Alloc.Name
+	case c.Binary.Static:
+		d = "its own malloc"
+	case strings.Contains(c.Binary.Interpreter, "ld-musl"):
+		d = "musl malloc"
+	case strings.Contains(c.Binary.Interpreter, "ld-linux"):
+		d = "glibc malloc"
+	default:
+		d = "the C library's malloc"
+	}
+	if c.Binary.Label != "" {
+		d += " (" + c.Binary.Label + ")"
+	}
+	return d
+}
+
 // Options says what to run and how often. Zero values take the defaults
 // noted.
 type Options struct {

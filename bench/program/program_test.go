@@ -444,3 +444,22 @@ func TestCompareVerdicts(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{"fast": "faster", "same": "~", "few": "undecided"}, got)
 }
+
+func TestPrepareAndInput(t *testing.T) {
+	dir := t.TempDir()
+	input := filepath.Join(dir, "in.txt")
+	require.NoError(t, os.WriteFile(input, []byte("hello from the input\n"), 0o644))
+	count := filepath.Join(dir, "count")
+	res := measure(t, Options{Program: "cat", Runs: 2, Warmup: 2, Allocs: []string{Libc}, Input: input,
+		Prepare: "echo x >> " + count})
+	cr := res.Cells[0]
+	require.Len(t, cr.Runs, 2)
+	out, err := os.ReadFile(cr.Stdout)
+	require.NoError(t, err)
+	// The check run, one more warm-up run and the two measured runs
+	// each read the input, each after -prepare.
+	assert.Equal(t, 4, strings.Count(string(out), "hello from the input"))
+	n, err := os.ReadFile(count)
+	require.NoError(t, err)
+	assert.Equal(t, 4, strings.Count(string(n), "x"))
+}

@@ -361,23 +361,23 @@ func quoteArgs(args []string) string {
 // baseline, then the figures of each, then what failed.
 func writeExecSummary(w io.Writer, res *program.Result, baseline, file string) {
 	label := res.Plan.Options.Label
-	fmt.Fprintf(w, "\n%s: wall time of each allocator against %s (95%% intervals; ~ where the interval holds 1)\n", label, baseName(baseline))
+	fmt.Fprintf(w, "\n%s: wall time of each allocator against %s (95%% intervals; ~ where the interval holds 1)\n", label, baseline)
 	for _, c := range program.Compare(res, baseline) {
 		verdict := c.Verdict()
 		var line string
 		switch verdict {
 		case "faster":
-			line = fmt.Sprintf("%s times faster than %s", formatInterval(c.Speed), baseName(c.Baseline.Cell.Short()))
+			line = fmt.Sprintf("%s times faster than %s", formatInterval(c.Speed), c.Baseline.Cell.Describe())
 		case "slower":
-			line = fmt.Sprintf("%s times slower than %s", formatInterval(c.Speed.Inverse()), baseName(c.Baseline.Cell.Short()))
+			line = fmt.Sprintf("%s times slower than %s", formatInterval(c.Speed.Inverse()), c.Baseline.Cell.Describe())
 		case "~":
-			line = fmt.Sprintf("no difference (~) from %s: speed %s", baseName(c.Baseline.Cell.Short()), formatInterval(c.Speed))
+			line = fmt.Sprintf("no difference (~) from %s: speed %s", c.Baseline.Cell.Describe(), formatInterval(c.Speed))
 		default:
 			why := "too few runs for an interval"
 			if !c.OK {
 				why = "no runs to compare"
 			}
-			line = fmt.Sprintf("undecided against %s (%s): speed %s", baseName(c.Baseline.Cell.Short()), why, stats.FormatRatio(c.Speed.Est))
+			line = fmt.Sprintf("undecided against %s (%s): speed %s", c.Baseline.Cell.Describe(), why, stats.FormatRatio(c.Speed.Est))
 		}
 		if res.FutexMethod == "tracepoint" {
 			line += fmt.Sprintf(" (wall), futex time %s → %s", fmtSeconds(c.FutexBase), fmtSeconds(c.FutexCell))
@@ -443,15 +443,6 @@ func writeExecSummary(w io.Writer, res *program.Result, baseline, file string) {
 		fmt.Fprintf(w, " (%s)", res.FutexReason)
 	}
 	fmt.Fprintf(w, "\n%d rounds in %v, seed %d; results: %s\n", res.Rounds, res.Elapsed.Round(time.Millisecond), res.Plan.Options.Seed, file)
-}
-
-// baseName says what the baseline is for people: libc is "glibc malloc"
-// on a glibc system.
-func baseName(name string) string {
-	if name == program.Libc {
-		return "the C library's malloc (libc)"
-	}
-	return name
 }
 
 func formatInterval(iv stats.Interval) string {
