@@ -81,6 +81,9 @@ func halfWidth(values []float64) float64 {
 	return math.Max(s.Center-s.Lo, s.Hi-s.Center) / s.Center
 }
 
+// sampledNote says what the sampled estimate is.
+const sampledNote = "an estimate: every thread of the program's tree is sampled each millisecond, and its blocked time split by the share of samples that found it in futex; no call counts"
+
 // Progress receives a line about each step of Measure; nil says nothing.
 type Progress func(format string, args ...any)
 
@@ -98,29 +101,26 @@ func Measure(ctx context.Context, p *Plan, progress Progress) (*Result, error) {
 	switch o.Futex {
 	case "off":
 		res.FutexMethod, res.FutexReason = "off", "-futex off"
+	case "sampled":
+		r.sampled = true
+		res.FutexMethod, res.FutexReason = string(futex.Sampled), "-futex sampled: "+sampledNote
 	default:
 		m, err := futex.Open(futex.Options{Method: futex.Tracepoint, FollowProcesses: true})
-		switch {
-		case err != nil:
-			if o.Futex == "tracepoint" {
-				return nil, err
-			}
-			res.FutexMethod, res.FutexReason = string(futex.Unavailable), err.Error()
-		case !m.FollowsProcesses():
+		if err == nil && !m.FollowsProcesses() {
 			m.Close()
-			err := fmt.Errorf("the tracepoint method cannot follow child processes here: %s", m.Reason())
-			if o.Futex == "tracepoint" {
-				return nil, err
-			}
-			res.FutexMethod, res.FutexReason = string(futex.Unavailable), err.Error()
+			err = fmt.Errorf("the tracepoint method cannot follow child processes here: %s", m.Reason())
+		}
+		switch {
+		case err != nil && o.Futex == "tracepoint":
+			return nil, err
+		case err != nil:
+			r.sampled = true
+			res.FutexMethod, res.FutexReason = string(futex.Sampled), fmt.Sprintf("the exact method is unavailable (%v); %s", err, sampledNote)
 		default:
 			r.meter = m
 			res.FutexMethod = string(futex.Tracepoint)
 			defer m.Close()
 		}
-	}
-	if res.FutexMethod == string(futex.Unavailable) {
-		res.FutexReason += "; the sampled estimate sees only allocbench's own threads, not a program's, so futex time is not measured"
 	}
 
 	outs := make([]*cellOutput, len(p.Cells))

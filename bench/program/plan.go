@@ -40,9 +40,9 @@ func NewPlan(o Options) (*Plan, error) {
 		return nil, fmt.Errorf("target %g: want a share between 0 and 1 (0.03 for ±3%%)", o.Target)
 	}
 	switch o.Futex {
-	case "", "auto", "tracepoint", "off":
+	case "", "auto", "tracepoint", "sampled", "off":
 	default:
-		return nil, fmt.Errorf("futex method %q: want auto, tracepoint or off", o.Futex)
+		return nil, fmt.Errorf("futex method %q: want auto, tracepoint, sampled or off", o.Futex)
 	}
 	for _, kv := range o.Env {
 		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {

@@ -148,7 +148,8 @@ type Options struct {
 	// beyond it the output is read and dropped.
 	OutputDir string
 	OutputCap int64
-	// Futex picks the futex method: "" (auto), "tracepoint", "off".
+	// Futex picks the futex method: "" or "auto" (tracepoint where it
+	// can be opened, else sampled), "tracepoint", "sampled", "off".
 	Futex string
 	// Env are extra environment variables (KEY=VALUE) for every run.
 	Env []string

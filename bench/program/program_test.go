@@ -396,6 +396,19 @@ func TestFutexFollowsAForkedChild(t *testing.T) {
 	assert.Positive(t, n, "futex calls of the forked child")
 }
 
+func TestSampledFutexEstimate(t *testing.T) {
+	prog := contend(t)
+	res := measure(t, Options{Program: prog, Args: []string{"0", "long"}, Runs: 2, Allocs: []string{Libc}, Futex: "sampled"})
+	require.Equal(t, string(futex.Sampled), res.FutexMethod)
+	d, n := futexTotals(res.Cells[0])
+	assert.Positive(t, d, "four threads contending on one mutex wait in futex")
+	assert.Zero(t, n, "the estimate counts no calls")
+	var b bytes.Buffer
+	require.NoError(t, WriteResults(&b, res, nil))
+	assert.Contains(t, b.String(), " futex-nsec/op ")
+	assert.NotContains(t, b.String(), "futex-calls/op")
+}
+
 func TestPeakRSS(t *testing.T) {
 	// wait4's peak at or below allocbench's own is replaced by the
 	// program's own at its exit, or left out.

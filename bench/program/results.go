@@ -16,15 +16,18 @@ const BenchmarkName = "BenchmarkExec"
 
 // Line is one run as a benchfmt result line: one iteration, its wall time
 // as ns/op, and the other figures of the run per op (per run).
-func (r Run) Line(name string, futexMeasured bool) string {
+func (r Run) Line(name string, futexMethod string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s/%s 1 %d %s", BenchmarkName, name, r.Wall.Nanoseconds(), units.NsPerOp)
 	add := func(v int64, unit string) { fmt.Fprintf(&b, " %d %s", v, unit) }
 	add(r.User.Nanoseconds(), units.UserNsecPerOp)
 	add(r.Sys.Nanoseconds(), units.SysNsecPerOp)
-	if futexMeasured {
+	switch futexMethod {
+	case "tracepoint":
 		add(r.Futex.Nanoseconds(), units.FutexNsecPerOp)
 		add(int64(r.FutexCalls), units.FutexCallsPerOp)
+	case "sampled":
+		add(r.Futex.Nanoseconds(), units.FutexNsecPerOp)
 	}
 	if r.MaxRSS > 0 {
 		add(r.MaxRSS, units.PeakRSSBytes)
@@ -44,13 +47,12 @@ func WriteResults(w io.Writer, res *Result, config []string) error {
 	for _, c := range config {
 		b.WriteString(c + "\n")
 	}
-	measured := res.FutexMethod == "tracepoint"
 	label := res.Plan.Options.Label
 	for _, cr := range res.Cells {
 		name := cr.Cell.Name(label)
 		fmt.Fprintf(&b, "# %s/%s: %s; %d runs count, %d failed; %s\n", BenchmarkName, name, cr.Verified, len(cr.Runs), len(cr.Failed), cr.describeStop(res.Plan.Options))
 		for _, r := range cr.Runs {
-			b.WriteString(r.Line(name, measured) + "\n")
+			b.WriteString(r.Line(name, res.FutexMethod) + "\n")
 		}
 		for _, r := range cr.Failed {
 			fmt.Fprintf(&b, "# failed %s/%s round %d: %s (%v)\n", BenchmarkName, name, r.Round, oneLine(r.Failed()), r.Wall.Round(time.Microsecond))

@@ -32,6 +32,8 @@ type runner struct {
 	// instruction (ptrace), so that the futex window opens before the
 	// program runs; cleared when ptrace is refused here.
 	trace bool
+	// sampled estimates futex time by sampling (no meter).
+	sampled bool
 }
 
 // spawn is how one run is started.
@@ -137,6 +139,10 @@ func (r *runner) run(ctx context.Context, s spawn) Run {
 	if s.watch && s.cell.Alloc.Preloads() {
 		w = watch(pid, s.cell.Alloc.Library)
 	}
+	var smp *sampler
+	if s.measure && r.sampled {
+		smp = startSampler(pid)
+	}
 
 	var hwm int64
 	var end time.Time
@@ -148,6 +154,13 @@ func (r *runner) run(ctx context.Context, s spawn) Run {
 	}
 	if w != nil {
 		w.stop()
+	}
+	if smp != nil {
+		d, err := smp.stop()
+		if err != nil && werr == nil {
+			werr = err
+		}
+		out.Futex, out.FutexMethod = d, "sampled"
 	}
 	if timer != nil {
 		timer.Stop()

@@ -4,6 +4,7 @@
 //   fork        a child process does the contending, the parent waits
 //   sleepchild  prints its child's pid and its own, both sleep for long
 //   flood       writes 4 MiB to stdout
+//   long        contends 20 times longer
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -12,8 +13,9 @@
 #include <sys/wait.h>
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static long shared;
+static int iterations = 20000;
 static void *work(void *arg) {
-	for (int i = 0; i < 20000; i++) {
+	for (int i = 0; i < iterations; i++) {
 		void *p = malloc(16 + i % 512);
 		memset(p, 1, 16);
 		pthread_mutex_lock(&mu);
@@ -46,6 +48,9 @@ int main(int argc, char **argv) {
 		memset(buf, 'x', sizeof buf);
 		for (int i = 0; i < 64; i++) fwrite(buf, 1, sizeof buf, stdout);
 		contend(1);
+	} else if (!strcmp(mode, "long")) {
+		iterations *= 20;
+		contend(4);
 	} else {
 		contend(4);
 	}
