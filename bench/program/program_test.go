@@ -476,3 +476,27 @@ func TestPrepareAndInput(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 4, strings.Count(string(n), "x"))
 }
+
+func TestUserLibraryServesItsRuns(t *testing.T) {
+	prog := contend(t)
+	lib := findLibrary("libjemalloc.so.2")
+	if lib == "" {
+		if required(alloc.Jemalloc) {
+			t.Fatal("no libjemalloc.so.2")
+		}
+		t.Skip("no libjemalloc.so.2 to stand for a library of the user's")
+	}
+	name := fmt.Sprintf("mine%d", time.Now().UnixNano()%1e9)
+	u, err := alloc.ParseUser(name + "=" + lib)
+	require.NoError(t, err)
+	require.NoError(t, alloc.Register(u))
+	res := measure(t, Options{Program: prog, Args: []string{"0"}, Runs: 2, Allocs: []string{name}})
+	require.Len(t, res.Cells, 1)
+	cr := res.Cells[0]
+	assert.Equal(t, name, cr.Cell.Alloc.Name)
+	assert.Contains(t, cr.Verified, lib)
+	require.Len(t, cr.Runs, 2)
+	for _, r := range cr.Runs {
+		assert.Equal(t, "mapped", r.Verified)
+	}
+}
