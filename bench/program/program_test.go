@@ -500,3 +500,18 @@ func TestUserLibraryServesItsRuns(t *testing.T) {
 		assert.Equal(t, "mapped", r.Verified)
 	}
 }
+
+func TestAdaptiveRuns(t *testing.T) {
+	prog := contend(t)
+	res := measure(t, Options{Program: prog, Args: []string{"0"}, MinRuns: 3, MaxRuns: 4, Target: 0.5, Allocs: []string{Libc}})
+	cr := res.Cells[0]
+	assert.GreaterOrEqual(t, len(cr.Runs), 3)
+	assert.LessOrEqual(t, len(cr.Runs), 4)
+	assert.Contains(t, []string{StopTarget, StopCap}, cr.Stop)
+
+	// A budget spent by the first round ends the rounds there.
+	res = measure(t, Options{Program: prog, Args: []string{"0"}, Budget: time.Nanosecond, Allocs: []string{Libc}})
+	assert.Equal(t, 1, res.Rounds)
+	assert.Len(t, res.Cells[0].Runs, 1)
+	assert.Equal(t, StopBudget, res.Cells[0].Stop)
+}
