@@ -94,7 +94,8 @@ func TestEveryAllocatorServesItsRuns(t *testing.T) {
 			}
 		}
 	}
-	res := measure(t, Options{Program: prog, Args: []string{"0"}, Runs: 2, Seed: 1})
+	// Long enough for the memory map to be read during every run.
+	res := measure(t, Options{Program: prog, Args: []string{"0", "long"}, Runs: 2, Seed: 1})
 	require.Len(t, res.Cells, len(p.Installed))
 	for _, cr := range res.Cells {
 		a := cr.Cell.Alloc
@@ -490,7 +491,7 @@ func TestUserLibraryServesItsRuns(t *testing.T) {
 	u, err := alloc.ParseUser(name + "=" + lib)
 	require.NoError(t, err)
 	require.NoError(t, alloc.Register(u))
-	res := measure(t, Options{Program: prog, Args: []string{"0"}, Runs: 2, Allocs: []string{name}})
+	res := measure(t, Options{Program: prog, Args: []string{"0", "long"}, Runs: 2, Allocs: []string{name}})
 	require.Len(t, res.Cells, 1)
 	cr := res.Cells[0]
 	assert.Equal(t, name, cr.Cell.Alloc.Name)

@@ -258,6 +258,17 @@ func runExecJob(ctx context.Context, o execOptions, stdout, stderr io.Writer) (e
 	} else {
 		werr = errors.Join(werr, serr)
 	}
+	if err == nil && werr == nil {
+		none := 0
+		for _, c := range res.Cells {
+			if len(c.Runs) == 0 {
+				none++
+			}
+		}
+		if none > 0 {
+			return cellsFailedError{none}
+		}
+	}
 	return errors.Join(err, werr)
 }
 
