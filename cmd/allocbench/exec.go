@@ -398,7 +398,7 @@ func writeExecSummary(w io.Writer, res *program.Result, baseline, file string) {
 		}
 		fmt.Fprintf(w, "  %s: %s\n", c.Cell.Cell.Short(), line)
 	}
-	fmt.Fprintf(w, "\n%-22s %6s %12s %12s %12s %12s %12s\n", "allocator", "runs", "wall", "user", "sys", "futex", "peak RSS")
+	fmt.Fprintf(w, "\nmedians per run (wall ±: the larger side of the 95%% interval of the median)\n%-22s %6s %12s %8s %12s %12s %12s %12s\n", "allocator", "runs", "wall", "wall ±", "user", "sys", "futex", "peak RSS")
 	for _, cr := range res.Cells {
 		med := func(f func(program.Run) float64) float64 {
 			var v []float64
@@ -425,15 +425,15 @@ func writeExecSummary(w io.Writer, res *program.Result, baseline, file string) {
 		if m := med(func(r program.Run) float64 { return float64(r.MaxRSS) }); m > 0 {
 			rss = fmt.Sprintf("%.1f MiB", m/(1<<20))
 		}
-		hw := ""
+		hw := "-"
 		if !math.IsInf(cr.HalfWidth, 1) {
-			hw = fmt.Sprintf(" ±%.1f%%", 100*cr.HalfWidth)
+			hw = fmt.Sprintf("%.1f%%", 100*cr.HalfWidth)
 		}
-		fmt.Fprintf(w, "%-22s %6d %12s %12s %12s %12s %12s%s\n", cr.Cell.Short(), len(cr.Runs),
-			dur(func(r program.Run) time.Duration { return r.Wall }),
+		fmt.Fprintf(w, "%-22s %6d %12s %8s %12s %12s %12s %12s\n", cr.Cell.Short(), len(cr.Runs),
+			dur(func(r program.Run) time.Duration { return r.Wall }), hw,
 			dur(func(r program.Run) time.Duration { return r.User }),
 			dur(func(r program.Run) time.Duration { return r.Sys }),
-			futexCol, rss, hw)
+			futexCol, rss)
 	}
 	failed := 0
 	for _, cr := range res.Cells {
