@@ -234,9 +234,9 @@ func runExecJob(ctx context.Context, o execOptions, stdout, stderr io.Writer) (e
 	res, err := program.Measure(ctx, plan, progress)
 	if res == nil {
 		// Refused before any measured run: the program's output files
-		// are all there is.
+		// are all there is, kept for what they say.
 		d.ended++
-		return err
+		return fmt.Errorf("%w (the program's output: %s)", err, d.path("output"))
 	}
 	measuring = true
 	d.ended++
