@@ -17,16 +17,19 @@ import (
 // writes its symbol bindings (LD_DEBUG=bindings) to files in a temporary
 // directory; malloc must bind to the preloaded library, or for libc to
 // the C library, in the program's own process (children may run other
-// programs). A static program is run as a warm-up and not checked: no
-// dynamic linker can have swapped its malloc.
+// programs). A static program, or a musl one, is run as a warm-up and not
+// checked: nothing is preloaded into it.
 func (r *runner) check(ctx context.Context, c Cell, co *cellOutput) (string, error) {
 	co.header("check run")
-	if c.Binary.Static {
+	if c.Binary.OwnMallocOnly() {
 		run := r.run(ctx, co.spawn(c, false))
 		if run.Err != "" {
 			return "", fmt.Errorf("%s: check run: %s", c.Short(), run.Err)
 		}
-		return "static binary: its own malloc", nil
+		if c.Binary.Static {
+			return "static binary: its own malloc", nil
+		}
+		return "musl binary: musl's malloc, nothing preloaded", nil
 	}
 	dir, err := os.MkdirTemp("", "allocbench-exec-check-")
 	if err != nil {

@@ -516,3 +516,30 @@ func TestAdaptiveRuns(t *testing.T) {
 	assert.Len(t, res.Cells[0].Runs, 1)
 	assert.Equal(t, StopBudget, res.Cells[0].Stop)
 }
+
+func TestMuslProgramRunsWithItsOwnMalloc(t *testing.T) {
+	if _, err := exec.LookPath("musl-gcc"); err != nil {
+		if required("musl-gcc") {
+			t.Fatalf("musl-gcc: %v", err)
+		}
+		t.Skipf("no musl-gcc: %v", err)
+	}
+	prog := filepath.Join(t.TempDir(), "contend-musl")
+	b, err := exec.Command("musl-gcc", "-O2", "-pthread", "-o", prog, filepath.Join("testdata", "contend.c")).CombinedOutput()
+	require.NoError(t, err, "%s", b)
+	_, err = NewPlan(Options{Program: prog})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "linked against musl")
+	assert.Contains(t, err.Error(), "-binary")
+
+	res := measure(t, Options{Binaries: []Binary{{Label: "glibc", Path: contend(t)}, {Label: "musl", Path: prog}}, Args: []string{"0"}, Runs: 2, Allocs: []string{Libc}})
+	require.Len(t, res.Cells, 2)
+	musl := res.Cells[1]
+	assert.Equal(t, "cmd=contend/alloc=libc/bin=musl", musl.Cell.Name("contend"))
+	assert.Contains(t, musl.Verified, "musl")
+	assert.Len(t, musl.Runs, 2)
+	assert.Equal(t, "musl malloc (musl)", musl.Cell.Describe())
+	cmp := Compare(res, Libc)
+	require.Len(t, cmp, 1)
+	assert.Equal(t, "glibc malloc (glibc)", cmp[0].Baseline.Cell.Describe())
+}

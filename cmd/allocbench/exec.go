@@ -308,7 +308,7 @@ func execConfig(res *program.Result) []string {
 	seen := map[string]bool{}
 	for _, c := range res.Cells {
 		a := c.Cell.Alloc
-		if seen[a.Name] || c.Cell.Binary.Static {
+		if seen[a.Name] || c.Cell.Binary.OwnMallocOnly() {
 			continue
 		}
 		seen[a.Name] = true
