@@ -86,7 +86,7 @@ func parseExecFlags(args []string, stderr io.Writer) (execOptions, error) {
 		maxRuns  = fs.Int("max-runs", program.DefaultMaxRuns, "the most measured runs per allocator when adaptive")
 		target   = fs.Float64("target", 100*program.DefaultTarget, "precision an allocator runs to when adaptive: the half-width of the 95% interval of its median wall time, in percent")
 		budget   = fs.Duration("budget", 0, "wall time of the measured runs when adaptive (default: no limit)")
-		warmup   = fs.Int("warmup", 1, "untimed runs per allocator before the measured ones; the check run is the first")
+		warmup   = fs.Int("warmup", 1, "untimed runs per allocator before the measured ones; the check run, made even with 0, is the first")
 		prepare  = fs.String("prepare", "", "command run with sh -c before every run (e.g. to drop caches)")
 		input    = fs.String("input", "", "file the program reads as its standard input (default /dev/null)")
 		timeout  = fs.Duration("timeout", 10*time.Minute, "time limit of one run: its whole process group is killed and the run counts as failed (0: none)")
