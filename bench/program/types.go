@@ -40,8 +40,8 @@ type CellResult struct {
 type Result struct {
 	Plan  *Plan
 	Cells []CellResult
-	// FutexMethod is "tracepoint", or "unavailable"/"off";
-	// FutexReason says why it is not the exact one.
+	// FutexMethod is "tracepoint" (exact), "sampled" (an estimate) or
+	// "off"; FutexReason says why it is not the exact one.
 	FutexMethod string
 	FutexReason string
 	Rounds      int
