@@ -61,6 +61,13 @@ const (
 	Chromium    Need = "chromium" // the report's browser test
 	Bpftool     Need = "bpftool"  // the kernel's listing of BPF objects, for the host tracer's leak test
 	Git         Need = "git"      // clean clones in the fresh-machine and go install tests
+	// The real programs allocbench exec's tests measure (internal/programs).
+	Ripgrep     Need = "ripgrep"
+	RedisServer Need = "redis-server"
+	RedisTools  Need = "redis-tools" // redis-cli and redis-benchmark
+	Rustc       Need = "rustc"
+	Cargo       Need = "cargo"
+	RayonDev    Need = "rayon-dev" // the rayon crate's sources, for examples/rayonmap's offline build
 )
 
 // needInfo describes a need once, whatever the release.
@@ -90,6 +97,12 @@ var needs = []needInfo{
 	{Chromium, "Chromium", true},
 	{Bpftool, "bpftool", true},
 	{Git, "git", true},
+	{Ripgrep, "ripgrep (exec's real programs)", true},
+	{RedisServer, "Redis server (exec's real programs)", true},
+	{RedisTools, "redis-cli, redis-benchmark (exec's real programs)", true},
+	{Rustc, "Rust compiler (examples/rayonmap)", true},
+	{Cargo, "cargo (examples/rayonmap)", true},
+	{RayonDev, "rayon crate sources (examples/rayonmap)", true},
 }
 
 // Needs returns every need the table knows, in table order: first those of
