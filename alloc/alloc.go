@@ -187,6 +187,12 @@ type Spec struct {
 	// malloc names, so that LD_PRELOAD swaps it in for a whole program
 	// (as glibc's own benchmark is run in allocbench fidelity).
 	Interposes bool
+	// Proxy is the soname of a companion library that defines the C
+	// library's malloc names on top of the allocator, for one that does
+	// not interpose itself (tbbmalloc's libtbbmalloc_proxy): what
+	// LD_PRELOAD names to swap the allocator in for a whole program
+	// (allocbench exec).
+	Proxy string
 	// Musl, when set, is how the static musl variant builds the
 	// allocator. MuslSkip says why it is not there: with no Musl, why
 	// it is not tried; with Musl, why the build was tried and fails on
@@ -416,6 +422,7 @@ var builtins = []Spec{
 			{"ubuntu2404", "libtbbmalloc.so.2", "libtbbmalloc2"},
 		},
 		Prefix: "scalable_",
+		Proxy:  "libtbbmalloc_proxy.so.2",
 		// No trim hook: scalable_allocation_command(TBBMALLOC_CLEAN_ALL_BUFFERS)
 		// crashed in Debian 13's tbbmalloc between runs once worker threads
 		// had exited. Memory figures come from a fresh process anyway.

@@ -23,6 +23,10 @@ const (
 	NsPerOp = "ns/op"
 	// CPUNsecPerOp is the workers' CPU time per op.
 	CPUNsecPerOp = "cpu-nsec/op"
+	// UserNsecPerOp is user CPU time per op: in allocbench exec's
+	// results, that of a run of the program and the children it waited
+	// for (wait4's rusage), a run being one op.
+	UserNsecPerOp = "user-nsec/op"
 	// SysNsecPerOp is the workers' system CPU time per op.
 	SysNsecPerOp = "sys-nsec/op"
 	// OffCPUNsecPerOp is the time the workers were off CPU in the window,
@@ -40,6 +44,9 @@ const (
 	IvcswPerOp = "ivcsw/op"
 	// MinfltPerOp counts the workers' minor page faults per op.
 	MinfltPerOp = "minflt/op"
+	// MajfltPerOp counts major page faults (ones that read from disk)
+	// per op: in allocbench exec's results, per run of the program.
+	MajfltPerOp = "majflt/op"
 	// RemoteFreePct is the percentage of medium-lived blocks freed by
 	// another thread than the one that allocated them (mixed).
 	RemoteFreePct = "remote-free-pct"

@@ -15,6 +15,7 @@ import (
 var commands = []struct{ name, summary string }{
 	{"containers", "run the matrix inside distribution containers"},
 	{"fidelity", "check churn against glibc's own bench-malloc-thread"},
+	{"exec", "measure any program under every allocator (LD_PRELOAD)"},
 	{"compare", "compare result files, benchstat-style"},
 	{"report", "write an HTML report of result files"},
 	{"version", "print the version and revision allocbench was built from"},
@@ -29,6 +30,8 @@ func commandFunc(name string) func(args []string, stdout, stderr io.Writer) erro
 		return runContainers
 	case "fidelity":
 		return runFidelity
+	case "exec":
+		return runExec
 	case "compare":
 		return runCompare
 	case "report":
@@ -75,6 +78,7 @@ const (
 	mainSummary       = "allocbench builds the benchmarks for glibc and musl, runs every workload × allocator × threads cell in its own process, and compares the allocators."
 	containersSummary = "allocbench containers runs the matrix inside distribution containers (Debian, Ubuntu, Alpine, Rocky, static musl) and compares them side by side."
 	fidelitySummary   = "allocbench fidelity checks allocbench's churn workload against glibc's own bench-malloc-thread, which it reproduces."
+	execSummary       = "allocbench exec runs a program several times under each allocator, interleaved in rounds, and compares its wall time, CPU time, futex time and memory."
 	helpSummary       = "allocbench help shows the help of allocbench or of one of its commands."
 )
 

@@ -42,6 +42,12 @@ var afterRunDirMkdir func(parent, name string)
 // the one this process just made once it is opened (not a link, nor a
 // directory put in its place); note says when the name had a suffix.
 func createRunDir(parent string, t time.Time) (d *runDir, note string, err error) {
+	return createRunDirSuffix(parent, t, "")
+}
+
+// createRunDirSuffix is createRunDir with suffix after the time in the
+// directory's name ("-exec").
+func createRunDirSuffix(parent string, t time.Time, suffix string) (d *runDir, note string, err error) {
 	abs, err := filepath.Abs(parent)
 	if err != nil {
 		return nil, "", fmt.Errorf("results directory: %w", err)
@@ -60,7 +66,7 @@ func createRunDir(parent string, t time.Time) (d *runDir, note string, err error
 		}
 		return nil, "", fmt.Errorf("results directory %s: %w", abs, err)
 	}
-	base := t.Format("20060102-150405")
+	base := t.Format("20060102-150405") + suffix
 	for i := 1; i <= 1000; i++ {
 		name := base
 		if i > 1 {

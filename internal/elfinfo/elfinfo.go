@@ -127,3 +127,48 @@ func findNote(b []byte, order binary.ByteOrder, name string, typ uint32) []byte 
 	}
 	return nil
 }
+
+// Executable is what was read from a program's file.
+type Executable struct {
+	Path string
+	// Interpreter is the dynamic linker the program names (PT_INTERP);
+	// "" for a statically linked program, which the dynamic linker never
+	// sees, so that LD_PRELOAD does nothing to it.
+	Interpreter string
+}
+
+// Static reports whether the program is statically linked (static-pie
+// included): it has no dynamic linker.
+func (e Executable) Static() bool { return e.Interpreter == "" }
+
+// ReadExecutable opens path and checks that it is an ELF program for this
+// machine, and reads whether it is dynamically linked.
+func ReadExecutable(path string) (Executable, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		var fe *elf.FormatError
+		if errors.As(err, &fe) || errors.Is(err, io.EOF) {
+			return Executable{}, fmt.Errorf("%s is not an ELF program (%v)", path, err)
+		}
+		return Executable{}, err
+	}
+	defer f.Close()
+	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
+		return Executable{}, fmt.Errorf("%s is an ELF %s, not a program", path, f.Type)
+	}
+	if m, ok := machines[runtime.GOARCH]; ok && f.Machine != m {
+		return Executable{}, fmt.Errorf("%s is built for %s, but this machine is %s", path, f.Machine, m)
+	}
+	e := Executable{Path: path}
+	for _, p := range f.Progs {
+		if p.Type != elf.PT_INTERP {
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(p.Open(), 4096))
+		if err != nil {
+			return Executable{}, fmt.Errorf("%s: reading its interpreter: %w", path, err)
+		}
+		e.Interpreter = string(bytes.TrimRight(b, "\x00"))
+	}
+	return e, nil
+}

@@ -20,7 +20,11 @@ import (
 // tracked thread creates to the tracked-threads map; it runs in the
 // creator's context before the new thread first runs. task_newtask rather
 // than sched:sched_process_fork because it carries the clone flags, so a
-// child process is not followed.
+// child process is not followed, unless Options.FollowProcesses asks for
+// it: then every task a tracked thread creates is added, a child process
+// (fork, vfork, posix_spawn) as well as a thread, so that a window begun
+// on a process's first thread covers its whole process tree. A child's
+// first thread has the child's pid as its tid, and keeps it across execve.
 //
 // A program on sched:sched_process_exit, in the exiting thread's context,
 // adds a tracked thread's totals to the single "gone" aggregate and deletes
@@ -79,12 +83,14 @@ type follower struct {
 
 	newProg, exitProg   *ebpf.Program
 	newEvent, exitEvent event
+	// processes is set when child processes are followed too.
+	processes bool
 }
 
 // newFollower creates the maps and programs that follow threads created
 // and exiting. The caller attaches the programs; close releases them.
-func newFollower(base string, m *ebpf.Map, ns pidNS, maxThreads int) (_ *follower, err error) {
-	f := &follower{newEvent: newTaskEvent, exitEvent: processExitEvent}
+func newFollower(base string, m *ebpf.Map, ns pidNS, maxThreads int, processes bool) (_ *follower, err error) {
+	f := &follower{newEvent: newTaskEvent, exitEvent: processExitEvent, processes: processes}
 	defer func() {
 		if err != nil {
 			f.close()
@@ -209,8 +215,9 @@ func countLost(gone *ebpf.Map) asm.Instructions {
 }
 
 // newThreadProgram runs on task_newtask in the creating thread: if the
-// window is open, the new task is a thread and its creator is tracked, the
-// new thread is added (to pending in pid namespace mode), born now.
+// window is open, the new task is a thread (or any task, when the follower
+// follows processes) and its creator is tracked, the new task is added
+// (to pending in pid namespace mode), born now.
 func newThreadProgram(m *ebpf.Map, f *follower, ns pidNS, pid, flags field) asm.Instructions {
 	flagsSize := asm.DWord
 	if flags.size == 4 {
@@ -225,10 +232,14 @@ func newThreadProgram(m *ebpf.Map, f *follower, ns pidNS, pid, flags field) asm.
 		asm.JEq.Imm(asm.R0, 0, "out"),
 		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
 		asm.JEq.Imm(asm.R1, 0, "out"),
-		asm.LoadMem(asm.R1, asm.R9, int16(flags.offset), flagsSize),
-		asm.And.Imm(asm.R1, cloneThread),
-		asm.JEq.Imm(asm.R1, 0, "out"),
 	)
+	if !f.processes {
+		insns = append(insns,
+			asm.LoadMem(asm.R1, asm.R9, int16(flags.offset), flagsSize),
+			asm.And.Imm(asm.R1, cloneThread),
+			asm.JEq.Imm(asm.R1, 0, "out"),
+		)
+	}
 	insns = append(insns, lookupSelf(m, ns, "out")...)
 	insns = append(insns,
 		asm.LoadMem(asm.R8, asm.R9, int16(pid.offset), asm.Word),

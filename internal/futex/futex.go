@@ -82,6 +82,13 @@ type Options struct {
 	// HostUnavailable says why there is no host tracer to ask; Reason
 	// repeats it where the Tracepoint method is not used.
 	HostUnavailable string
+	// FollowProcesses makes the Tracepoint method follow child processes
+	// too, not only threads: every task a tracked thread creates (a
+	// thread, or a process by fork, vfork or posix_spawn) is tracked, so
+	// that a window begun on a program's first thread before it runs
+	// covers its whole process tree. A host tracer (Host) does not
+	// follow processes; with FollowProcesses it is not asked.
+	FollowProcesses bool
 }
 
 // ThreadStats is the result for one thread in the last window, or with
@@ -144,6 +151,9 @@ type backend interface {
 	// followsThreads tells whether threads created by tracked threads
 	// during a window are tracked too.
 	followsThreads() bool
+	// followsProcesses tells whether child processes created by tracked
+	// threads are tracked too (Options.FollowProcesses).
+	followsProcesses() bool
 	// maxThreads is the most tids begin accepts, 0 for no limit.
 	maxThreads() int
 }
@@ -194,6 +204,8 @@ func Open(opts Options) (*Meter, error) {
 	var hostNote string
 	if opts.Method == Tracepoint || opts.Method == "" {
 		switch {
+		case opts.Host != "" && opts.FollowProcesses:
+			hostNote = "host tracer: not asked, as it does not follow child processes"
 		case opts.Host != "":
 			hb, err := openHost(opts.Host)
 			if err == nil {
@@ -281,6 +293,12 @@ func (m *Meter) Mounted() string { return m.mounted }
 // on). Only the Tracepoint method can; when it is false, a workload whose
 // threads hand their work to new threads is not measured by this meter.
 func (m *Meter) FollowsThreads() bool { return m.b.followsThreads() }
+
+// FollowsProcesses tells whether the meter also measures child processes
+// that the tracked threads create during a window, and everything those
+// create: Options.FollowProcesses with the Tracepoint method in this
+// process.
+func (m *Meter) FollowsProcesses() bool { return m.b.followsProcesses() }
 
 // MaxThreads is the most tids Begin accepts, or 0 when the method has no
 // limit of its own.
@@ -409,7 +427,8 @@ func (n *nullBackend) end() ([]ThreadStats, []string, error) {
 	return st, []string{"futex time unavailable: Futex is not measured"}, nil
 }
 
-func (n *nullBackend) abort()               { n.tids = nil }
-func (n *nullBackend) close() error         { return nil }
-func (n *nullBackend) followsThreads() bool { return false }
-func (n *nullBackend) maxThreads() int      { return 0 }
+func (n *nullBackend) abort()                 { n.tids = nil }
+func (n *nullBackend) close() error           { return nil }
+func (n *nullBackend) followsThreads() bool   { return false }
+func (n *nullBackend) followsProcesses() bool { return false }
+func (n *nullBackend) maxThreads() int        { return 0 }

@@ -170,4 +170,6 @@ func (h *hostBackend) close() error { return h.conn.Close() }
 
 func (h *hostBackend) followsThreads() bool { return h.follows }
 
+func (h *hostBackend) followsProcesses() bool { return false }
+
 func (h *hostBackend) maxThreads() int { return h.limit }

@@ -326,4 +326,6 @@ func (b *sampledBackend) close() error { return nil }
 // followsThreads is false: the sampler only knows the tids given to begin.
 func (b *sampledBackend) followsThreads() bool { return false }
 
+func (b *sampledBackend) followsProcesses() bool { return false }
+
 func (b *sampledBackend) maxThreads() int { return 0 }

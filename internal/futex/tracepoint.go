@@ -144,7 +144,7 @@ func openTracepoint(opts Options) (_ *tpBackend, note, mounted string, err error
 
 	// Following threads is an addition: without it the syscalls are still
 	// timed for the tids given to Begin.
-	f, ferr := newFollower(base, b.m, ns, opts.MaxThreads)
+	f, ferr := newFollower(base, b.m, ns, opts.MaxThreads, opts.FollowProcesses)
 	if ferr != nil {
 		note = joinNotes(note, fmt.Sprintf("threads created during a window are not followed: %v", ferr))
 	} else {
@@ -455,6 +455,8 @@ func monotonicNow() uint64 {
 }
 
 func (b *tpBackend) followsThreads() bool { return b.f != nil }
+
+func (b *tpBackend) followsProcesses() bool { return b.f != nil && b.f.processes }
 
 func (b *tpBackend) maxThreads() int { return b.limit }
 
