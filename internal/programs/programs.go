@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // Recipe is one program to measure: its label in the results (cmd=Label),
@@ -27,6 +28,33 @@ type Recipe struct {
 	// Threaded says the program runs several threads that wait on each
 	// other, so that a measurement sees futex calls.
 	Threaded bool
+	// NoLibc, when set, says why the program cannot run on the C
+	// library's malloc with nothing preloaded (allocbench exec's check
+	// refuses the label libc for it): Flags then leaves libc out and
+	// compares with Baseline.
+	NoLibc   string
+	Baseline string
+}
+
+// Flags returns the allocbench exec flags r needs, given the allocators
+// installed (libc and those exec finds): none, or for a NoLibc recipe the
+// installed ones but libc and a -baseline among them.
+func (r Recipe) Flags(installed []string) ([]string, error) {
+	if r.NoLibc == "" {
+		return nil, nil
+	}
+	var keep []string
+	base := false
+	for _, a := range installed {
+		if a != "libc" {
+			keep = append(keep, a)
+			base = base || a == r.Baseline
+		}
+	}
+	if !base {
+		return nil, fmt.Errorf("%s: %s; its baseline %s is not installed (installed: %s)", r.Label, r.NoLibc, r.Baseline, strings.Join(installed, ", "))
+	}
+	return []string{"-allocs", strings.Join(keep, ","), "-baseline", r.Baseline}, nil
 }
 
 // Missing returns the commands of r's Needs that PATH lacks.
@@ -96,6 +124,8 @@ func Redis(script string, port, requests, clients int) (Recipe, error) {
 		Needs:   []string{"sh", "env", "timeout", "redis-server", "redis-cli", "redis-benchmark"},
 		// The server's main thread hands work to its background threads.
 		Threaded: true,
+		NoLibc:   "Debian's redis-server, redis-cli and redis-benchmark link jemalloc (libjemalloc2): with nothing preloaded their malloc is jemalloc's, not the C library's",
+		Baseline: "jemalloc",
 	}, nil
 }
 

@@ -101,6 +101,19 @@ func TestRecipesRejectBadArguments(t *testing.T) {
 	assert.Equal(t, []string{"no-such-command-here"}, Recipe{Needs: []string{"sh", "no-such-command-here"}}.Missing())
 }
 
+func TestFlags(t *testing.T) {
+	f, err := Recipe{Label: "rg"}.Flags([]string{"libc", "jemalloc"})
+	require.NoError(t, err)
+	assert.Empty(t, f)
+	r, err := Redis("x.sh", 7000, 10, 1)
+	require.NoError(t, err)
+	f, err = r.Flags([]string{"libc", "jemalloc", "mimalloc"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"-allocs", "jemalloc,mimalloc", "-baseline", "jemalloc"}, f)
+	_, err = r.Flags([]string{"libc", "mimalloc"})
+	assert.ErrorContains(t, err, "baseline jemalloc is not installed")
+}
+
 func TestFreePort(t *testing.T) {
 	p, err := FreePort()
 	require.NoError(t, err)
