@@ -1,15 +1,15 @@
+//go:build linux
+
 package program
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"golang.org/x/perf/benchmath"
@@ -17,56 +17,6 @@ import (
 	"github.com/allocbench/allocbench/internal/analysis/stats"
 	"github.com/allocbench/allocbench/internal/futex"
 )
-
-// Why a cell gets no more runs.
-const (
-	StopRuns    = "runs"    // made the fixed number of runs
-	StopTarget  = "target"  // reached the precision target
-	StopCap     = "cap"     // reached MaxRuns
-	StopBudget  = "budget"  // the budget ran out
-	StopFailing = "failing" // its first runs all failed
-)
-
-// CellResult is what the runs of one cell gave.
-type CellResult struct {
-	Cell Cell
-	// Runs are the runs that count; Failed those that do not, with why
-	// (Run.Failed).
-	Runs   []Run
-	Failed []Run
-	// Verified says how the allocator was confirmed before the runs.
-	Verified string
-	// Stop says why the cell got no more runs; HalfWidth is the larger
-	// side of the 95% interval of its median wall time, as a share of
-	// the median (+Inf without one).
-	Stop      string
-	HalfWidth float64
-	// Truncated is set when the program's output was cut at the cap.
-	Truncated bool
-	// Stdout and Stderr are the files the program's output went to.
-	Stdout, Stderr string
-}
-
-// Result is what Measure did.
-type Result struct {
-	Plan  *Plan
-	Cells []CellResult
-	// FutexMethod is "tracepoint", or "unavailable"/"off";
-	// FutexReason says why it is not the exact one.
-	FutexMethod string
-	FutexReason string
-	Rounds      int
-	Elapsed     time.Duration
-}
-
-// Walls are the wall times of the cell's runs that count, in ns.
-func (c CellResult) Walls() []float64 {
-	out := make([]float64, len(c.Runs))
-	for i, r := range c.Runs {
-		out[i] = float64(r.Wall.Nanoseconds())
-	}
-	return out
-}
 
 // halfWidth is the larger side of the 95% interval of the median of
 // values, as a share of the median.
@@ -81,8 +31,8 @@ func halfWidth(values []float64) float64 {
 	return math.Max(s.Center-s.Lo, s.Hi-s.Center) / s.Center
 }
 
-// Progress receives a line about each step of Measure; nil says nothing.
-type Progress func(format string, args ...any)
+// sampledNote says what the sampled estimate is.
+const sampledNote = "an estimate: every thread of the program's tree is sampled each millisecond, and its blocked time split by the share of samples that found it in futex; no call counts"
 
 // Measure runs the plan: a check run per cell, the warm-up runs, then the
 // measured runs in rounds. It fails before any measured run when a cell's
@@ -98,29 +48,26 @@ func Measure(ctx context.Context, p *Plan, progress Progress) (*Result, error) {
 	switch o.Futex {
 	case "off":
 		res.FutexMethod, res.FutexReason = "off", "-futex off"
+	case "sampled":
+		r.sampled = true
+		res.FutexMethod, res.FutexReason = string(futex.Sampled), "-futex sampled: "+sampledNote
 	default:
 		m, err := futex.Open(futex.Options{Method: futex.Tracepoint, FollowProcesses: true})
-		switch {
-		case err != nil:
-			if o.Futex == "tracepoint" {
-				return nil, err
-			}
-			res.FutexMethod, res.FutexReason = string(futex.Unavailable), err.Error()
-		case !m.FollowsProcesses():
+		if err == nil && !m.FollowsProcesses() {
 			m.Close()
-			err := fmt.Errorf("the tracepoint method cannot follow child processes here: %s", m.Reason())
-			if o.Futex == "tracepoint" {
-				return nil, err
-			}
-			res.FutexMethod, res.FutexReason = string(futex.Unavailable), err.Error()
+			err = fmt.Errorf("the tracepoint method cannot follow child processes here: %s", m.Reason())
+		}
+		switch {
+		case err != nil && o.Futex == "tracepoint":
+			return nil, err
+		case err != nil:
+			r.sampled = true
+			res.FutexMethod, res.FutexReason = string(futex.Sampled), fmt.Sprintf("the exact method is unavailable (%v); %s", err, sampledNote)
 		default:
 			r.meter = m
 			res.FutexMethod = string(futex.Tracepoint)
 			defer m.Close()
 		}
-	}
-	if res.FutexMethod == string(futex.Unavailable) {
-		res.FutexReason += "; the sampled estimate sees only allocbench's own threads, not a program's, so futex time is not measured"
 	}
 
 	outs := make([]*cellOutput, len(p.Cells))
@@ -291,19 +238,4 @@ func (co *cellOutput) close() {
 		f.Close()
 	}
 	co.files = nil
-}
-
-// errMislabelled marks a check run that found the allocator not serving
-// the program.
-var errMislabelled = errors.New("mislabelled")
-
-// IsMislabelled reports whether err is a check run's refusal.
-func IsMislabelled(err error) bool { return errors.Is(err, errMislabelled) }
-
-// lines joins the first few items for a message.
-func firstFew(items []string, n int) string {
-	if len(items) > n {
-		return strings.Join(items[:n], ", ") + fmt.Sprintf(" and %d more", len(items)-n)
-	}
-	return strings.Join(items, ", ")
 }

@@ -40,9 +40,9 @@ func NewPlan(o Options) (*Plan, error) {
 		return nil, fmt.Errorf("target %g: want a share between 0 and 1 (0.03 for ±3%%)", o.Target)
 	}
 	switch o.Futex {
-	case "", "auto", "tracepoint", "off":
+	case "", "auto", "tracepoint", "sampled", "off":
 	default:
-		return nil, fmt.Errorf("futex method %q: want auto, tracepoint or off", o.Futex)
+		return nil, fmt.Errorf("futex method %q: want auto, tracepoint, sampled or off", o.Futex)
 	}
 	for _, kv := range o.Env {
 		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
@@ -144,17 +144,14 @@ func checkBinary(b *Binary, several bool) error {
 	return nil
 }
 
-// installed lists libc and every allocator whose library is found here:
-// the built-in ones by their sonames, the user's by their path.
+// installed lists libc and every built-in allocator whose library is
+// found here, by its sonames. A user's library is taken only where it is
+// named (pick).
 func installed() ([]Allocator, error) {
 	out := []Allocator{{Name: Libc, Doc: "the C library's own malloc (nothing preloaded)"}}
 	release := sysinfo.Release()
-	for _, s := range alloc.All() {
+	for _, s := range alloc.Builtin() {
 		if s.Kind != alloc.Shared {
-			continue
-		}
-		if s.User() {
-			out = append(out, Allocator{Name: s.Name, Library: s.Path, Doc: s.Doc})
 			continue
 		}
 		sonames := s.Sonames(release)
@@ -198,6 +195,9 @@ func (p *Plan) pick(names []string) ([]Allocator, error) {
 			if p.Installed[i].Name == n {
 				found = &p.Installed[i]
 			}
+		}
+		if s, err := alloc.Lookup(n); found == nil && err == nil && s.User() {
+			found = &Allocator{Name: s.Name, Library: s.Path, Doc: s.Doc}
 		}
 		if found == nil {
 			if s, err := alloc.Lookup(n); err == nil && s.Kind == alloc.Harness {

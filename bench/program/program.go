@@ -79,6 +79,30 @@ func (c Cell) Short() string {
 	return c.Alloc.Name
 }
 
+// Describe is the cell for a sentence: "glibc malloc" for libc in a
+// glibc program, "musl malloc" in a musl one, "the static build's own
+// malloc", else the allocator's name; with the build's label where there
+// are several.
+func (c Cell) Describe() string {
+	var d string
+	switch {
+	case c.Alloc.Name != Libc:
+		d = c.Alloc.Name
+	case c.Binary.Static:
+		d = "its own malloc"
+	case strings.Contains(c.Binary.Interpreter, "ld-musl"):
+		d = "musl malloc"
+	case strings.Contains(c.Binary.Interpreter, "ld-linux"):
+		d = "glibc malloc"
+	default:
+		d = "the C library's malloc"
+	}
+	if c.Binary.Label != "" {
+		d += " (" + c.Binary.Label + ")"
+	}
+	return d
+}
+
 // Options says what to run and how often. Zero values take the defaults
 // noted.
 type Options struct {
@@ -124,7 +148,8 @@ type Options struct {
 	// beyond it the output is read and dropped.
 	OutputDir string
 	OutputCap int64
-	// Futex picks the futex method: "" (auto), "tracepoint", "off".
+	// Futex picks the futex method: "" or "auto" (tracepoint where it
+	// can be opened, else sampled), "tracepoint", "sampled", "off".
 	Futex string
 	// Env are extra environment variables (KEY=VALUE) for every run.
 	Env []string

@@ -16,15 +16,18 @@ const BenchmarkName = "BenchmarkExec"
 
 // Line is one run as a benchfmt result line: one iteration, its wall time
 // as ns/op, and the other figures of the run per op (per run).
-func (r Run) Line(name string, futexMeasured bool) string {
+func (r Run) Line(name string, futexMethod string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s/%s 1 %d %s", BenchmarkName, name, r.Wall.Nanoseconds(), units.NsPerOp)
 	add := func(v int64, unit string) { fmt.Fprintf(&b, " %d %s", v, unit) }
 	add(r.User.Nanoseconds(), units.UserNsecPerOp)
 	add(r.Sys.Nanoseconds(), units.SysNsecPerOp)
-	if futexMeasured {
+	switch futexMethod {
+	case "tracepoint":
 		add(r.Futex.Nanoseconds(), units.FutexNsecPerOp)
 		add(int64(r.FutexCalls), units.FutexCallsPerOp)
+	case "sampled":
+		add(r.Futex.Nanoseconds(), units.FutexNsecPerOp)
 	}
 	if r.MaxRSS > 0 {
 		add(r.MaxRSS, units.PeakRSSBytes)
@@ -44,13 +47,12 @@ func WriteResults(w io.Writer, res *Result, config []string) error {
 	for _, c := range config {
 		b.WriteString(c + "\n")
 	}
-	measured := res.FutexMethod == "tracepoint"
 	label := res.Plan.Options.Label
 	for _, cr := range res.Cells {
 		name := cr.Cell.Name(label)
 		fmt.Fprintf(&b, "# %s/%s: %s; %d runs count, %d failed; %s\n", BenchmarkName, name, cr.Verified, len(cr.Runs), len(cr.Failed), cr.describeStop(res.Plan.Options))
 		for _, r := range cr.Runs {
-			b.WriteString(r.Line(name, measured) + "\n")
+			b.WriteString(r.Line(name, res.FutexMethod) + "\n")
 		}
 		for _, r := range cr.Failed {
 			fmt.Fprintf(&b, "# failed %s/%s round %d: %s (%v)\n", BenchmarkName, name, r.Round, oneLine(r.Failed()), r.Wall.Round(time.Microsecond))
@@ -118,25 +120,32 @@ func (c Comparison) Verdict() string {
 	return "slower"
 }
 
-// Compare compares every cell with the baseline cell of the same binary
-// (allocator baseline, e.g. libc); for a static binary, with the baseline
-// of the first binary.
+// Compare compares every cell with the baseline allocator of the same
+// binary; that binary's baseline, and a static binary, with the first
+// binary's baseline.
 func Compare(res *Result, baseline string) []Comparison {
 	var out []Comparison
 	find := func(bin string) *CellResult {
 		for i := range res.Cells {
 			c := &res.Cells[i]
-			if c.Cell.Alloc.Name == baseline && (bin == "" || c.Cell.Binary.Label == bin) {
+			if c.Cell.Alloc.Name == baseline && c.Cell.Binary.Label == bin {
 				return c
 			}
 		}
 		return nil
 	}
+	var first *CellResult
+	for i := range res.Cells {
+		if b := find(res.Cells[i].Cell.Binary.Label); b != nil {
+			first = b
+			break
+		}
+	}
 	for i := range res.Cells {
 		c := &res.Cells[i]
 		base := find(c.Cell.Binary.Label)
-		if base == nil || c.Cell.Binary.Static {
-			base = find(res.Cells[0].Cell.Binary.Label)
+		if base == nil || base == c || c.Cell.Binary.Static {
+			base = first
 		}
 		if base == nil || base == c {
 			continue

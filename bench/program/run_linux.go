@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -31,6 +32,8 @@ type runner struct {
 	// instruction (ptrace), so that the futex window opens before the
 	// program runs; cleared when ptrace is refused here.
 	trace bool
+	// sampled estimates futex time by sampling (no meter).
+	sampled bool
 }
 
 // spawn is how one run is started.
@@ -101,12 +104,24 @@ func (r *runner) run(ctx context.Context, s spawn) Run {
 	// given up a second after the group is killed.
 	cmd.WaitDelay = time.Second
 
-	measure := s.measure && r.meter != nil && r.trace
-	start, err := r.start(cmd, measure)
+	measure := s.measure && r.meter != nil
+	// The whole run is on one OS thread: with ptrace, the thread that
+	// started the program is its tracer.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	traced := r.trace
+	start, err := r.start(cmd, traced, measure)
+	if err != nil && traced && errors.Is(err, errNoTrace) {
+		// ptrace is refused here: run without it from now on.
+		r.trace, traced = false, false
+		cmd = cloneCmd(cmd)
+		start, err = r.start(cmd, false, false)
+	}
 	if err != nil {
 		out.Err = err.Error()
 		return out
 	}
+	measure = measure && traced
 	pid := cmd.Process.Pid
 	ownPeak := selfPeakRSS()
 
@@ -124,10 +139,28 @@ func (r *runner) run(ctx context.Context, s spawn) Run {
 	if s.watch && s.cell.Alloc.Preloads() {
 		w = watch(pid, s.cell.Alloc.Library)
 	}
+	var smp *sampler
+	if s.measure && r.sampled {
+		smp = startSampler(pid)
+	}
 
-	end, werr := waitExit(pid)
+	var hwm int64
+	var end time.Time
+	var werr error
+	if traced {
+		end, hwm, werr = followExit(pid)
+	} else {
+		end, werr = waitExit(pid)
+	}
 	if w != nil {
 		w.stop()
+	}
+	if smp != nil {
+		d, err := smp.stop()
+		if err != nil && werr == nil {
+			werr = err
+		}
+		out.Futex, out.FutexMethod = d, "sampled"
 	}
 	if timer != nil {
 		timer.Stop()
@@ -166,15 +199,7 @@ func (r *runner) run(ctx context.Context, s spawn) Run {
 		out.Sys = time.Duration(ru.Stime.Nano())
 		out.Vcsw, out.Ivcsw = ru.Nvcsw, ru.Nivcsw
 		out.Minflt, out.Majflt = ru.Minflt, ru.Majflt
-		peak := ru.Maxrss * 1024
-		// The kernel charges a child, at its execve, the peak of the
-		// memory it was forked from: allocbench's own. A peak at or
-		// below allocbench's cannot be told from that.
-		if ownPeak > 0 && peak <= ownPeak {
-			out.MaxRSSNote = fmt.Sprintf("peak RSS %d bytes is not above allocbench's own peak (%d bytes), which the kernel charges to a child at its execve: the program's own is at most that", peak, ownPeak)
-		} else {
-			out.MaxRSS = peak
-		}
+		out.MaxRSS, out.MaxRSSNote = peakRSS(ru.Maxrss*1024, hwm, ownPeak)
 	}
 	if w != nil {
 		out.Verified, out.Mislabelled = w.result()
@@ -182,25 +207,52 @@ func (r *runner) run(ctx context.Context, s spawn) Run {
 	return out
 }
 
+// peakRSS makes the run's peak RSS from wait4's (ru, the peak of the
+// program and of the children it waited for), the program's own at its
+// exit (hwm, 0 when not seen) and allocbench's own (own). The kernel
+// charges a child, at its execve, the peak of the memory it was forked
+// from, allocbench's: a wait4 peak at or below own cannot be told from
+// that, and the program's own at its exit is what is left.
+func peakRSS(ru, hwm, own int64) (int64, string) {
+	if own <= 0 || ru > own {
+		return max(ru, hwm), ""
+	}
+	if hwm > 0 {
+		return hwm, ""
+	}
+	return 0, fmt.Sprintf("peak RSS %d bytes is not above allocbench's own peak (%d bytes), which the kernel charges to a child at its execve, and the program's exit was not seen: its own is at most that", ru, own)
+}
+
+// errNoTrace marks a start that ptrace refused.
+var errNoTrace = errors.New("ptrace refused")
+
+// cloneCmd is a fresh command like cmd, for a second start.
+func cloneCmd(cmd *exec.Cmd) *exec.Cmd {
+	c := exec.Command(cmd.Path, cmd.Args[1:]...)
+	c.Env, c.Stdin, c.Stdout, c.Stderr, c.WaitDelay = cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr, cmd.WaitDelay
+	return c
+}
+
 // start starts cmd in a process group of its own, killed when allocbench
-// dies. With measure, the program stops at its first instruction
-// (PTRACE_TRACEME stops it after execve), the futex window opens on it,
-// and it is let go: every thread and child it creates is then followed.
-// start is when the program began running.
-func (r *runner) start(cmd *exec.Cmd, measure bool) (time.Time, error) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Ptrace: measure}
-	if !measure {
+// dies; the caller's goroutine is locked to its thread. With traced, the
+// program stops at its first instruction (PTRACE_TRACEME stops it after
+// execve); with measure, the futex window opens on it there, so that
+// every thread and child it creates is followed; then it runs, traced
+// only for its exit (PTRACE_O_TRACEEXIT), where followExit reads its peak
+// memory. start is when the program began running.
+func (r *runner) start(cmd *exec.Cmd, traced, measure bool) (time.Time, error) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Ptrace: traced}
+	if !traced {
 		t := time.Now()
 		if err := cmd.Start(); err != nil {
 			return t, fmt.Errorf("starting %s: %w", cmd.Path, err)
 		}
 		return t, nil
 	}
-	// The tracer is the thread that started the program: the stop and
-	// the detach must come from it.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	if err := cmd.Start(); err != nil {
+		if errors.Is(err, syscall.EPERM) {
+			return time.Time{}, fmt.Errorf("starting %s traced: %w: %w", cmd.Path, errNoTrace, err)
+		}
 		return time.Time{}, fmt.Errorf("starting %s: %w", cmd.Path, err)
 	}
 	pid := cmd.Process.Pid
@@ -219,11 +271,18 @@ func (r *runner) start(cmd *exec.Cmd, measure bool) (time.Time, error) {
 	if !ws.Stopped() {
 		return time.Time{}, fmt.Errorf("%s ended before its first instruction (wait status %#x)", cmd.Path, uint32(ws))
 	}
-	berr := r.meter.Begin([]int{pid})
-	t := time.Now()
-	if err := unix.PtraceDetach(pid); err != nil {
+	var berr error
+	if measure {
+		berr = r.meter.Begin([]int{pid})
+	}
+	if err := unix.PtraceSetOptions(pid, unix.PTRACE_O_TRACEEXIT); err != nil {
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
-		if berr == nil {
+		return time.Time{}, fmt.Errorf("tracing %s: %w", cmd.Path, err)
+	}
+	t := time.Now()
+	if err := unix.PtraceCont(pid, 0); err != nil {
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		if measure && berr == nil {
 			_ = r.meter.End()
 		}
 		return t, fmt.Errorf("letting %s go after its start: %w", cmd.Path, err)
@@ -233,6 +292,66 @@ func (r *runner) start(cmd *exec.Cmd, measure bool) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// followExit waits, as the tracer of pid, for it to exit, without
+// reaping it. Signals that stop it on their way are passed on; at its
+// exit stop its peak resident memory (VmHWM, bytes) is read and it is let
+// go. end is when it had exited.
+func followExit(pid int) (end time.Time, hwm int64, err error) {
+	for {
+		var info unix.Siginfo
+		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WSTOPPED|unix.WNOWAIT, nil)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return time.Now(), hwm, err
+		}
+		if info.Code != cldTrapped {
+			return time.Now(), hwm, nil
+		}
+		status := siginfoStatus(&info)
+		switch sig := syscall.Signal(status & 0xff); {
+		case status>>8 == unix.PTRACE_EVENT_EXIT:
+			hwm = peakOf(pid)
+			_ = unix.PtraceDetach(pid)
+		case sig == syscall.SIGSTOP || sig == syscall.SIGTSTP || sig == syscall.SIGTTIN || sig == syscall.SIGTTOU:
+			// A group stop has no signal to pass on.
+			if groupStop(pid) {
+				sig = 0
+			}
+			_ = unix.PtraceCont(pid, int(sig))
+		default:
+			_ = unix.PtraceCont(pid, int(sig))
+		}
+	}
+}
+
+// cldTrapped is si_code CLD_TRAPPED: a traced child stopped.
+const cldTrapped = 4
+
+// siginfoStatus is the si_status of a SIGCHLD siginfo: after si_pid and
+// si_uid in the union that follows si_signo, si_errno and si_code (and,
+// on 64-bit systems, padding to 8 bytes).
+func siginfoStatus(info *unix.Siginfo) int32 {
+	off := uintptr(12)
+	if unsafe.Sizeof(uintptr(0)) == 8 {
+		off = 16
+	}
+	return *(*int32)(unsafe.Add(unsafe.Pointer(info), off+8))
+}
+
+// groupStop reports whether the traced pid is in a group stop, not a
+// signal's delivery stop: PTRACE_GETSIGINFO fails with EINVAL then.
+func groupStop(pid int) bool {
+	var buf [128]byte
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETSIGINFO, uintptr(pid), 0, uintptr(unsafe.Pointer(&buf[0])), 0, 0)
+	return e == unix.EINVAL
+}
+
+// peakOf is a process's peak resident memory in bytes (VmHWM), 0 when
+// unknown.
+func peakOf(pid int) int64 { return readHWM(fmt.Sprintf("/proc/%d/status", pid)) }
 
 // endFutex closes the run's futex window and sums every thread of the
 // program's tree.
@@ -263,8 +382,10 @@ func waitExit(pid int) (time.Time, error) {
 
 // selfPeakRSS is this process's peak resident memory in bytes (VmHWM), 0
 // when unknown.
-func selfPeakRSS() int64 {
-	f, err := os.Open("/proc/self/status")
+func selfPeakRSS() int64 { return readHWM("/proc/self/status") }
+
+func readHWM(path string) int64 {
+	f, err := os.Open(path)
 	if err != nil {
 		return 0
 	}

@@ -28,6 +28,13 @@ func TestExitStatus(t *testing.T) {
 		{"containers", "-bogus"},
 		{"containers", "-o", root, "-images", "debian99"},
 		{"fidelity", "-o", root, "-count", "0"},
+		{"exec", "-o", root},
+		{"exec", "-o", root, "-runs", "-1", "/bin/true"},
+		{"exec", "-o", root, "-futex", "bogus", "/bin/true"},
+		{"exec", "-o", root, "-allocs", "nosuch", "/bin/true"},
+		{"exec", "-o", root, "-binary", "nolabel", "/bin/true"},
+		{"exec", "-o", root, "-baseline", "nosuch", "-allocs", "libc", "/bin/true"},
+		{"exec", "-o", root, filepath.Join(root, "missing-program")},
 		{"compare", "-bogus"},
 		{"compare"},
 		{"compare", "-format", "yaml", "testdata/none.txt"},
@@ -91,6 +98,7 @@ func TestHelp(t *testing.T) {
 		"":           mainSummary,
 		"containers": containersSummary,
 		"fidelity":   fidelitySummary,
+		"exec":       execSummary,
 		"compare":    compare.Description,
 		"report":     report.Description,
 	}
@@ -177,7 +185,7 @@ func docsFlags(t *testing.T) map[string][]string {
 // their command.
 func TestDocsDocumentEveryFlag(t *testing.T) {
 	tables := docsFlags(t)
-	for _, cmd := range []string{"main", "containers", "fidelity", "compare", "report"} {
+	for _, cmd := range []string{"main", "containers", "fidelity", "exec", "compare", "report"} {
 		documented := map[string]bool{}
 		for _, f := range tables[cmd] {
 			documented[f] = true

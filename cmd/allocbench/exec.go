@@ -93,7 +93,7 @@ func parseExecFlags(args []string, stderr io.Writer) (execOptions, error) {
 		label    = fs.String("label", "", "name of the command in the results (default: the program's base name)")
 		seed     = fs.Uint64("seed", 0, "seed of the rounds' random order, to repeat a run's order (default: from the clock; printed)")
 		baseline = fs.String("baseline", program.Libc, "the allocator the others are compared with")
-		futexM   = fs.String("futex", "auto", "futex measurement: auto, tracepoint (fail without it) or off")
+		futexM   = fs.String("futex", "auto", "futex measurement: auto (tracepoint where it can be opened, as root, else sampled), tracepoint (fail without it), sampled (an estimate) or off")
 		results  = fs.String("o", "results", "directory for results/<timestamp>-exec/")
 	)
 	fs.Usage = func() {
@@ -128,9 +128,9 @@ func parseExecFlags(args []string, stderr io.Writer) (execOptions, error) {
 		return o, usage.Errorf("-timeout %v: want a positive duration, or 0 for none", *timeout)
 	}
 	switch *futexM {
-	case "auto", "tracepoint", "off":
+	case "auto", "tracepoint", "sampled", "off":
 	default:
-		return o, usage.Errorf("-futex %q: want auto, tracepoint or off", *futexM)
+		return o, usage.Errorf("-futex %q: want auto, tracepoint, sampled or off", *futexM)
 	}
 	var names []string
 	if strings.TrimSpace(*allocs) != "" {
@@ -361,26 +361,29 @@ func quoteArgs(args []string) string {
 // baseline, then the figures of each, then what failed.
 func writeExecSummary(w io.Writer, res *program.Result, baseline, file string) {
 	label := res.Plan.Options.Label
-	fmt.Fprintf(w, "\n%s: wall time of each allocator against %s (95%% intervals; ~ where the interval holds 1)\n", label, baseName(baseline))
+	fmt.Fprintf(w, "\n%s: wall time of each allocator against %s (95%% intervals; ~ where the interval holds 1)\n", label, baseline)
 	for _, c := range program.Compare(res, baseline) {
 		verdict := c.Verdict()
 		var line string
 		switch verdict {
 		case "faster":
-			line = fmt.Sprintf("%s times faster than %s", formatInterval(c.Speed), baseName(c.Baseline.Cell.Short()))
+			line = fmt.Sprintf("%s times faster than %s", formatInterval(c.Speed), c.Baseline.Cell.Describe())
 		case "slower":
-			line = fmt.Sprintf("%s times slower than %s", formatInterval(c.Speed.Inverse()), baseName(c.Baseline.Cell.Short()))
+			line = fmt.Sprintf("%s times slower than %s", formatInterval(c.Speed.Inverse()), c.Baseline.Cell.Describe())
 		case "~":
-			line = fmt.Sprintf("no difference (~) from %s: speed %s", baseName(c.Baseline.Cell.Short()), formatInterval(c.Speed))
+			line = fmt.Sprintf("no difference (~) from %s: speed %s", c.Baseline.Cell.Describe(), formatInterval(c.Speed))
 		default:
 			why := "too few runs for an interval"
 			if !c.OK {
 				why = "no runs to compare"
 			}
-			line = fmt.Sprintf("undecided against %s (%s): speed %s", baseName(c.Baseline.Cell.Short()), why, stats.FormatRatio(c.Speed.Est))
+			line = fmt.Sprintf("undecided against %s (%s): speed %s", c.Baseline.Cell.Describe(), why, stats.FormatRatio(c.Speed.Est))
 		}
-		if res.FutexMethod == "tracepoint" {
+		switch res.FutexMethod {
+		case "tracepoint":
 			line += fmt.Sprintf(" (wall), futex time %s → %s", fmtSeconds(c.FutexBase), fmtSeconds(c.FutexCell))
+		case "sampled":
+			line += fmt.Sprintf(" (wall), futex time about %s → %s (sampled)", fmtSeconds(c.FutexBase), fmtSeconds(c.FutexCell))
 		}
 		fmt.Fprintf(w, "  %s: %s\n", c.Cell.Cell.Short(), line)
 	}
@@ -404,7 +407,7 @@ func writeExecSummary(w io.Writer, res *program.Result, baseline, file string) {
 			return fmtSeconds(time.Duration(m))
 		}
 		futexCol := "-"
-		if res.FutexMethod == "tracepoint" {
+		if res.FutexMethod == "tracepoint" || res.FutexMethod == "sampled" {
 			futexCol = dur(func(r program.Run) time.Duration { return r.Futex })
 		}
 		rss := "-"
@@ -443,15 +446,6 @@ func writeExecSummary(w io.Writer, res *program.Result, baseline, file string) {
 		fmt.Fprintf(w, " (%s)", res.FutexReason)
 	}
 	fmt.Fprintf(w, "\n%d rounds in %v, seed %d; results: %s\n", res.Rounds, res.Elapsed.Round(time.Millisecond), res.Plan.Options.Seed, file)
-}
-
-// baseName says what the baseline is for people: libc is "glibc malloc"
-// on a glibc system.
-func baseName(name string) string {
-	if name == program.Libc {
-		return "the C library's malloc (libc)"
-	}
-	return name
 }
 
 func formatInterval(iv stats.Interval) string {
