@@ -17,16 +17,19 @@ import (
 // writes its symbol bindings (LD_DEBUG=bindings) to files in a temporary
 // directory; malloc must bind to the preloaded library, or for libc to
 // the C library, in the program's own process (children may run other
-// programs). A static program is run as a warm-up and not checked: no
-// dynamic linker can have swapped its malloc.
+// programs). A static program, or a musl one, is run as a warm-up and not
+// checked: nothing is preloaded into it.
 func (r *runner) check(ctx context.Context, c Cell, co *cellOutput) (string, error) {
 	co.header("check run")
-	if c.Binary.Static {
+	if c.Binary.OwnMallocOnly() {
 		run := r.run(ctx, co.spawn(c, false))
 		if run.Err != "" {
 			return "", fmt.Errorf("%s: check run: %s", c.Short(), run.Err)
 		}
-		return "static binary: its own malloc", nil
+		if c.Binary.Static {
+			return "static binary: its own malloc", nil
+		}
+		return "musl binary: musl's malloc, nothing preloaded", nil
 	}
 	dir, err := os.MkdirTemp("", "allocbench-exec-check-")
 	if err != nil {
@@ -51,12 +54,12 @@ func (r *runner) check(ctx context.Context, c Cell, co *cellOutput) (string, err
 		if run.Failed() != "" {
 			why += " (it " + run.Failed() + ")"
 		}
-		return "", fmt.Errorf("%s: cannot confirm that %s serves %s: %s: %w", c.Short(), c.Alloc.Name, c.Binary.Path, why, errMislabelled)
+		return "", mislabelled("%s: cannot confirm that %s serves %s: %s", c.Short(), c.Alloc.Name, c.Binary.Path, why)
 	}
 	if !c.Alloc.Preloads() {
 		for _, t := range targets {
 			if !isCLibrary(t) {
-				return "", fmt.Errorf("%s: malloc binds to %s, not to the C library, with nothing preloaded: %w", c.Short(), t, errMislabelled)
+				return "", mislabelled("%s: with nothing preloaded, malloc binds to %s, not to the C library: %s brings an allocator of its own, so its runs cannot be labelled libc; leave libc out (-allocs) and compare with another baseline (-baseline)", c.Short(), t, filepath.Base(c.Binary.Path))
 			}
 		}
 		return "malloc binds to the C library (LD_DEBUG=bindings)", nil
@@ -75,8 +78,8 @@ func (r *runner) check(ctx context.Context, c Cell, co *cellOutput) (string, err
 		}
 	}
 	if !ok {
-		return "", fmt.Errorf("%s: malloc binds to %s, not to %s, with it preloaded: it does not serve the program's malloc (a library must define malloc, free and realloc under their own names to replace the C library's): %w",
-			c.Short(), firstFew(dedup(other), 3), c.Alloc.Library, errMislabelled)
+		return "", mislabelled("%s: with %s preloaded, malloc binds to %s: it does not serve the program's malloc (a library must define malloc, free and realloc under their own names to replace the C library's)",
+			c.Short(), c.Alloc.Library, firstFew(dedup(other), 3))
 	}
 	return "malloc binds to " + c.Alloc.Library + " (LD_DEBUG=bindings)", nil
 }

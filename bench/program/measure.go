@@ -93,6 +93,15 @@ func Measure(ctx context.Context, p *Plan, progress Progress) (*Result, error) {
 		}
 		res.Cells[i].Verified = v
 	}
+	if !r.trace && r.meter != nil {
+		// ptrace is refused here: the window cannot open before the
+		// program runs, so the exact method would miss its first
+		// threads and children.
+		r.meter.Close()
+		r.meter, r.sampled = nil, true
+		res.FutexMethod = string(futex.Sampled)
+		res.FutexReason = "ptrace is refused here, and the exact method needs the program stopped before its first instruction; " + sampledNote
+	}
 	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x5eed))
 	order := func(idx []int) []int {
 		rng.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })

@@ -92,8 +92,8 @@ func NewPlan(o Options) (*Plan, error) {
 		return nil, err
 	}
 	for _, b := range bins {
-		if b.Static {
-			p.Cells = append(p.Cells, Cell{Binary: b, Alloc: Allocator{Name: Libc, Doc: "the binary's own malloc (statically linked)"}})
+		if b.OwnMallocOnly() {
+			p.Cells = append(p.Cells, Cell{Binary: b, Alloc: Allocator{Name: Libc, Doc: "the binary's own malloc"}})
 			continue
 		}
 		for _, a := range allocs {
@@ -140,6 +140,9 @@ func checkBinary(b *Binary, several bool) error {
 	b.Path, b.Interpreter, b.Static = abs, e.Interpreter, e.Static()
 	if b.Static && !several {
 		return fmt.Errorf("program %s is statically linked: it cannot take an allocator by LD_PRELOAD; compare builds of it with -binary label=path (e.g. -binary glibc=./app-gnu -binary musl=./app-musl), where a static build runs with its own malloc", abs)
+	}
+	if b.Musl() && !several {
+		return fmt.Errorf("program %s is linked against musl (%s): the allocator libraries here are built for glibc and cannot be preloaded into it; compare builds of it with -binary label=path (e.g. -binary glibc=./app-gnu -binary musl=%s), where a musl build runs with its own malloc", abs, b.Interpreter, b.Path)
 	}
 	return nil
 }

@@ -40,6 +40,15 @@ type Binary struct {
 	Interpreter string
 }
 
+// Musl reports whether the program is dynamically linked against musl:
+// the distribution's allocator libraries, built against glibc, cannot be
+// preloaded into it, nor does musl's dynamic linker report its bindings.
+func (b Binary) Musl() bool { return strings.Contains(b.Interpreter, "ld-musl") }
+
+// OwnMallocOnly reports whether the program runs with its own malloc
+// only: statically linked, or dynamically against musl.
+func (b Binary) OwnMallocOnly() bool { return b.Static || b.Musl() }
+
 // Allocator is one allocator a dynamic program runs with.
 type Allocator struct {
 	Name string
@@ -90,7 +99,7 @@ func (c Cell) Describe() string {
 		d = c.Alloc.Name
 	case c.Binary.Static:
 		d = "its own malloc"
-	case strings.Contains(c.Binary.Interpreter, "ld-musl"):
+	case c.Binary.Musl():
 		d = "musl malloc"
 	case strings.Contains(c.Binary.Interpreter, "ld-linux"):
 		d = "glibc malloc"

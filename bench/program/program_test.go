@@ -94,7 +94,8 @@ func TestEveryAllocatorServesItsRuns(t *testing.T) {
 			}
 		}
 	}
-	res := measure(t, Options{Program: prog, Args: []string{"0"}, Runs: 2, Seed: 1})
+	// Long enough for the memory map to be read during every run.
+	res := measure(t, Options{Program: prog, Args: []string{"0", "long"}, Runs: 2, Seed: 1})
 	require.Len(t, res.Cells, len(p.Installed))
 	for _, cr := range res.Cells {
 		a := cr.Cell.Alloc
@@ -475,4 +476,70 @@ func TestPrepareAndInput(t *testing.T) {
 	n, err := os.ReadFile(count)
 	require.NoError(t, err)
 	assert.Equal(t, 4, strings.Count(string(n), "x"))
+}
+
+func TestUserLibraryServesItsRuns(t *testing.T) {
+	prog := contend(t)
+	lib := findLibrary("libjemalloc.so.2")
+	if lib == "" {
+		if required(alloc.Jemalloc) {
+			t.Fatal("no libjemalloc.so.2")
+		}
+		t.Skip("no libjemalloc.so.2 to stand for a library of the user's")
+	}
+	name := fmt.Sprintf("mine%d", time.Now().UnixNano()%1e9)
+	u, err := alloc.ParseUser(name + "=" + lib)
+	require.NoError(t, err)
+	require.NoError(t, alloc.Register(u))
+	res := measure(t, Options{Program: prog, Args: []string{"0", "long"}, Runs: 2, Allocs: []string{name}})
+	require.Len(t, res.Cells, 1)
+	cr := res.Cells[0]
+	assert.Equal(t, name, cr.Cell.Alloc.Name)
+	assert.Contains(t, cr.Verified, lib)
+	require.Len(t, cr.Runs, 2)
+	for _, r := range cr.Runs {
+		assert.Equal(t, "mapped", r.Verified)
+	}
+}
+
+func TestAdaptiveRuns(t *testing.T) {
+	prog := contend(t)
+	res := measure(t, Options{Program: prog, Args: []string{"0"}, MinRuns: 3, MaxRuns: 4, Target: 0.5, Allocs: []string{Libc}})
+	cr := res.Cells[0]
+	assert.GreaterOrEqual(t, len(cr.Runs), 3)
+	assert.LessOrEqual(t, len(cr.Runs), 4)
+	assert.Contains(t, []string{StopTarget, StopCap}, cr.Stop)
+
+	// A budget spent by the first round ends the rounds there.
+	res = measure(t, Options{Program: prog, Args: []string{"0"}, Budget: time.Nanosecond, Allocs: []string{Libc}})
+	assert.Equal(t, 1, res.Rounds)
+	assert.Len(t, res.Cells[0].Runs, 1)
+	assert.Equal(t, StopBudget, res.Cells[0].Stop)
+}
+
+func TestMuslProgramRunsWithItsOwnMalloc(t *testing.T) {
+	if _, err := exec.LookPath("musl-gcc"); err != nil {
+		if required("musl-gcc") {
+			t.Fatalf("musl-gcc: %v", err)
+		}
+		t.Skipf("no musl-gcc: %v", err)
+	}
+	prog := filepath.Join(t.TempDir(), "contend-musl")
+	b, err := exec.Command("musl-gcc", "-O2", "-pthread", "-o", prog, filepath.Join("testdata", "contend.c")).CombinedOutput()
+	require.NoError(t, err, "%s", b)
+	_, err = NewPlan(Options{Program: prog})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "linked against musl")
+	assert.Contains(t, err.Error(), "-binary")
+
+	res := measure(t, Options{Binaries: []Binary{{Label: "glibc", Path: contend(t)}, {Label: "musl", Path: prog}}, Args: []string{"0"}, Runs: 2, Allocs: []string{Libc}})
+	require.Len(t, res.Cells, 2)
+	musl := res.Cells[1]
+	assert.Equal(t, "cmd=contend/alloc=libc/bin=musl", musl.Cell.Name("contend"))
+	assert.Contains(t, musl.Verified, "musl")
+	assert.Len(t, musl.Runs, 2)
+	assert.Equal(t, "musl malloc (musl)", musl.Cell.Describe())
+	cmp := Compare(res, Libc)
+	require.Len(t, cmp, 1)
+	assert.Equal(t, "glibc malloc (glibc)", cmp[0].Baseline.Cell.Describe())
 }

@@ -144,7 +144,7 @@ func Compare(res *Result, baseline string) []Comparison {
 	for i := range res.Cells {
 		c := &res.Cells[i]
 		base := find(c.Cell.Binary.Label)
-		if base == nil || base == c || c.Cell.Binary.Static {
+		if base == nil || base == c || c.Cell.Binary.OwnMallocOnly() {
 			base = first
 		}
 		if base == nil || base == c {

@@ -40,8 +40,8 @@ type CellResult struct {
 type Result struct {
 	Plan  *Plan
 	Cells []CellResult
-	// FutexMethod is "tracepoint", or "unavailable"/"off";
-	// FutexReason says why it is not the exact one.
+	// FutexMethod is "tracepoint" (exact), "sampled" (an estimate) or
+	// "off"; FutexReason says why it is not the exact one.
 	FutexMethod string
 	FutexReason string
 	Rounds      int
@@ -60,12 +60,21 @@ func (c CellResult) Walls() []float64 {
 // Progress receives a line about each step of Measure; nil says nothing.
 type Progress func(format string, args ...any)
 
-// errMislabelled marks a check run that found the allocator not serving
-// the program.
-var errMislabelled = errors.New("mislabelled")
+// mislabelledError is a check run's refusal: the allocator does not
+// serve the program.
+type mislabelledError struct{ msg string }
+
+func (e *mislabelledError) Error() string { return e.msg }
+
+func mislabelled(format string, args ...any) error {
+	return &mislabelledError{msg: fmt.Sprintf(format, args...)}
+}
 
 // IsMislabelled reports whether err is a check run's refusal.
-func IsMislabelled(err error) bool { return errors.Is(err, errMislabelled) }
+func IsMislabelled(err error) bool {
+	var m *mislabelledError
+	return errors.As(err, &m)
+}
 
 // firstFew joins the first n items for a message, and says how many more.
 func firstFew(items []string, n int) string {

@@ -86,7 +86,7 @@ func parseExecFlags(args []string, stderr io.Writer) (execOptions, error) {
 		maxRuns  = fs.Int("max-runs", program.DefaultMaxRuns, "the most measured runs per allocator when adaptive")
 		target   = fs.Float64("target", 100*program.DefaultTarget, "precision an allocator runs to when adaptive: the half-width of the 95% interval of its median wall time, in percent")
 		budget   = fs.Duration("budget", 0, "wall time of the measured runs when adaptive (default: no limit)")
-		warmup   = fs.Int("warmup", 1, "untimed runs per allocator before the measured ones; the check run is the first")
+		warmup   = fs.Int("warmup", 1, "untimed runs per allocator before the measured ones; the check run, made even with 0, is the first")
 		prepare  = fs.String("prepare", "", "command run with sh -c before every run (e.g. to drop caches)")
 		input    = fs.String("input", "", "file the program reads as its standard input (default /dev/null)")
 		timeout  = fs.Duration("timeout", 10*time.Minute, "time limit of one run: its whole process group is killed and the run counts as failed (0: none)")
@@ -234,9 +234,9 @@ func runExecJob(ctx context.Context, o execOptions, stdout, stderr io.Writer) (e
 	res, err := program.Measure(ctx, plan, progress)
 	if res == nil {
 		// Refused before any measured run: the program's output files
-		// are all there is.
+		// are all there is, kept for what they say.
 		d.ended++
-		return err
+		return fmt.Errorf("%w (the program's output: %s)", err, d.path("output"))
 	}
 	measuring = true
 	d.ended++
@@ -257,6 +257,17 @@ func runExecJob(ctx context.Context, o execOptions, stdout, stderr io.Writer) (e
 		werr = errors.Join(werr, serr)
 	} else {
 		werr = errors.Join(werr, serr)
+	}
+	if err == nil && werr == nil {
+		none := 0
+		for _, c := range res.Cells {
+			if len(c.Runs) == 0 {
+				none++
+			}
+		}
+		if none > 0 {
+			return cellsFailedError{none}
+		}
 	}
 	return errors.Join(err, werr)
 }
@@ -297,7 +308,7 @@ func execConfig(res *program.Result) []string {
 	seen := map[string]bool{}
 	for _, c := range res.Cells {
 		a := c.Cell.Alloc
-		if seen[a.Name] || c.Cell.Binary.Static {
+		if seen[a.Name] || c.Cell.Binary.OwnMallocOnly() {
 			continue
 		}
 		seen[a.Name] = true
@@ -387,7 +398,7 @@ func writeExecSummary(w io.Writer, res *program.Result, baseline, file string) {
 		}
 		fmt.Fprintf(w, "  %s: %s\n", c.Cell.Cell.Short(), line)
 	}
-	fmt.Fprintf(w, "\n%-22s %6s %12s %12s %12s %12s %12s\n", "allocator", "runs", "wall", "user", "sys", "futex", "peak RSS")
+	fmt.Fprintf(w, "\nmedians per run (wall ±: the larger side of the 95%% interval of the median)\n%-22s %6s %12s %8s %12s %12s %12s %12s\n", "allocator", "runs", "wall", "wall ±", "user", "sys", "futex", "peak RSS")
 	for _, cr := range res.Cells {
 		med := func(f func(program.Run) float64) float64 {
 			var v []float64
@@ -414,15 +425,15 @@ func writeExecSummary(w io.Writer, res *program.Result, baseline, file string) {
 		if m := med(func(r program.Run) float64 { return float64(r.MaxRSS) }); m > 0 {
 			rss = fmt.Sprintf("%.1f MiB", m/(1<<20))
 		}
-		hw := ""
+		hw := "-"
 		if !math.IsInf(cr.HalfWidth, 1) {
-			hw = fmt.Sprintf(" ±%.1f%%", 100*cr.HalfWidth)
+			hw = fmt.Sprintf("%.1f%%", 100*cr.HalfWidth)
 		}
-		fmt.Fprintf(w, "%-22s %6d %12s %12s %12s %12s %12s%s\n", cr.Cell.Short(), len(cr.Runs),
-			dur(func(r program.Run) time.Duration { return r.Wall }),
+		fmt.Fprintf(w, "%-22s %6d %12s %8s %12s %12s %12s %12s\n", cr.Cell.Short(), len(cr.Runs),
+			dur(func(r program.Run) time.Duration { return r.Wall }), hw,
 			dur(func(r program.Run) time.Duration { return r.User }),
 			dur(func(r program.Run) time.Duration { return r.Sys }),
-			futexCol, rss, hw)
+			futexCol, rss)
 	}
 	failed := 0
 	for _, cr := range res.Cells {

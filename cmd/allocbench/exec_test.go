@@ -93,3 +93,21 @@ func TestExecRefusesAStaticProgram(t *testing.T) {
 	entries, _ := os.ReadDir(root)
 	assert.Empty(t, entries, "nothing was made")
 }
+
+// An allocator whose runs all fail makes exit status 3, with the results
+// written.
+func TestExecAllRunsFailed(t *testing.T) {
+	prog := buildContend(t)
+	root := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	err := run([]string{"exec", "-o", root, "-runs", "2", "-allocs", "libc", "--", prog, "4"}, &stdout, &stderr)
+	require.Error(t, err)
+	assert.Equal(t, 3, exitCode(err))
+	assert.Contains(t, stdout.String(), "2 runs failed and are left out")
+	assert.Contains(t, stdout.String(), "exit status 4")
+	files, _ := filepath.Glob(filepath.Join(root, "*-exec", "exec.txt"))
+	require.Len(t, files, 1)
+	data, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "# failed BenchmarkExec/cmd=contend/alloc=libc round 1: exit status 4")
+}

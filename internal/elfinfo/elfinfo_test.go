@@ -75,3 +75,19 @@ func TestReadSharedLibrary(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "is not an ELF file")
 }
+
+func TestReadExecutable(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	e, err := ReadExecutable(sh)
+	require.NoError(t, err)
+	assert.False(t, e.Static(), "Debian's sh is dynamically linked")
+	assert.Contains(t, e.Interpreter, "ld-")
+
+	text := filepath.Join(t.TempDir(), "script")
+	require.NoError(t, os.WriteFile(text, []byte("#!/bin/sh\n"), 0o755))
+	_, err = ReadExecutable(text)
+	assert.ErrorContains(t, err, "not an ELF program")
+}
