@@ -8,7 +8,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/allocbench/allocbench/internal/analysis/compare"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // What a cell prints is read line by line as it comes, by the rules of the
@@ -81,10 +81,10 @@ func (o *cellOutput) stdoutLine(line string, length int) {
 	trimmed := strings.TrimSpace(line)
 	skip := o.lastSkip
 	o.lastSkip = false
-	if isResult, err := compare.ResultLine(line); isResult {
+	if isResult, err := results.ResultLine(line); isResult {
 		switch {
 		case length > len(line):
-			o.fail(fmt.Errorf("printed a result line of %d bytes, longer than readers accept (%d)", length, compare.MaxLineBytes))
+			o.fail(fmt.Errorf("printed a result line of %d bytes, longer than readers accept (%d)", length, results.MaxLineBytes))
 		case err != nil:
 			o.fail(fmt.Errorf("printed a result line that readers would reject (%v): %.200q", err, line))
 		case o.name != "" && !isCellResult(line, o.name):
@@ -99,8 +99,8 @@ func (o *cellOutput) stdoutLine(line string, length int) {
 		o.log.line(line, length)
 		return
 	}
-	if key, _, ok := compare.ConfigLine(line); ok && benchConfigKey.MatchString(key) {
-		line = compare.TruncateConfigLine(line, length)
+	if key, _, ok := results.ConfigLine(line); ok && benchConfigKey.MatchString(key) {
+		line = results.TruncateConfigLine(line, length)
 		if o.configBytes+len(line) > maxConfigBytes {
 			o.fail(fmt.Errorf("printed more than %d bytes of configuration lines", maxConfigBytes))
 			o.log.line(line, length)

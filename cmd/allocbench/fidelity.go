@@ -15,9 +15,9 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/bench"
-	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/internal/infra/distro"
 	"github.com/allocbench/allocbench/internal/infra/glibcbench"
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/internal/usage"
 )
 
@@ -430,7 +430,7 @@ func originalConfig(p glibcbench.Program, allocs []string, preload map[string]st
 // program's own peak RSS (of a process unlike allocbench's, hence its own
 // unit).
 func originalLine(name string, r glibcbench.Result) string {
-	return fmt.Sprintf("%s \t%d\t%.6g %s\t%.0f %s", name, int64(r.Iterations), r.NsPerOp(), units.NsPerOp, r.MaxRSSKiB*1024, units.MaxRSSBytes)
+	return fmt.Sprintf("%s \t%d\t%.6g %s\t%.0f %s", name, int64(r.Iterations), r.NsPerOp(), results.NsPerOp, r.MaxRSSKiB*1024, results.MaxRSSBytes)
 }
 
 // cellResult is what the fidelity job reads from a cell's result line.
@@ -450,7 +450,7 @@ func firstResult(lines []string) (cellResult, bool) {
 				continue
 			}
 			for _, v := range res.Values {
-				if v.OrigUnit == units.NsPerOp || (v.OrigUnit == "" && v.Unit == units.NsPerOp) {
+				if v.OrigUnit == results.NsPerOp || (v.OrigUnit == "" && v.Unit == results.NsPerOp) {
 					ns := v.OrigValue
 					if v.OrigUnit == "" {
 						ns = v.Value

@@ -12,8 +12,8 @@ import (
 
 	"github.com/allocbench/allocbench/internal/analysis/cells"
 	"github.com/allocbench/allocbench/internal/analysis/claims"
-	"github.com/allocbench/allocbench/internal/analysis/compare"
 	"github.com/allocbench/allocbench/internal/analysis/summary"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // The main job runs in rounds. Each round visits every cell that is not
@@ -253,7 +253,7 @@ func undecided(set *cells.Set) map[cell]int {
 }
 
 // collect reads the variants' result files as the summary reads them.
-func collect(files []*compare.File) (*cells.Set, error) {
+func collect(files []*results.File) (*cells.Set, error) {
 	set, _, err := cells.Collect(files, cells.Options{Units: []string{cells.NsPerOp, cells.FutexNsPerOp, cells.RSSPerLiveByte}})
 	return set, err
 }

@@ -1,16 +1,16 @@
 package cells
 
-import "github.com/allocbench/allocbench/bench/units"
+import "github.com/allocbench/allocbench/internal/results"
 
 // The units the summaries, claims and report read.
 const (
-	NsPerOp        = units.NsPerOp
-	FutexNsPerOp   = units.FutexNsecPerOp
-	FutexPct       = units.FutexPct
-	P99Ns          = units.P99Nsec
-	RSSPerLiveByte = units.RSSPerLiveByte
-	PeakLiveBytes  = units.PeakLiveBytes
-	LatencySamples = units.LatencySamples
+	NsPerOp        = results.NsPerOp
+	FutexNsPerOp   = results.FutexNsecPerOp
+	FutexPct       = results.FutexPct
+	P99Ns          = results.P99Nsec
+	RSSPerLiveByte = results.RSSPerLiveByte
+	PeakLiveBytes  = results.PeakLiveBytes
+	LatencySamples = results.LatencySamples
 )
 
 // Units are the units Collect reads by default.

@@ -14,6 +14,7 @@ import (
 	"github.com/allocbench/allocbench/internal/analysis/cells"
 	"github.com/allocbench/allocbench/internal/analysis/compare"
 	"github.com/allocbench/allocbench/internal/analysis/stats"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // A Verdict is what the measurements say about one claim.
@@ -676,7 +677,7 @@ func (r Report) Write(w io.Writer, f compare.Format) error {
 // Judge reads the cells of files and judges every claim on them, for
 // compare -claims. Warnings about the files are compare's own and are not
 // repeated.
-func Judge(files []*compare.File) (compare.Claims, []compare.Warning, error) {
+func Judge(files []*results.File) (compare.Claims, []results.Warning, error) {
 	set, _, err := cells.Collect(files, cells.Options{})
 	if err != nil {
 		return nil, nil, err

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/allocbench/allocbench/internal/results"
+
 	"github.com/allocbench/allocbench/internal/suggest"
 	"github.com/allocbench/allocbench/internal/usage"
 )
@@ -26,7 +28,7 @@ type Claims interface {
 
 // ClaimsFunc judges the claims on files, for compare -claims; in JSON the
 // Claims value goes in as "claims".
-type ClaimsFunc func(files []*File) (Claims, []Warning, error)
+type ClaimsFunc func(files []*results.File) (Claims, []results.Warning, error)
 
 // Run implements "allocbench compare" without -claims; see RunWith.
 func Run(args []string, stdout, stderr io.Writer) error {
@@ -53,7 +55,7 @@ func RunWith(args []string, stdout, stderr io.Writer, claims ClaimsFunc) error {
 	withClaims := fs.Bool("claims", false, "after the tables, judge the published claims on the files (all of them, whatever -filter keeps)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "%s\n\nusage: %s\n\n", Description, Usage)
-		fmt.Fprintf(fs.Output(), "A file is labelled by its base name without extension, or by label= before it.\nProjections and filters use benchproc syntax: .name, /workload, /alloc, /threads,\n%s, or config keys like libc. Units of earlier versions (p99-ns) read as\ntoday's (p99-nsec).\n\nflags:\n", LabelKey)
+		fmt.Fprintf(fs.Output(), "A file is labelled by its base name without extension, or by label= before it.\nProjections and filters use benchproc syntax: .name, /workload, /alloc, /threads,\n%s, or config keys like libc. Units of earlier versions (p99-ns) read as\ntoday's (p99-nsec).\n\nflags:\n", results.LabelKey)
 		fs.PrintDefaults()
 	}
 	if err := usage.Parse(fs, args, `usage: allocbench compare [flags] [label=]file...; "allocbench help compare" lists the flags`); err != nil {
@@ -80,11 +82,11 @@ func RunWith(args []string, stdout, stderr io.Writer, claims ClaimsFunc) error {
 		return usage.Errorf("compare: no input files (usage: %s)", Usage)
 	}
 
-	files, warns := ReadFiles(ParseSources(fs.Args()))
+	files, warns := results.ReadFiles(results.ParseSources(fs.Args()))
 	if err := CheckKeys(files, opts); err != nil {
 		return usage.Errorf("compare: %w", err)
 	}
-	printWarnings := func(more []Warning) {
+	printWarnings := func(more []results.Warning) {
 		for _, w := range append(warns, more...) {
 			fmt.Fprintf(stderr, "warning: %s\n", w)
 		}
@@ -95,7 +97,7 @@ func RunWith(args []string, stdout, stderr io.Writer, claims ClaimsFunc) error {
 		if err != nil {
 			return failed(err)
 		}
-		all := append(append([]Warning(nil), warns...), more...)
+		all := append(append([]results.Warning(nil), warns...), more...)
 		var extra any
 		if *withClaims {
 			cl, cw, err := claims(files)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/internal/usage"
 )
 
@@ -215,29 +216,8 @@ func TestPooledResultsWarn(t *testing.T) {
 	assert.Contains(t, stderr, "libc")
 }
 
-func TestParseSources(t *testing.T) {
-	assert.Equal(t, Source{"glibc", "results/x/glibc.txt"}, ParseSource("glibc=results/x/glibc.txt"))
-	assert.Equal(t, Source{"glibc", "results/x/glibc.txt"}, ParseSource("results/x/glibc.txt"))
-	assert.Equal(t, Source{"run", "dir/a=b/run.txt"}, ParseSource("dir/a=b/run.txt"))
-	assert.Equal(t, Source{"noext", "noext"}, ParseSource("noext"))
-	assert.Equal(t, []Source{{"a/glibc.txt", "a/glibc.txt"}, {"b/glibc.txt", "b/glibc.txt"}, {"x", "c.txt"}, {"x", "d.txt"}},
-		ParseSources([]string{"a/glibc.txt", "b/glibc.txt", "x=c.txt", "x=d.txt"}))
-}
-
-func TestReadFileConfig(t *testing.T) {
-	f, warns := ReadFile(Source{"musl", "testdata/musl.txt"})
-	require.NotNil(t, f)
-	assert.Empty(t, warns)
-	assert.Equal(t, "musl", f.Get("libc"))
-	assert.Equal(t, "1.2.3", f.Get("libc-version"))
-	assert.Contains(t, f.Get("alloc-jemalloc"), "skipped:")
-	assert.Len(t, f.Results, 18)
-	assert.Equal(t, "musl", f.Results[0].GetConfig(LabelKey))
-	assert.Equal(t, "musl", f.Results[0].GetConfig(FileKey))
-}
-
 func TestTablesAPI(t *testing.T) {
-	files, warns := ReadFiles([]Source{{"glibc", "testdata/glibc.txt"}, {"musl", "testdata/musl.txt"}})
+	files, warns := results.ReadFiles([]results.Source{{Label: "glibc", Path: "testdata/glibc.txt"}, {Label: "musl", Path: "testdata/musl.txt"}})
 	require.Empty(t, warns)
 	tables, warns, err := Tables(files, Options{Metrics: []string{"sec/op"}})
 	require.NoError(t, err)
@@ -263,7 +243,7 @@ func TestTablesAPI(t *testing.T) {
 }
 
 func TestSignificance(t *testing.T) {
-	files, _ := ReadFiles([]Source{{"futex", "testdata/futex.txt"}})
+	files, _ := results.ReadFiles([]results.Source{{Label: "futex", Path: "testdata/futex.txt"}})
 	tables, _, err := Tables(files, Options{Metrics: []string{"ns/op", "futex-pct"}})
 	require.NoError(t, err)
 	require.Len(t, tables, 2)
@@ -284,15 +264,15 @@ func TestSignificance(t *testing.T) {
 }
 
 func TestSummaries(t *testing.T) {
-	files, _ := ReadFiles([]Source{{"glibc", "testdata/glibc.txt"}, {"musl", "testdata/musl.txt"}})
-	sums, warns, err := Summaries(files, Options{Row: "/workload /threads@num", Col: LabelKey + " /alloc", Metrics: []string{"ns/op"}})
+	files, _ := results.ReadFiles([]results.Source{{Label: "glibc", Path: "testdata/glibc.txt"}, {Label: "musl", Path: "testdata/musl.txt"}})
+	sums, warns, err := Summaries(files, Options{Row: "/workload /threads@num", Col: results.LabelKey + " /alloc", Metrics: []string{"ns/op"}})
 	require.NoError(t, err)
 	assert.Empty(t, warns)
 	var found bool
 	for _, s := range sums {
 		assert.Equal(t, "ns/op", s.Unit)
 		assert.Len(t, s.Values, s.N)
-		if s.Fields["/workload"] == "churn" && s.Fields["/threads"] == "4" && s.Fields[LabelKey] == "musl" && s.Fields["/alloc"] == "libc" {
+		if s.Fields["/workload"] == "churn" && s.Fields["/threads"] == "4" && s.Fields[results.LabelKey] == "musl" && s.Fields["/alloc"] == "libc" {
 			found = true
 			assert.Equal(t, 2, s.N)
 			assert.InDelta(t, (198.2+223.4)/2, s.Center, 1e-9)
@@ -393,7 +373,7 @@ func (s stubClaims) MarshalJSON() ([]byte, error) {
 // -claims adds what the judge returns after the tables, and under
 // "claims" in JSON.
 func TestClaimsFlag(t *testing.T) {
-	judge := func(files []*File) (Claims, []Warning, error) {
+	judge := func(files []*results.File) (Claims, []results.Warning, error) {
 		return stubClaims(fmt.Sprintf("%d files", len(files))), nil, nil
 	}
 	var o, e bytes.Buffer
@@ -425,7 +405,7 @@ func TestGroupsOfRunsAreMarked(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "g.txt")
 	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
-	files, _ := ReadFiles([]Source{{"g", path}})
+	files, _ := results.ReadFiles([]results.Source{{Label: "g", Path: path}})
 	tables, _, err := Tables(files, Options{Metrics: []string{"ns/op"}, Col: "/alloc"})
 	require.NoError(t, err)
 	require.Len(t, tables, 1)

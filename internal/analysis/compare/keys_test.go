@@ -7,19 +7,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/internal/usage"
 )
 
 func TestCheckKeys(t *testing.T) {
-	files, warns := ReadFiles(ParseSources([]string{"testdata/glibc.txt", "testdata/musl.txt"}))
+	files, warns := results.ReadFiles(results.ParseSources([]string{"testdata/glibc.txt", "testdata/musl.txt"}))
 	require.Empty(t, warns)
 
 	for _, ok := range []Options{
 		{},
 		{Col: "/alloc", Row: "/workload /threads@num"},
 		{Col: "libc"},
-		{Col: LabelKey + " /alloc"},
-		{Col: FileKey},
+		{Col: results.LabelKey + " /alloc"},
+		{Col: results.FileKey},
 		{Row: ".name /gomaxprocs", Col: ".config"},
 		{Row: ".fullname"},
 	} {
@@ -46,7 +47,7 @@ func TestCheckKeys(t *testing.T) {
 		}
 	}
 
-	empty, _ := ReadFiles(ParseSources([]string{"testdata/empty.txt"}))
+	empty, _ := results.ReadFiles(results.ParseSources([]string{"testdata/empty.txt"}))
 	assert.NoError(t, CheckKeys(empty, Options{Col: "alloc"}), "no results: nothing to check them against")
 }
 

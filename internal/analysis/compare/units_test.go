@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/allocbench/allocbench/bench/units"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // withOldUnits writes a copy of the result file at path with every unit
@@ -21,12 +21,12 @@ func withOldUnits(t *testing.T, path string) string {
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	s := string(data)
-	for old, cur := range units.Renamed() {
+	for old, cur := range results.Renamed() {
 		s = strings.ReplaceAll(s, " "+cur+"\t", " "+old+"\t")
 		s = strings.ReplaceAll(s, " "+cur+"\n", " "+old+"\n")
 	}
 	require.NotEqual(t, string(data), s, "the sample uses renamed units")
-	require.NotContains(t, s, units.P99Nsec)
+	require.NotContains(t, s, results.P99Nsec)
 	require.Contains(t, s, "p99-ns")
 	old := filepath.Join(t.TempDir(), filepath.Base(path))
 	require.NoError(t, os.WriteFile(old, []byte(s), 0o644))
@@ -43,7 +43,7 @@ func TestOldUnitNamesReadAsCurrent(t *testing.T) {
 		require.NoError(t, Run([]string{"-metrics", metrics, "futex=" + cur}, &want, &stderr), stderr.String())
 		require.NoError(t, Run([]string{"-metrics", metrics, "futex=" + old}, &got, &stderr), stderr.String())
 		assert.Equal(t, want.String(), got.String(), "-metrics %s", metrics)
-		assert.Contains(t, got.String(), units.P99Nsec)
+		assert.Contains(t, got.String(), results.P99Nsec)
 		assert.NotContains(t, got.String(), "p99-ns ")
 	}
 
@@ -51,5 +51,5 @@ func TestOldUnitNamesReadAsCurrent(t *testing.T) {
 	var out, stderr bytes.Buffer
 	require.NoError(t, Run([]string{"-metrics", "futex-nsec/op", "before=" + old, "after=" + cur}, &out, &stderr))
 	assert.NotContains(t, stderr.String(), "lacks", "both files have the metric")
-	assert.Equal(t, 1, strings.Count(out.String(), units.FutexNsecPerOp), "one table:\n%s", out.String())
+	assert.Equal(t, 1, strings.Count(out.String(), results.FutexNsecPerOp), "one table:\n%s", out.String())
 }

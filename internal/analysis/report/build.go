@@ -14,6 +14,7 @@ import (
 	"github.com/allocbench/allocbench/internal/analysis/compare"
 	"github.com/allocbench/allocbench/internal/analysis/stats"
 	"github.com/allocbench/allocbench/internal/analysis/summary"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // page is what the template renders.
@@ -215,7 +216,7 @@ func basePage(in Input) page {
 
 // write renders the page and returns the warnings it found beyond
 // in.Warnings.
-func write(w io.Writer, in Input) ([]compare.Warning, error) {
+func write(w io.Writer, in Input) ([]results.Warning, error) {
 	set, warns, err := cells.Collect(in.Files, cells.Options{})
 	if err != nil {
 		return warns, err
@@ -290,9 +291,9 @@ func write(w io.Writer, in Input) ([]compare.Warning, error) {
 	}
 	warns = append(warns, b.left.warnings()...)
 	if b.nonFinite > 0 {
-		warns = append(warns, compare.Warning{Msg: fmt.Sprintf("%d medians cannot be plotted (a throughput of 1000/0 ns/op is infinite) and are left out", b.nonFinite)})
+		warns = append(warns, results.Warning{Msg: fmt.Sprintf("%d medians cannot be plotted (a throughput of 1000/0 ns/op is infinite) and are left out", b.nonFinite)})
 	}
-	for _, w := range append(append([]compare.Warning(nil), in.Warnings...), warns...) {
+	for _, w := range append(append([]results.Warning(nil), in.Warnings...), warns...) {
 		p.Warnings = append(p.Warnings, w.String())
 	}
 	return warns, pageTemplate.Execute(w, p)
@@ -480,7 +481,7 @@ func newBuilder(set *cells.Set, sum *summary.Summary) *builder {
 
 // workloads makes the plots of each workload: a row per metric, a plot per
 // file in each row.
-func (b *builder) workloads() ([]workloadSection, []compare.Warning, error) {
+func (b *builder) workloads() ([]workloadSection, []results.Warning, error) {
 	var out []workloadSection
 	for wi, wl := range b.set.Workloads {
 		if wi >= maxWorkloads {

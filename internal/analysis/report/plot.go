@@ -19,7 +19,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/allocbench/allocbench/alloc"
-	"github.com/allocbench/allocbench/bench/units"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // A metric is one kind of plot: which unit it reads and how it shows it.
@@ -40,11 +40,11 @@ type metric struct {
 
 // metrics are the plots made for each workload and file, in page order.
 var metrics = []metric{
-	{ID: "throughput", Unit: units.NsPerOp, Title: "Throughput", YLabel: "Mops/s, all threads (higher is better)",
+	{ID: "throughput", Unit: results.NsPerOp, Title: "Throughput", YLabel: "Mops/s, all threads (higher is better)",
 		Transform: func(ns float64) float64 { return 1000 / ns }, Decreasing: true, RunDots: true},
-	{ID: "futex", Unit: units.FutexPct, Title: "Futex share", YLabel: "% of time in futex (lower is better)"},
-	{ID: "p99", Unit: units.P99Nsec, Title: "p99 latency", YLabel: "p99 latency, ns (lower is better)"},
-	{ID: "rss", Unit: units.RSSPerLiveByte, Title: "Memory overhead", YLabel: "RSS per live byte (lower is better)"},
+	{ID: "futex", Unit: results.FutexPct, Title: "Futex share", YLabel: "% of time in futex (lower is better)"},
+	{ID: "p99", Unit: results.P99Nsec, Title: "p99 latency", YLabel: "p99 latency, ns (lower is better)"},
+	{ID: "rss", Unit: results.RSSPerLiveByte, Title: "Memory overhead", YLabel: "RSS per live byte (lower is better)"},
 }
 
 // The plots that are not one metric against threads.

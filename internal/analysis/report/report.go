@@ -25,6 +25,7 @@ import (
 	"github.com/allocbench/allocbench/internal/analysis/cells"
 	"github.com/allocbench/allocbench/internal/analysis/compare"
 	"github.com/allocbench/allocbench/internal/analysis/summary"
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/internal/usage"
 )
 
@@ -33,12 +34,12 @@ type Input struct {
 	Title string
 	// Generated is shown as the generation time; zero omits it.
 	Generated time.Time
-	// Files are the labelled result files, as compare.ReadFiles
+	// Files are the labelled result files, as results.ReadFiles
 	// returns them.
-	Files []*compare.File
-	// Warnings about the input (from compare.ReadFiles) to show on
+	Files []*results.File
+	// Warnings about the input (from results.ReadFiles) to show on
 	// the page; Write adds its own.
-	Warnings []compare.Warning
+	Warnings []results.Warning
 	// Baseline is the column the summary compares with: "label/alloc"
 	// or "alloc"; empty means glibc's malloc (see summary.Options).
 	Baseline string
@@ -79,7 +80,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() == 0 {
 		return usage.Errorf("report: no input files (usage: %s)", Usage)
 	}
-	files, warns := compare.ReadFiles(compare.ParseSources(fs.Args()))
+	files, warns := results.ReadFiles(results.ParseSources(fs.Args()))
 	for _, w := range warns {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
@@ -197,16 +198,16 @@ const (
 // limits left out.
 type leftOutCounts struct{ workloads, series, threads int }
 
-func (l leftOutCounts) warnings() []compare.Warning {
-	var out []compare.Warning
+func (l leftOutCounts) warnings() []results.Warning {
+	var out []results.Warning
 	if l.workloads > 0 {
-		out = append(out, compare.Warning{Msg: fmt.Sprintf("only the first %d workloads are shown; %d more are left out (narrow the input with compare -filter)", maxWorkloads, l.workloads)})
+		out = append(out, results.Warning{Msg: fmt.Sprintf("only the first %d workloads are shown; %d more are left out (narrow the input with compare -filter)", maxWorkloads, l.workloads)})
 	}
 	if l.series > 0 {
-		out = append(out, compare.Warning{Msg: fmt.Sprintf("a plot shows at most %d allocators; %d figures of others are left out", maxSeries, l.series)})
+		out = append(out, results.Warning{Msg: fmt.Sprintf("a plot shows at most %d allocators; %d figures of others are left out", maxSeries, l.series)})
 	}
 	if l.threads > 0 {
-		out = append(out, compare.Warning{Msg: fmt.Sprintf("a line shows at most %d thread counts; %d figures at others are left out", maxThreadCount, l.threads)})
+		out = append(out, results.Warning{Msg: fmt.Sprintf("a line shows at most %d thread counts; %d figures at others are left out", maxThreadCount, l.threads)})
 	}
 	return out
 }
@@ -241,7 +242,7 @@ var configGroups = []struct {
 	{"Measurement", []string{"futex-method", "futex-", "fresh-process-per-run"}},
 }
 
-func card(f *compare.File) fileCard {
+func card(f *results.File) fileCard {
 	fc := fileCard{Label: f.Label, Path: f.Path, Results: len(f.Results)}
 	placed := make(map[string]bool)
 	for _, g := range configGroups {
@@ -280,6 +281,6 @@ func card(f *compare.File) fileCard {
 	return fc
 }
 
-func row(c compare.Config) configRow {
+func row(c results.Config) configRow {
 	return configRow{Key: c.Key, Value: c.Value, Skipped: strings.HasPrefix(c.Key, "alloc-") && strings.HasPrefix(c.Value, "skipped")}
 }

@@ -12,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/allocbench/allocbench/bench/units"
-	"github.com/allocbench/allocbench/internal/analysis/compare"
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/internal/usage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -86,7 +85,7 @@ func (n *node) byID(id string) *node {
 
 func readInput(t *testing.T, args ...string) Input {
 	t.Helper()
-	files, warns := compare.ReadFiles(compare.ParseSources(args))
+	files, warns := results.ReadFiles(results.ParseSources(args))
 	return Input{
 		Title:     "Test report",
 		Generated: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
@@ -395,11 +394,11 @@ func TestOldUnitNames(t *testing.T) {
 	data, err := os.ReadFile("testdata/glibc.txt")
 	require.NoError(t, err)
 	s := string(data)
-	for old, cur := range units.Renamed() {
+	for old, cur := range results.Renamed() {
 		s = regexp.MustCompile(`\s`+regexp.QuoteMeta(cur)+`\b`).ReplaceAllString(s, " "+old)
 	}
 	require.Contains(t, s, " p99-ns")
-	require.NotContains(t, s, units.P99Nsec)
+	require.NotContains(t, s, results.P99Nsec)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "glibc.txt"), []byte(s), 0o644))
 

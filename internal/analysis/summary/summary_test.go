@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/allocbench/allocbench/internal/analysis/cells"
-	"github.com/allocbench/allocbench/internal/analysis/compare"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // machine is the configuration of a made-up 2-core host.
@@ -40,7 +40,7 @@ func write(t *testing.T, name string, config []string, allocs []string, threads 
 
 func set(t *testing.T, args ...string) *cells.Set {
 	t.Helper()
-	files, warns := compare.ReadFiles(compare.ParseSources(args))
+	files, warns := results.ReadFiles(results.ParseSources(args))
 	require.Empty(t, warns)
 	s, _, err := cells.Collect(files, cells.Options{})
 	require.NoError(t, err)

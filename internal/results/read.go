@@ -1,4 +1,4 @@
-package compare
+package results
 
 import (
 	"errors"
@@ -248,7 +248,7 @@ func (rd *fileReader) add(rec *benchfmt.Result, cutOff int, configLines bool) {
 		return
 	}
 	for _, v := range rec.Values {
-		unit, val := origUnit(v)
+		unit, val := OrigUnit(v)
 		if why := ValueProblem(unit, val); why != "" {
 			rd.warn(line, fmt.Sprintf("skipped result: %s %s", why, unit))
 			return
@@ -286,7 +286,7 @@ func (rd *fileReader) add(rec *benchfmt.Result, cutOff int, configLines bool) {
 	*res = Result{Name: name, Iters: rec.Iters, Config: conf, Line: line, Units: units}
 	res.Values = rd.newValues(len(rec.Values))
 	for i, v := range rec.Values {
-		_, res.Values[i] = origUnit(v)
+		_, res.Values[i] = OrigUnit(v)
 	}
 	rd.f.Results = append(rd.f.Results, res)
 }
@@ -324,7 +324,7 @@ func (rd *fileReader) newValues(n int) []float64 {
 func (rd *fileReader) unitList(vals []benchfmt.Value) (units []string, ok bool) {
 	same := len(rd.lastUnits) == len(vals)
 	for i := 0; same && i < len(vals); i++ {
-		u, _ := origUnit(vals[i])
+		u, _ := OrigUnit(vals[i])
 		same = u == rd.lastUnits[i]
 	}
 	if same && rd.lastUnits != nil {
@@ -332,7 +332,7 @@ func (rd *fileReader) unitList(vals []benchfmt.Value) (units []string, ok bool) 
 	}
 	var key strings.Builder
 	for _, v := range vals {
-		u, _ := origUnit(v)
+		u, _ := OrigUnit(v)
 		key.WriteString(u)
 		key.WriteByte(0)
 	}
@@ -344,7 +344,7 @@ func (rd *fileReader) unitList(vals []benchfmt.Value) (units []string, ok bool) 
 		units = make([]string, len(vals))
 		added := 0
 		for i, v := range vals {
-			units[i], _ = origUnit(v)
+			units[i], _ = OrigUnit(v)
 			if !rd.unitSet[units[i]] {
 				added++
 			}
