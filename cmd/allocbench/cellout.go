@@ -21,8 +21,13 @@ import (
 // go test's own, the C library and allocators, the machine (package
 // sysinfo), the environment that changes allocators and the futex method.
 // Other "key: value" lines (warning: ..., debug: ...) are chatter.
-var benchConfigKey = regexp.MustCompile(`^(goos|goarch|pkg|cpu|libc|libc-version|libc-path|kernel|distro|numcpu|gomaxprocs|` +
-	`alloc-[a-z0-9_.+-]+|cpu-[a-z0-9-]+|cgroup-[a-z0-9-]+|futex-[a-z0-9-]+|env-[a-z0-9_]+|harness-[a-z0-9_-]+)$`)
+var benchConfigKey = regexp.MustCompile(`^(` + strings.Join([]string{
+	results.GoosKey, results.GoarchKey, results.PkgKey, results.CPUKey,
+	results.LibcKey, results.LibcVersionKey, results.LibcPathKey,
+	results.KernelKey, results.DistroKey, results.NumCPUKey, results.GOMAXPROCSKey,
+	results.AllocKeyPrefix + `[a-z0-9_.+-]+`, results.CPUKeyPrefix + `[a-z0-9-]+`, results.CgroupKeyPrefix + `[a-z0-9-]+`,
+	results.FutexKeyPrefix + `[a-z0-9-]+`, results.EnvKeyPrefix + `[a-z0-9_]+`, results.HarnessKeyPrefix + `[a-z0-9_-]+`,
+}, "|") + `)$`)
 
 // crashLine finds the Go runtime's or the C library's word on a crash: a
 // signal the Go runtime caught (a C kernel's segfault arrives that way), a

@@ -409,17 +409,17 @@ func (r *fidelityRun) pair(ctx context.Context, c cell, i int) (skip string, err
 // originalConfig are the configuration lines of original.txt.
 func originalConfig(p glibcbench.Program, allocs []string, preload map[string]string) []string {
 	lines := []string{
-		"original: glibc benchtests/" + glibcbench.Name + ".c",
-		fmt.Sprintf("original-source: Debian source package %s %s (upstream glibc %s)", p.Source, p.Version, p.Upstream()),
-		fmt.Sprintf("original-build: %s; BENCHMARK_DURATION %d s; timing from CLOCK_MONOTONIC in ns", p.CC+" -O2", int(p.Duration/time.Second)),
-		"original-sha256: " + p.SHA256,
+		results.OriginalKey + ": glibc benchtests/" + glibcbench.Name + ".c",
+		fmt.Sprintf("%s: Debian source package %s %s (upstream glibc %s)", results.OriginalSourceKey, p.Source, p.Version, p.Upstream()),
+		fmt.Sprintf("%s: %s; BENCHMARK_DURATION %d s; timing from CLOCK_MONOTONIC in ns", results.OriginalBuildKey, p.CC+" -O2", int(p.Duration/time.Second)),
+		results.OriginalSHA256Key + ": " + p.SHA256,
 	}
 	for _, a := range allocs {
 		how := "the C library's malloc, nothing preloaded"
 		if preload[a] != "" {
 			how = "LD_PRELOAD=" + preload[a]
 		}
-		lines = append(lines, fmt.Sprintf("original-alloc-%s: %s", a, how))
+		lines = append(lines, fmt.Sprintf("%s%s: %s", results.OriginalAllocKeyPrefix, a, how))
 	}
 	return lines
 }

@@ -258,15 +258,11 @@ func collect(files []*results.File) (*cells.Set, error) {
 	return set, err
 }
 
-// precisionKey is the configuration line that heads each result file of
-// the main job: how far its cells run.
-const precisionKey = "precision-target"
-
 // precisionConfig is that line: "precision-target: ±3% of the median
 // ns/op (95% interval), 6 to 30 runs a cell, 1 a visit, budget 10m0s".
 func precisionConfig(o options) string {
 	return fmt.Sprintf("%s: ±%g%% of the median ns/op (95%% interval), %d to %d runs a cell, %d a visit, budget %v\n",
-		precisionKey, 100*o.target, o.minRuns, o.maxRuns, o.perVisit, o.budget)
+		results.PrecisionTargetKey, 100*o.target, o.minRuns, o.maxRuns, o.perVisit, o.budget)
 }
 
 // precision is what the job reached, cell by cell, for the summary and

@@ -22,12 +22,6 @@ import (
 // ReadFile skips longer lines with a warning instead.
 const MaxLineBytes = bufio.MaxScanTokenSize - 1
 
-// FailedKey is the configuration key that marks the results of a cell that
-// failed (it timed out, crashed or failed a check): the main job writes
-// "cell-failed: <cell>: <why>" before them and "cell-failed:" (which removes
-// the key) after them. ReadFile leaves such results out and says so.
-const FailedKey = "cell-failed"
-
 // ConfigLine reports whether benchfmt reads line as a configuration line,
 // and its key and value: the key begins with a lower-case letter, has no
 // space or upper-case letter and ends at the first colon; the value follows

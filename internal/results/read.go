@@ -11,18 +11,6 @@ import (
 	"strings"
 
 	"golang.org/x/perf/benchfmt"
-
-	"github.com/allocbench/allocbench/internal/sysinfo"
-)
-
-// Config keys that ReadFiles sets on every result, so that projections
-// (-row, -col, -filter) can refer to the input a result came from.
-const (
-	// LabelKey is the label of the input file ("glibc" for
-	// glibc=results/glibc.txt, or the base name without extension).
-	LabelKey = ".label"
-	// FileKey is the same label under the key benchstat users know.
-	FileKey = ".file"
 )
 
 // A Source names one input: a file of Go benchmark results and the label
@@ -472,7 +460,7 @@ func (rd *fileReader) finish() (*File, []Warning) {
 }
 
 // EnvWarnings says how files differ in the environment variables that
-// change allocators (configuration keys sysinfo.EnvKeyPrefix...), when
+// change allocators (configuration keys EnvKeyPrefix...), when
 // they do. ReadFiles adds it to its warnings.
 func EnvWarnings(files []*File) []Warning {
 	var withResults []*File
@@ -489,7 +477,7 @@ func EnvWarnings(files []*File) []Warning {
 	for i, f := range withResults {
 		var vars []string
 		for _, c := range f.Config {
-			if name := sysinfo.EnvName(c.Key); name != "" {
+			if name := EnvName(c.Key); name != "" {
 				vars = append(vars, name+"="+c.Value)
 			}
 		}

@@ -65,7 +65,7 @@ type Roles struct {
 func FindRoles(s *cells.Set) Roles {
 	pick := func(libc string) string {
 		for _, l := range s.Labels {
-			if s.Config(l, "libc") == libc {
+			if s.Config(l, results.LibcKey) == libc {
 				return l
 			}
 		}
@@ -418,7 +418,7 @@ func skippedText(s *cells.Set, r Roles, missing string) string {
 			if !mentions(missing, a) {
 				continue
 			}
-			v := s.Config(label, "alloc-"+a)
+			v := s.Config(label, results.AllocKey(a))
 			why, ok := strings.CutPrefix(v, "skipped: ")
 			if !ok || why == "" {
 				continue

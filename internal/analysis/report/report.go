@@ -235,11 +235,11 @@ var configGroups = []struct {
 	name string
 	keys []string // exact keys, or prefixes ending in "-"
 }{
-	{"C library and system", []string{"libc", "libc-version", "libc-path", "distro", "kernel", "goos", "goarch"}},
-	{"CPU", []string{"cpu-brand", "cpu", "cpu-", "numcpu", "gomaxprocs"}},
-	{"Limits", []string{"cgroup-"}},
-	{"Allocators", []string{"alloc-"}},
-	{"Measurement", []string{"futex-method", "futex-", "fresh-process-per-run"}},
+	{"C library and system", []string{results.LibcKey, results.LibcVersionKey, results.LibcPathKey, results.DistroKey, results.KernelKey, results.GoosKey, results.GoarchKey}},
+	{"CPU", []string{results.CPUBrandKey, results.CPUKey, results.CPUKeyPrefix, results.NumCPUKey, results.GOMAXPROCSKey}},
+	{"Limits", []string{results.CgroupKeyPrefix}},
+	{"Allocators", []string{results.AllocKeyPrefix}},
+	{"Measurement", []string{results.FutexMethodKey, results.FutexKeyPrefix, results.FreshProcessKey}},
 }
 
 func card(f *results.File) fileCard {
@@ -282,5 +282,5 @@ func card(f *results.File) fileCard {
 }
 
 func row(c results.Config) configRow {
-	return configRow{Key: c.Key, Value: c.Value, Skipped: strings.HasPrefix(c.Key, "alloc-") && strings.HasPrefix(c.Value, "skipped")}
+	return configRow{Key: c.Key, Value: c.Value, Skipped: strings.HasPrefix(c.Key, results.AllocKeyPrefix) && strings.HasPrefix(c.Value, "skipped")}
 }

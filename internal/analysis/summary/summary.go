@@ -16,6 +16,7 @@ import (
 	"github.com/allocbench/allocbench/internal/analysis/cells"
 	"github.com/allocbench/allocbench/internal/analysis/scaling"
 	"github.com/allocbench/allocbench/internal/analysis/stats"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // A Column is one file's allocator.
@@ -163,7 +164,7 @@ func ChooseBaseline(s *cells.Set, spec string) (Column, error) {
 	}
 	label := s.Labels[0]
 	for _, l := range s.Labels {
-		if s.Config(l, "libc") == "glibc" {
+		if s.Config(l, results.LibcKey) == "glibc" {
 			label = l
 			break
 		}
@@ -282,9 +283,9 @@ type Cores struct {
 // ReadCores reads a file's CPU facts from its configuration lines.
 func ReadCores(s *cells.Set, label string) Cores {
 	var c Cores
-	c.Physical, _ = strconv.Atoi(firstValue(s.Config(label, "cpu-cores")))
-	c.Usable, _ = strconv.Atoi(firstValue(s.Config(label, "numcpu")))
-	if q := firstValue(s.Config(label, "cgroup-cpu-quota")); q != "" {
+	c.Physical, _ = strconv.Atoi(firstValue(s.Config(label, results.CPUCoresKey)))
+	c.Usable, _ = strconv.Atoi(firstValue(s.Config(label, results.NumCPUKey)))
+	if q := firstValue(s.Config(label, results.CgroupCPUQuotaKey)); q != "" {
 		f := strings.Fields(q)
 		if len(f) > 0 {
 			c.Quota, _ = strconv.ParseFloat(strings.TrimSuffix(f[0], "CPUs"), 64)
