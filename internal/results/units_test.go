@@ -90,3 +90,10 @@ func TestCurrent(t *testing.T) {
 		assert.Equal(t, strings.Replace(old, "-ns", "-nsec", 1), cur, "only the time token changes")
 	}
 }
+
+// Every metric of the table is one of the units above.
+func TestMetricsAreUnits(t *testing.T) {
+	for _, m := range Metrics {
+		assert.Contains(t, every, m.Unit)
+	}
+}

@@ -136,3 +136,16 @@ func TestCaveats(t *testing.T) {
 	cv = s.Caveats(Cell{"c", "churn", "jemalloc", 1}, NsPerOp)[0]
 	assert.Equal(t, "3 of 6 runs near 13.3, 3 of 6 near 22.2", cv.Detail)
 }
+
+// Collect reads every headline metric and what qualifies it, whether or
+// not the list above names it.
+func TestUnitsHaveTheHeadlines(t *testing.T) {
+	for _, m := range results.Headlines() {
+		assert.Contains(t, Units, m.Unit)
+		if m.Qualifier != "" {
+			assert.Contains(t, Units, m.Qualifier)
+		}
+	}
+	assert.Equal(t, []string{"a", "ns/op", results.FutexPct, results.P99Nsec, results.LatencySamples, results.RSSPerLiveByte, results.PeakLiveBytes},
+		withHeadlines("a", "ns/op"), "the headlines in table order, each followed by its qualifier")
+}

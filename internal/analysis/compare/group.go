@@ -12,9 +12,10 @@ import (
 	"github.com/allocbench/allocbench/internal/results"
 )
 
-// DefaultMetrics are the units compared when Options.Metrics is empty:
-// the first always, the others when some result has them.
-var DefaultMetrics = []string{results.NsPerOp, results.FutexPct, results.P99Nsec, results.RSSPerLiveByte}
+// DefaultMetrics are the units compared when Options.Metrics is empty,
+// the headline metrics (results.Headlines): the first always, the others
+// when some result has them.
+var DefaultMetrics = results.HeadlineUnits()
 
 // The most rows and columns a table has; an input with more gets a warning
 // and the first ones, in sorted order.

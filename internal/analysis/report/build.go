@@ -364,15 +364,14 @@ func summaryTables(set *cells.Set, sum *summary.Summary, shown map[string]bool) 
 			return noteRef{N: n.N, ID: n.ID}
 		}
 		for _, r := range wl.Rows {
-			kinds := []struct {
+			type kind struct {
 				name, class string
 				entries     []summary.Entry
 				format      func(summary.Entry) (string, string, string, string)
-			}{
-				{"throughput vs " + sum.Baseline.String(), "speed", r.Speed, speedCell()},
-				{"futex share, %", "futex", r.Futex, valueCell("%.1f")},
-				{"p99 latency, ns", "p99", r.P99, valueCell("%.3g")},
-				{"RSS per live byte", "rss", r.RSS, valueCell("%.3g")},
+			}
+			kinds := []kind{{"throughput vs " + sum.Baseline.String(), "speed", r.Speed, speedCell()}}
+			for k, m := range results.Medians() {
+				kinds = append(kinds, kind{m.Title, m.ID, r.Medians[k], valueCell(m.Format)})
 			}
 			var rows []summaryRow
 			for _, k := range kinds {

@@ -79,9 +79,10 @@ func TestSummaryTable(t *testing.T) {
 	assert.InDelta(t, 0.25, one.Speed[3].Value, 1e-9)
 	assert.True(t, one.Speed[3].Significant)
 	assert.False(t, math.IsNaN(one.Speed[1].Pct), "six runs give an interval")
-	assert.InDelta(t, 1.5, one.Futex[0].Value, 1e-9)
-	assert.InDelta(t, 60, one.P99[3].Value, 1e-9)
-	assert.False(t, one.RSS[0].OK)
+	assert.InDelta(t, 1.5, one.MediansOf(results.FutexPct)[0].Value, 1e-9)
+	assert.InDelta(t, 60, one.MediansOf(results.P99Nsec)[3].Value, 1e-9)
+	assert.False(t, one.MediansOf(results.RSSPerLiveByte)[0].OK)
+	assert.Nil(t, one.MediansOf(results.NsPerOp), "ns/op is the speed")
 
 	var out bytes.Buffer
 	require.NoError(t, sum.WriteText(&out))
