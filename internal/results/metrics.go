@@ -86,7 +86,9 @@ func (m Metric) YLabel(better Direction) string {
 // documentation; the headline metrics are shown in this order too. Adding a metric: its unit above, its line here, and the
 // harness that measures it (workloads.Result.Metrics).
 var Metrics = []Metric{
-	{Unit: NsPerOp, Better: LowerIsBetter, Headline: true, ID: "throughput", Name: "throughput", Title: "throughput", Label: "speed", PlotTitle: "Throughput", Axis: "Mops/s, all threads",
+	{Unit: NsPerOp, Better: LowerIsBetter,
+		Headline: true, ID: "throughput", Name: "throughput", Title: "throughput", Label: "speed",
+		PlotTitle: "Throughput", Axis: "Mops/s, all threads",
 		Doc: "window ÷ ops: the inverse of aggregate throughput"},
 	{Unit: CPUNsecPerOp, Better: LowerIsBetter,
 		Doc: "CPU time of the worker threads, from each thread's CPU clock " +
@@ -115,20 +117,26 @@ var Metrics = []Metric{
 		Doc: "time the workers spent in futex syscalls, their number (exact method only), " +
 			"and that time as a percent of the workers' wall time"},
 	{Unit: FutexCallsPerOp, Better: LowerIsBetter},
-	{Unit: FutexPct, Better: LowerIsBetter, Headline: true, ID: "futex", Name: "futex share", Title: "futex share, %", Label: "futex%", Format: "%.1f", PlotTitle: "Futex share", Axis: "% of time in futex"},
-	{Unit: P50Nsec, Better: LowerIsBetter,
+	{Unit: FutexPct, Better: LowerIsBetter,
+		Headline: true, ID: "futex", Name: "futex share", Title: "futex share, %", Label: "futex%", Format: "%.1f",
+		PlotTitle: "Futex share", Axis: "% of time in futex"},
+	{Unit: P50Nsec, Better: LowerIsBetter, Qualifier: LatencySamples,
 		Doc: "latency of one malloc+free, from a sample of ops (one in 256 or sparser, at " +
 			"most 16384 per thread; a thread that records more keeps every other sample " +
 			"and then every other record, so the samples cover its whole window)"},
-	{Unit: P99Nsec, Better: LowerIsBetter, Headline: true, ID: "p99", Name: "p99 latency", Title: "p99 latency, ns", Label: "p99-nsec", Format: "%.3g", PlotTitle: "p99 latency", Axis: "p99 latency, ns", Qualifier: LatencySamples},
-	{Unit: P999Nsec, Better: LowerIsBetter},
+	{Unit: P99Nsec, Better: LowerIsBetter,
+		Headline: true, ID: "p99", Name: "p99 latency", Title: "p99 latency, ns", Label: "p99-nsec", Format: "%.3g",
+		PlotTitle: "p99 latency", Axis: "p99 latency, ns", Qualifier: LatencySamples},
+	{Unit: P999Nsec, Better: LowerIsBetter, Qualifier: LatencySamples},
 	{Unit: LatencySamples, Better: Neither,
 		Doc: "how many latency samples the percentiles come from, over all threads (under " +
 			"100, the page marks the percentiles)"},
 	{Unit: PeakRSSBytes, Better: LowerIsBetter,
 		Doc: "the peak resident memory (VmHWM) of a fresh process that ran the same work, " +
 			"the only run in it (see below)"},
-	{Unit: RSSPerLiveByte, Better: LowerIsBetter, Headline: true, ID: "rss", Name: "RSS per live byte", Title: "RSS per live byte", Label: "rss/live", Format: "%.3g", PlotTitle: "Memory overhead", Axis: "RSS per live byte", Qualifier: PeakLiveBytes,
+	{Unit: RSSPerLiveByte, Better: LowerIsBetter,
+		Headline: true, ID: "rss", Name: "RSS per live byte", Title: "RSS per live byte", Label: "rss/live", Format: "%.3g",
+		PlotTitle: "Memory overhead", Axis: "RSS per live byte", Qualifier: PeakLiveBytes,
 		Doc: "that process's peak resident memory above its baseline, divided by the peak " +
 			"number of bytes the workload held live: what the allocator needs per byte " +
 			"it hands out. The baseline is read with the workers started and the " +

@@ -53,3 +53,10 @@ func TestOldUnitNamesReadAsCurrent(t *testing.T) {
 	assert.NotContains(t, stderr.String(), "lacks", "both files have the metric")
 	assert.Equal(t, 1, strings.Count(out.String(), results.FutexNsecPerOp), "one table:\n%s", out.String())
 }
+
+// docs/comparing.md names the default metrics as DefaultMetrics has them.
+func TestDocsNameTheDefaultMetrics(t *testing.T) {
+	data, err := os.ReadFile("../../../docs/comparing.md")
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "| `-metrics` | "+strings.Join(DefaultMetrics, ", ")+" where present |")
+}
