@@ -54,12 +54,15 @@ func TestCheckKeys(t *testing.T) {
 // compare -col alloc (no slash) is a usage error that names the key and
 // suggests /alloc, not a table with one "(none)" column.
 func TestCompareUnknownKey(t *testing.T) {
-	for _, args := range [][]string{
-		{"-col", "alloc", "testdata/glibc.txt"},
-		{"-row", "alloc", "testdata/glibc.txt", "testdata/musl.txt"},
+	for _, args := range []struct {
+		opts  Options
+		files []string
+	}{
+		{Options{Col: "alloc"}, []string{"testdata/glibc.txt"}},
+		{Options{Row: "alloc"}, []string{"testdata/glibc.txt", "testdata/musl.txt"}},
 	} {
 		var stdout, stderr bytes.Buffer
-		err := Run(args, &stdout, &stderr)
+		err := Run(args.files, RunOptions{Options: args.opts}, &stdout, &stderr)
 		require.Error(t, err, "%v", args)
 		assert.True(t, usage.Is(err), "%v", args)
 		assert.Contains(t, err.Error(), `no file has the key "alloc"; did you mean /alloc?`)

@@ -43,7 +43,7 @@ func TestImpossibleValuesAreNotCompared(t *testing.T) {
 		"BenchmarkWorkloads/workload=churn/alloc=jemalloc/threads=1-2 \t 1000000\t 10 ns/op",
 		"BenchmarkWorkloads/workload=churn/alloc=jemalloc/threads=1-2 \t 1000000\t NaN ns/op",
 	)
-	out, stderr, err := runCompare(t, path)
+	out, stderr, err := runCompare(t, RunOptions{}, path)
 	require.NoError(t, err)
 	assert.Contains(t, stderr, "warning: "+path+":2: skipped result: NaN ns/op\n")
 	assert.NotContains(t, out, "NaN")
@@ -61,7 +61,7 @@ func TestValuesOutsideThePhysicalRangeAreNotCompared(t *testing.T) {
 		churn(1, "3600000000001"),
 		churn(1, "22", "\t 100 futex-pct\t 3600000000000 p99-nsec"),
 	)
-	out, stderr, err := runCompare(t, path)
+	out, stderr, err := runCompare(t, RunOptions{}, path)
 	require.NoError(t, err)
 	assert.Contains(t, stderr, "warning: "+path+":2: skipped result: outside the physical range of a time per op (0 to 3.6e+12): 1e+308 ns/op\n")
 	assert.Regexp(t, `threads=1\s+22\.00 ± ∞`, out, "only the last result is kept")
@@ -75,7 +75,7 @@ func TestCutOffLastLineIsNotAMissingUnit(t *testing.T) {
 	for _, end := range []string{"\t 62 p99-", "\t 6"} {
 		data := churn(1, "20", "\t 60 p99-nsec") + "\n" + churn(1, "21", "\t 61 p99-nsec") + "\n" + churn(1, "22", end)
 		require.NoError(t, os.WriteFile(path, []byte(data), 0o644))
-		_, stderr, err := runCompare(t, "-metrics", "ns/op,p99-nsec", path)
+		_, stderr, err := runCompare(t, RunOptions{Options: Options{Metrics: []string{"ns/op", "p99-nsec"}}}, path)
 		require.NoError(t, err)
 		assert.Contains(t, stderr, path+":3: skipped a line cut off at the end of the file (no newline after it)", end)
 		assert.NotContains(t, stderr, "lacks", end)
@@ -95,7 +95,7 @@ func TestFailedCellHasNoRow(t *testing.T) {
 		results.FailedKey+":",
 		churn(4, "30"),
 	)
-	out, stderr, err := runCompare(t, path)
+	out, stderr, err := runCompare(t, RunOptions{}, path)
 	require.NoError(t, err)
 	assert.Contains(t, stderr, "left out 2 results of 1 failed cell(s)")
 	assert.NotContains(t, out, "threads=2", "the failed cell has no row")
@@ -104,7 +104,7 @@ func TestFailedCellHasNoRow(t *testing.T) {
 func TestEnvironmentDifferencesWarnInCompare(t *testing.T) {
 	a := writeFile(t, "a.txt", "libc: glibc", "env-glibc_tunables: glibc.malloc.arena_max=1", churn(1, "33"))
 	b := writeFile(t, "b.txt", "libc: glibc", churn(1, "14"))
-	_, stderr, err := runCompare(t, a, b)
+	_, stderr, err := runCompare(t, RunOptions{}, a, b)
 	require.NoError(t, err)
 	assert.Contains(t, stderr, "warning: the files were measured with different allocator environment variables")
 }

@@ -40,8 +40,9 @@ func TestOldUnitNamesReadAsCurrent(t *testing.T) {
 	old := withOldUnits(t, cur)
 	for _, metrics := range []string{"all", "ns/op,futex-nsec/op,p99-nsec", "ns/op,futex-ns/op,p99-ns"} {
 		var want, got, stderr bytes.Buffer
-		require.NoError(t, Run([]string{"-metrics", metrics, "futex=" + cur}, &want, &stderr), stderr.String())
-		require.NoError(t, Run([]string{"-metrics", metrics, "futex=" + old}, &got, &stderr), stderr.String())
+		opts := RunOptions{Options: Options{Metrics: strings.Split(metrics, ",")}}
+		require.NoError(t, Run([]string{"futex=" + cur}, opts, &want, &stderr), stderr.String())
+		require.NoError(t, Run([]string{"futex=" + old}, opts, &got, &stderr), stderr.String())
 		assert.Equal(t, want.String(), got.String(), "-metrics %s", metrics)
 		assert.Contains(t, got.String(), results.P99Nsec)
 		assert.NotContains(t, got.String(), "p99-ns ")
@@ -49,7 +50,7 @@ func TestOldUnitNamesReadAsCurrent(t *testing.T) {
 
 	// An old file and a new one side by side compare metric by metric.
 	var out, stderr bytes.Buffer
-	require.NoError(t, Run([]string{"-metrics", "futex-nsec/op", "before=" + old, "after=" + cur}, &out, &stderr))
+	require.NoError(t, Run([]string{"before=" + old, "after=" + cur}, RunOptions{Options: Options{Metrics: []string{"futex-nsec/op"}}}, &out, &stderr))
 	assert.NotContains(t, stderr.String(), "lacks", "both files have the metric")
 	assert.Equal(t, 1, strings.Count(out.String(), results.FutexNsecPerOp), "one table:\n%s", out.String())
 }

@@ -13,7 +13,6 @@ package report
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -55,37 +54,32 @@ func Write(w io.Writer, in Input) error {
 	return err
 }
 
-// Description says in one line what the report subcommand does.
-const Description = "allocbench report writes a self-contained HTML report of Go benchmark result files: summary tables, scaling, claims and plots."
+// Options are what the report subcommand's flags ask for, parsed
+// (cmd/allocbench parses them).
+type Options struct {
+	// Out is the file the page is written to.
+	Out string
+	// Title is the page's title; "" is DefaultTitle.
+	Title string
+	// Baseline is the column the summary compares with (Input.Baseline).
+	Baseline string
+}
 
-// Usage is the command line of the report subcommand.
-const Usage = "allocbench report [-o report.html] [-title text] [-baseline [label/]alloc] [label=]file..."
-
-// Run implements "allocbench report": it reads the files named in args,
-// writes the page and prints its path. Warnings about the input go to
-// stderr and onto the page.
-func Run(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("o", "report.html", "write the report to `file`")
-	title := fs.String("title", DefaultTitle, "page `title`")
-	baseline := fs.String("baseline", "", "the `column` the summary compares with: label/alloc, or an allocator of the default file (default: libc of the first file measured with glibc); for results that are not allocbench's cells (plain go test -bench output), a column of the tables")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "%s\n\nusage: %s\n\nThe page needs no network: a summary table per workload (throughput relative to a\nbaseline, futex share, p99 latency, memory), scaling fits, the published claims\nchecked against the files, direct comparisons of files that differ only in C\nlibrary or distribution, plots, and each file's configuration. A file is\nlabelled by its base name without extension, or by label= before it.\n\nflags:\n", Description, Usage)
-		fs.PrintDefaults()
+// Run implements "allocbench report" with its flags parsed: it reads the
+// files named in args ([label=]path, see results.ParseSources), writes the
+// page to opts.Out and prints its path. Warnings about the input go to
+// stderr and onto the page. A -baseline that names no column is a usage
+// error (see package internal/usage).
+func Run(args []string, opts Options, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usage.Errorf("report: no input files")
 	}
-	if err := usage.Parse(fs, args, `usage: allocbench report [flags] [label=]file...; "allocbench help report" lists the flags`); err != nil {
-		return usage.Wrap(err)
-	}
-	if fs.NArg() == 0 {
-		return usage.Errorf("report: no input files (usage: %s)", Usage)
-	}
-	files, warns := results.ReadFiles(results.ParseSources(fs.Args()))
+	files, warns := results.ReadFiles(results.ParseSources(args))
 	for _, w := range warns {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
 	var page strings.Builder
-	more, err := write(&page, Input{Title: *title, Generated: time.Now(), Files: files, Warnings: warns, Baseline: *baseline})
+	more, err := write(&page, Input{Title: opts.Title, Generated: time.Now(), Files: files, Warnings: warns, Baseline: opts.Baseline})
 	for _, w := range more {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
@@ -97,10 +91,10 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	if err := replaceFile(*out, page.String()); err != nil {
+	if err := replaceFile(opts.Out, page.String()); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	fmt.Fprintln(stdout, *out)
+	fmt.Fprintln(stdout, opts.Out)
 	return nil
 }
 

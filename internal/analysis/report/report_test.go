@@ -321,7 +321,7 @@ func TestDeterministic(t *testing.T) {
 func TestRun(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "r.html")
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, Run([]string{"-o", out, "-title", "My <run>", "glibc=testdata/glibc.txt", "testdata/malformed.txt", "testdata/missing.txt"}, &stdout, &stderr))
+	require.NoError(t, Run([]string{"glibc=testdata/glibc.txt", "testdata/malformed.txt", "testdata/missing.txt"}, Options{Out: out, Title: "My <run>"}, &stdout, &stderr))
 	assert.Equal(t, out+"\n", stdout.String())
 	for _, w := range []string{
 		"warning: testdata/malformed.txt:4: skipped malformed line: missing units",
@@ -344,16 +344,14 @@ func TestRun(t *testing.T) {
 
 func TestRunErrors(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	err := Run([]string{"-o", filepath.Join(t.TempDir(), "r.html"), "testdata/missing.txt"}, &stdout, &stderr)
+	err := Run([]string{"testdata/missing.txt"}, Options{Out: filepath.Join(t.TempDir(), "r.html")}, &stdout, &stderr)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "nothing to compare")
 	assert.Empty(t, stdout.String())
 
-	err = Run(nil, &stdout, &stderr)
+	err = Run(nil, Options{Out: filepath.Join(t.TempDir(), "r.html")}, &stdout, &stderr)
 	assert.True(t, usage.Is(err), "no input files is a usage error: %v", err)
-	err = Run([]string{"-bogus"}, &stdout, &stderr)
-	assert.True(t, usage.Is(err), "%v", err)
-	assert.Error(t, Run([]string{"-o", filepath.Join(t.TempDir(), "no", "such", "dir.html"), "testdata/glibc.txt"}, &stdout, &stderr))
+	assert.Error(t, Run([]string{"testdata/glibc.txt"}, Options{Out: filepath.Join(t.TempDir(), "no", "such", "dir.html")}, &stdout, &stderr))
 }
 
 func TestWriteWithoutResults(t *testing.T) {
@@ -465,12 +463,12 @@ func TestCaveatsOnThePage(t *testing.T) {
 func TestBaselineFlag(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "r.html")
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, Run([]string{"-o", out, "-baseline", "musl/libc", "testdata/glibc.txt", "testdata/musl.txt"}, &stdout, &stderr))
+	require.NoError(t, Run([]string{"testdata/glibc.txt", "testdata/musl.txt"}, Options{Out: out, Baseline: "musl/libc"}, &stdout, &stderr))
 	page, err := os.ReadFile(out)
 	require.NoError(t, err)
 	assert.Contains(t, string(page), "Summary: throughput relative to musl/libc")
 
-	err = Run([]string{"-o", out + "2", "-baseline", "musl/jemalloc", "testdata/glibc.txt", "testdata/musl.txt"}, &stdout, &stderr)
+	err = Run([]string{"testdata/glibc.txt", "testdata/musl.txt"}, Options{Out: out + "2", Baseline: "musl/jemalloc"}, &stdout, &stderr)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `-baseline "musl/jemalloc" is not a file's allocator here (valid: glibc/libc, glibc/jemalloc`)
 	assert.NoFileExists(t, out+"2")
