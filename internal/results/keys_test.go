@@ -1,9 +1,14 @@
 package results
 
 import (
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestEnvKeyAndBack(t *testing.T) {
@@ -29,5 +34,23 @@ func TestKeysAreConfigKeys(t *testing.T) {
 		assert.True(t, ok, k)
 		assert.Equal(t, k, key)
 		assert.Equal(t, "v", value, k)
+	}
+}
+
+// The format is a leaf: the harness writes it and the analysis reads it,
+// so it imports none of them (nor anything else of the module).
+func TestImportsNothingOfTheModule(t *testing.T) {
+	fset := token.NewFileSet()
+	names, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
+		require.NoError(t, err)
+		for _, imp := range f.Imports {
+			assert.NotContains(t, imp.Path.Value, "github.com/allocbench/allocbench", "%s imports %s", name, imp.Path.Value)
+		}
 	}
 }
