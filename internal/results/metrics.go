@@ -83,8 +83,10 @@ func (m Metric) YLabel(better Direction) string {
 }
 
 // Metrics are the metrics of the workloads, in the order of the
-// documentation; the headline metrics are shown in this order too. Adding a metric: its unit above, its line here, and the
-// harness that measures it (workloads.Result.Metrics).
+// documentation; the headline metrics are shown in this order too. Adding
+// a metric takes its unit's constant (units.go), its line here, and the
+// harness that measures it (workloads.Result.Metrics); making it a
+// headline, Headline and the fields that say how it is shown.
 var Metrics = []Metric{
 	{Unit: NsPerOp, Better: LowerIsBetter,
 		Headline: true, ID: "throughput", Name: "throughput", Title: "throughput", Label: "speed",
