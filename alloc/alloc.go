@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/internal/suggest"
 )
 
@@ -638,7 +639,7 @@ type Info struct {
 func (i Info) Available() bool { return i.Skipped == "" }
 
 // ConfigKey is the benchfmt configuration key for the allocator.
-func (i Info) ConfigKey() string { return "alloc-" + i.Name }
+func (i Info) ConfigKey() string { return results.AllocKey(i.Name) }
 
 // ConfigValue is the benchfmt configuration value: the version and where it
 // came from, or why it was skipped.

@@ -12,8 +12,8 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/allocbench/allocbench/alloc"
-	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/cgoalloc"
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/workloads"
 )
 
@@ -88,7 +88,7 @@ func TestCheckRequired(t *testing.T) {
 func TestConfigLinesReadByBenchfmt(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, WriteConfig(&buf, alloc.Names()))
-	buf.WriteString("BenchmarkWorkloads/workload=churn/alloc=libc/threads=1-2 100 12.5 ns/op 3.5 " + units.P99Nsec + "\n")
+	buf.WriteString("BenchmarkWorkloads/workload=churn/alloc=libc/threads=1-2 100 12.5 ns/op 3.5 " + results.P99Nsec + "\n")
 
 	r := benchfmt.NewReader(&buf, "config")
 	var res *benchfmt.Result
@@ -126,7 +126,7 @@ func TestConfigLinesReadByBenchfmt(t *testing.T) {
 			byUnit[v.Unit] = v.Value
 		}
 	}
-	assert.Equal(t, map[string]float64{units.NsPerOp: 12.5, units.P99Nsec: 3.5}, byUnit)
+	assert.Equal(t, map[string]float64{results.NsPerOp: 12.5, results.P99Nsec: 3.5}, byUnit)
 }
 
 // A skipped allocator is named once, with the reason, whatever -v says.

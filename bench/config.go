@@ -4,6 +4,7 @@ import (
 	"io"
 
 	"github.com/allocbench/allocbench/cgoalloc"
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/internal/sysinfo"
 )
 
@@ -18,9 +19,9 @@ func ConfigLines(allocs []string) []sysinfo.KV {
 		path += " (static)"
 	}
 	lines := []sysinfo.KV{
-		{Key: "libc", Value: libc.Name},
-		{Key: "libc-version", Value: libc.Version},
-		{Key: "libc-path", Value: path},
+		{Key: results.LibcKey, Value: libc.Name},
+		{Key: results.LibcVersionKey, Value: libc.Version},
+		{Key: results.LibcPathKey, Value: path},
 	}
 	for _, info := range cgoalloc.Probe(allocs) {
 		lines = append(lines, sysinfo.KV{Key: info.ConfigKey(), Value: info.ConfigValue()})

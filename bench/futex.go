@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/internal/sysinfo"
 	"github.com/allocbench/allocbench/workloads"
 )
@@ -32,18 +33,18 @@ func FutexMethod(flagValue string) (workloads.FutexMethod, error) {
 // not the one asked for or none works.
 func FutexConfigLines(method workloads.FutexMethod) []sysinfo.KV {
 	if method.Off() {
-		return []sysinfo.KV{{Key: "futex-method", Value: "off"}}
+		return []sysinfo.KV{{Key: results.FutexMethodKey, Value: "off"}}
 	}
 	used, reason, err := workloads.FutexMeterInfo(method)
 	if err != nil {
 		return []sysinfo.KV{
-			{Key: "futex-method", Value: "unavailable"},
-			{Key: "futex-method-reason", Value: err.Error()},
+			{Key: results.FutexMethodKey, Value: "unavailable"},
+			{Key: results.FutexMethodReasonKey, Value: err.Error()},
 		}
 	}
-	lines := []sysinfo.KV{{Key: "futex-method", Value: used}}
+	lines := []sysinfo.KV{{Key: results.FutexMethodKey, Value: used}}
 	if reason != "" {
-		lines = append(lines, sysinfo.KV{Key: "futex-method-reason", Value: reason})
+		lines = append(lines, sysinfo.KV{Key: results.FutexMethodReasonKey, Value: reason})
 	}
 	return lines
 }

@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/allocbench/allocbench/bench/units"
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/workloads"
 )
 
@@ -68,9 +68,9 @@ func BenchmarkFutexOverhead(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.ReportMetric(on.NsPerOp(), units.NsPerOp)
-			b.ReportMetric(off.NsPerOp(), units.UnmeasuredNsecPerOp)
-			b.ReportMetric(on.NsPerOp()/off.NsPerOp(), units.MeasuredPerUnmeasured)
+			b.ReportMetric(on.NsPerOp(), results.NsPerOp)
+			b.ReportMetric(off.NsPerOp(), results.UnmeasuredNsecPerOp)
+			b.ReportMetric(on.NsPerOp()/off.NsPerOp(), results.MeasuredPerUnmeasured)
 		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/cgoalloc"
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/internal/sysinfo"
 	"github.com/allocbench/allocbench/workloads"
 )
@@ -165,7 +166,7 @@ func setup(threadsFlag, futexFlag, freshFlag string) error {
 	}
 	lines := ConfigLines(alloc.Names())
 	lines = append(lines, FutexConfigLines(s.futex)...)
-	lines = append(lines, sysinfo.KV{Key: "fresh-process-per-run", Value: strconv.FormatBool(s.fresh)})
+	lines = append(lines, sysinfo.KV{Key: results.FreshProcessKey, Value: strconv.FormatBool(s.fresh)})
 	if !s.futex.Off() {
 		if where := workloads.FutexMounted(s.futex); where != "" {
 			// Said apart from the configuration: the next process finds

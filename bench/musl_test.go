@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/cgoalloc"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // buildMusl builds the tests of package dir as a static musl binary, the way
@@ -62,7 +62,7 @@ func TestMuslBuildReportsMusl(t *testing.T) {
 	for _, a := range []string{"libc", "floor"} {
 		line := regexp.MustCompile(`(?m)^BenchmarkWorkloads/workload=churn/alloc=` + a + `/threads=2\S*\s+20000\s.*$`).FindString(s)
 		if assert.NotEmpty(t, line, "a result row for %s:\n%s", a, s) {
-			for _, unit := range []string{units.NsPerOp, units.CPUNsecPerOp, units.P99Nsec, units.PeakRSSBytes, units.VcswPerOp} {
+			for _, unit := range []string{results.NsPerOp, results.CPUNsecPerOp, results.P99Nsec, results.PeakRSSBytes, results.VcswPerOp} {
 				assert.Contains(t, line, " "+unit, "%s row has %s", a, unit)
 			}
 		}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/allocbench/allocbench/internal/accuracy"
 
-	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/internal/procfs"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // expectedWait is the calibration workload's known answer: the threads take
@@ -85,12 +85,12 @@ func TestFutexMetrics(t *testing.T) {
 		byUnit[m.Unit] = true
 	}
 	if res.Futex.Measured() {
-		assert.True(t, byUnit[units.FutexNsecPerOp])
-		assert.True(t, byUnit[units.FutexPct])
-		assert.Equal(t, res.Futex.Method == string(FutexTracepoint), byUnit[units.FutexCallsPerOp])
+		assert.True(t, byUnit[results.FutexNsecPerOp])
+		assert.True(t, byUnit[results.FutexPct])
+		assert.Equal(t, res.Futex.Method == string(FutexTracepoint), byUnit[results.FutexCallsPerOp])
 	} else {
 		assert.NotEmpty(t, res.Futex.Reason, "no figure without a reason")
-		assert.False(t, byUnit[units.FutexNsecPerOp], "never a made-up number")
+		assert.False(t, byUnit[results.FutexNsecPerOp], "never a made-up number")
 	}
 
 	off, err := Run(Config{Workload: "churn", Alloc: "libc", Threads: 2, Ops: 20000})

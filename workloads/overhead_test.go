@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/allocbench/allocbench/alloc"
-	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/cgoalloc"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // A driver is the plain C driver (testdata/cdriver.c) built with the
@@ -192,9 +192,9 @@ func BenchmarkHarnessOverhead(b *testing.B) {
 						b.Fatal(err)
 					}
 					bareRate := float64(ops) / (float64(win) / 1e9)
-					b.ReportMetric(res.NsPerOp(), units.NsPerOp)
-					b.ReportMetric(float64(win)/float64(ops), units.BareNsecPerOp)
-					b.ReportMetric(res.OpsPerSec()/bareRate, units.HarnessPerBare)
+					b.ReportMetric(res.NsPerOp(), results.NsPerOp)
+					b.ReportMetric(float64(win)/float64(ops), results.BareNsecPerOp)
+					b.ReportMetric(res.OpsPerSec()/bareRate, results.HarnessPerBare)
 				})
 			}
 		}
@@ -215,9 +215,9 @@ func BenchmarkSamplingOverhead(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.ReportMetric(on.NsPerOp(), units.NsPerOp)
-			b.ReportMetric(off.NsPerOp(), units.UnsampledNsecPerOp)
-			b.ReportMetric(on.NsPerOp()/off.NsPerOp(), units.SampledPerUnsampled)
+			b.ReportMetric(on.NsPerOp(), results.NsPerOp)
+			b.ReportMetric(off.NsPerOp(), results.UnsampledNsecPerOp)
+			b.ReportMetric(on.NsPerOp()/off.NsPerOp(), results.SampledPerUnsampled)
 		})
 	}
 }
@@ -254,9 +254,9 @@ func BenchmarkFloorBound(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					b.ReportMetric(res.NsPerOp(), units.NsPerOp)
-					b.ReportMetric(fl.NsPerOp(), units.FloorNsecPerOp)
-					b.ReportMetric(fl.NsPerOp()/res.NsPerOp(), units.FloorPerAlloc)
+					b.ReportMetric(res.NsPerOp(), results.NsPerOp)
+					b.ReportMetric(fl.NsPerOp(), results.FloorNsecPerOp)
+					b.ReportMetric(fl.NsPerOp()/res.NsPerOp(), results.FloorPerAlloc)
 				})
 			}
 		}

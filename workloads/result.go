@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/allocbench/allocbench/bench/units"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // Result is what one run measured. Only the worker threads count, and only
@@ -176,35 +176,35 @@ func (r Result) Metrics() []Metric {
 		remote += w.RemoteFrees
 	}
 	ms := []Metric{
-		{r.NsPerOp(), units.NsPerOp},
-		{float64(cpu.Nanoseconds()) / ops, units.CPUNsecPerOp},
-		{float64(sys.Nanoseconds()) / ops, units.SysNsecPerOp},
+		{r.NsPerOp(), results.NsPerOp},
+		{float64(cpu.Nanoseconds()) / ops, results.CPUNsecPerOp},
+		{float64(sys.Nanoseconds()) / ops, results.SysNsecPerOp},
 	}
 	if r.OffCPUKnown {
 		ms = append(ms,
-			Metric{float64(off.Nanoseconds()) / ops, units.OffCPUNsecPerOp},
-			Metric{float64(runq.Nanoseconds()) / ops, units.RunqNsecPerOp})
+			Metric{float64(off.Nanoseconds()) / ops, results.OffCPUNsecPerOp},
+			Metric{float64(runq.Nanoseconds()) / ops, results.RunqNsecPerOp})
 	}
 	if idle > 0 {
-		ms = append(ms, Metric{float64(idle.Nanoseconds()) / ops, units.IdleCPUNsecPerOp})
+		ms = append(ms, Metric{float64(idle.Nanoseconds()) / ops, results.IdleCPUNsecPerOp})
 	}
 	ms = append(ms,
-		Metric{float64(vcsw) / ops, units.VcswPerOp},
-		Metric{float64(ivcsw) / ops, units.IvcswPerOp},
-		Metric{float64(minflt) / ops, units.MinfltPerOp})
+		Metric{float64(vcsw) / ops, results.VcswPerOp},
+		Metric{float64(ivcsw) / ops, results.IvcswPerOp},
+		Metric{float64(minflt) / ops, results.MinfltPerOp})
 	if medium > 0 {
-		ms = append(ms, Metric{100 * float64(remote) / float64(medium), units.RemoteFreePct})
+		ms = append(ms, Metric{100 * float64(remote) / float64(medium), results.RemoteFreePct})
 	}
 	if r.MemoryKnown {
-		ms = append(ms, Metric{float64(r.PeakRSS), units.PeakRSSBytes})
+		ms = append(ms, Metric{float64(r.PeakRSS), results.PeakRSSBytes})
 		if r.PeakLive > 0 {
 			// What rss-per-live-byte divides by: readers mark the
 			// figure when the live set is too small to measure the
 			// allocator.
-			ms = append(ms, Metric{float64(r.PeakLive), units.PeakLiveBytes})
+			ms = append(ms, Metric{float64(r.PeakLive), results.PeakLiveBytes})
 		}
 		if v := r.RSSPerLiveByte(); !math.IsNaN(v) {
-			ms = append(ms, Metric{v, units.RSSPerLiveByte})
+			ms = append(ms, Metric{v, results.RSSPerLiveByte})
 		}
 	}
 	if r.Futex.Measured() {
@@ -212,22 +212,22 @@ func (r Result) Metrics() []Metric {
 		for _, w := range r.Workers {
 			wall += w.Wall
 		}
-		ms = append(ms, Metric{float64(r.Futex.Time.Nanoseconds()) / ops, units.FutexNsecPerOp})
+		ms = append(ms, Metric{float64(r.Futex.Time.Nanoseconds()) / ops, results.FutexNsecPerOp})
 		if r.Futex.Method == string(FutexTracepoint) {
-			ms = append(ms, Metric{float64(r.Futex.Calls) / ops, units.FutexCallsPerOp})
+			ms = append(ms, Metric{float64(r.Futex.Calls) / ops, results.FutexCallsPerOp})
 		}
 		if wall > 0 {
-			ms = append(ms, Metric{100 * float64(r.Futex.Time) / float64(wall), units.FutexPct})
+			ms = append(ms, Metric{100 * float64(r.Futex.Time) / float64(wall), results.FutexPct})
 		}
 	}
 	if r.Latency.Samples > 0 {
 		// The number of samples says how far the percentiles can be
 		// trusted (a p99 of fewer than 100 is about the largest).
 		ms = append(ms,
-			Metric{r.Latency.P50, units.P50Nsec},
-			Metric{r.Latency.P99, units.P99Nsec},
-			Metric{r.Latency.P999, units.P999Nsec},
-			Metric{float64(r.Latency.Samples), units.LatencySamples})
+			Metric{r.Latency.P50, results.P50Nsec},
+			Metric{r.Latency.P99, results.P99Nsec},
+			Metric{r.Latency.P999, results.P999Nsec},
+			Metric{float64(r.Latency.Samples), results.LatencySamples})
 	}
 	return ms
 }

@@ -15,8 +15,8 @@ import (
 	"github.com/allocbench/allocbench/internal/accuracy"
 
 	"github.com/allocbench/allocbench/alloc"
-	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/cgoalloc"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 func TestMain(m *testing.M) {
@@ -215,14 +215,14 @@ func checkSane(t *testing.T, cfg Config, w Workload, res Result) {
 		assert.False(t, math.IsNaN(m.Value) || math.IsInf(m.Value, 0) || m.Value < 0, "%s: %s = %v", name, m.Unit, m.Value)
 		byUnit[m.Unit] = m.Value
 	}
-	for _, u := range []string{units.NsPerOp, units.CPUNsecPerOp, units.SysNsecPerOp, units.VcswPerOp, units.MinfltPerOp, units.P50Nsec, units.P99Nsec, units.P999Nsec, units.LatencySamples} {
+	for _, u := range []string{results.NsPerOp, results.CPUNsecPerOp, results.SysNsecPerOp, results.VcswPerOp, results.MinfltPerOp, results.P50Nsec, results.P99Nsec, results.P999Nsec, results.LatencySamples} {
 		assert.Contains(t, byUnit, u, name)
 	}
-	assert.Equal(t, float64(res.Latency.Samples), byUnit[units.LatencySamples], name)
+	assert.Equal(t, float64(res.Latency.Samples), byUnit[results.LatencySamples], name)
 	if res.MemoryKnown {
-		assert.Contains(t, byUnit, units.PeakRSSBytes, name)
+		assert.Contains(t, byUnit, results.PeakRSSBytes, name)
 		if res.PeakLive > 0 {
-			assert.Equal(t, float64(res.PeakLive), byUnit[units.PeakLiveBytes], name)
+			assert.Equal(t, float64(res.PeakLive), byUnit[results.PeakLiveBytes], name)
 		}
 		// The kernel's RSS counters are summed per CPU and may lag by a
 		// few pages, so the peak can read a little under the baseline.
@@ -240,7 +240,7 @@ func checkSane(t *testing.T, cfg Config, w Workload, res Result) {
 		most += float64(wk.Wall)*1.05 + 2e6
 	}
 	perOp := cpu / float64(res.Ops())
-	assert.InDelta(t, perOp, byUnit[units.CPUNsecPerOp], 1e-9*perOp+1e-9, "%s: cpu-nsec/op is the workers' CPU time per op", name)
+	assert.InDelta(t, perOp, byUnit[results.CPUNsecPerOp], 1e-9*perOp+1e-9, "%s: cpu-nsec/op is the workers' CPU time per op", name)
 	if accuracy.On() {
 		assert.LessOrEqual(t, cpu, most, "%s: CPU time within the threads' parts of the window", name)
 	}

@@ -14,8 +14,8 @@ import (
 
 	"golang.org/x/perf/benchmath"
 
-	"github.com/allocbench/allocbench/internal/analysis/stats"
 	"github.com/allocbench/allocbench/internal/futex"
+	"github.com/allocbench/allocbench/internal/stats"
 )
 
 // halfWidth is the larger side of the 95% interval of the median of

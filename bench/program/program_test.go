@@ -21,8 +21,8 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/allocbench/allocbench/alloc"
-	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/internal/futex"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // required reports whether ALLOCBENCH_REQUIRE makes a missing tool or
@@ -326,15 +326,15 @@ func TestResultFileReadsAsBenchfmt(t *testing.T) {
 				u, x = v.Unit, v.Value
 			}
 			got = append(got, u)
-			if u == units.NsPerOp {
+			if u == results.NsPerOp {
 				wall = x
 			}
 		}
-		want := []string{units.NsPerOp, units.UserNsecPerOp, units.SysNsecPerOp}
+		want := []string{results.NsPerOp, results.UserNsecPerOp, results.SysNsecPerOp}
 		if res.FutexMethod == string(futex.Tracepoint) {
-			want = append(want, units.FutexNsecPerOp, units.FutexCallsPerOp)
+			want = append(want, results.FutexNsecPerOp, results.FutexCallsPerOp)
 		}
-		want = append(want, units.PeakRSSBytes, units.VcswPerOp, units.IvcswPerOp, units.MinfltPerOp, units.MajfltPerOp)
+		want = append(want, results.PeakRSSBytes, results.VcswPerOp, results.IvcswPerOp, results.MinfltPerOp, results.MajfltPerOp)
 		assert.Equal(t, want, got)
 		assert.Positive(t, wall)
 	}

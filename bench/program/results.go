@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/allocbench/allocbench/bench/units"
-	"github.com/allocbench/allocbench/internal/analysis/stats"
+	"github.com/allocbench/allocbench/internal/results"
+	"github.com/allocbench/allocbench/internal/stats"
 )
 
 // BenchmarkName is the top-level benchmark of a result file.
@@ -18,24 +18,24 @@ const BenchmarkName = "BenchmarkExec"
 // as ns/op, and the other figures of the run per op (per run).
 func (r Run) Line(name string, futexMethod string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s/%s 1 %d %s", BenchmarkName, name, r.Wall.Nanoseconds(), units.NsPerOp)
+	fmt.Fprintf(&b, "%s/%s 1 %d %s", BenchmarkName, name, r.Wall.Nanoseconds(), results.NsPerOp)
 	add := func(v int64, unit string) { fmt.Fprintf(&b, " %d %s", v, unit) }
-	add(r.User.Nanoseconds(), units.UserNsecPerOp)
-	add(r.Sys.Nanoseconds(), units.SysNsecPerOp)
+	add(r.User.Nanoseconds(), results.UserNsecPerOp)
+	add(r.Sys.Nanoseconds(), results.SysNsecPerOp)
 	switch futexMethod {
 	case "tracepoint":
-		add(r.Futex.Nanoseconds(), units.FutexNsecPerOp)
-		add(int64(r.FutexCalls), units.FutexCallsPerOp)
+		add(r.Futex.Nanoseconds(), results.FutexNsecPerOp)
+		add(int64(r.FutexCalls), results.FutexCallsPerOp)
 	case "sampled":
-		add(r.Futex.Nanoseconds(), units.FutexNsecPerOp)
+		add(r.Futex.Nanoseconds(), results.FutexNsecPerOp)
 	}
 	if r.MaxRSS > 0 {
-		add(r.MaxRSS, units.PeakRSSBytes)
+		add(r.MaxRSS, results.PeakRSSBytes)
 	}
-	add(r.Vcsw, units.VcswPerOp)
-	add(r.Ivcsw, units.IvcswPerOp)
-	add(r.Minflt, units.MinfltPerOp)
-	add(r.Majflt, units.MajfltPerOp)
+	add(r.Vcsw, results.VcswPerOp)
+	add(r.Ivcsw, results.IvcswPerOp)
+	add(r.Minflt, results.MinfltPerOp)
+	add(r.Majflt, results.MajfltPerOp)
 	return b.String()
 }
 

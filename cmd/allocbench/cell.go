@@ -17,8 +17,8 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/bench"
-	"github.com/allocbench/allocbench/internal/analysis/compare"
 	"github.com/allocbench/allocbench/internal/procgroup"
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/workloads"
 )
 
@@ -65,8 +65,8 @@ func runCell(ctx context.Context, argv []string, c cell, o options) outcome {
 	// (a benchmark that reruns), not an unbounded number.
 	parsed := newCellOutput(4*o.count + 16)
 	parsed.name = cellResultName(c)
-	stdout := &lineWriter{max: compare.MaxLineBytes + 1, emit: parsed.stdoutLine}
-	stderr := &lineWriter{max: compare.MaxLineBytes + 1, emit: parsed.stderrLine}
+	stdout := &lineWriter{max: results.MaxLineBytes + 1, emit: parsed.stdoutLine}
+	stderr := &lineWriter{max: results.MaxLineBytes + 1, emit: parsed.stderrLine}
 	err := runIsolated(cmd, stdout, stderr, parsed)
 	stdout.Close()
 	stderr.Close()

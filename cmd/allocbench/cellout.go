@@ -8,7 +8,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/allocbench/allocbench/internal/analysis/compare"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // What a cell prints is read line by line as it comes, by the rules of the
@@ -21,8 +21,13 @@ import (
 // go test's own, the C library and allocators, the machine (package
 // sysinfo), the environment that changes allocators and the futex method.
 // Other "key: value" lines (warning: ..., debug: ...) are chatter.
-var benchConfigKey = regexp.MustCompile(`^(goos|goarch|pkg|cpu|libc|libc-version|libc-path|kernel|distro|numcpu|gomaxprocs|` +
-	`alloc-[a-z0-9_.+-]+|cpu-[a-z0-9-]+|cgroup-[a-z0-9-]+|futex-[a-z0-9-]+|env-[a-z0-9_]+|harness-[a-z0-9_-]+)$`)
+var benchConfigKey = regexp.MustCompile(`^(` + strings.Join([]string{
+	results.GoosKey, results.GoarchKey, results.PkgKey, results.CPUKey,
+	results.LibcKey, results.LibcVersionKey, results.LibcPathKey,
+	results.KernelKey, results.DistroKey, results.NumCPUKey, results.GOMAXPROCSKey,
+	results.AllocKeyPrefix + `[a-z0-9_.+-]+`, results.CPUKeyPrefix + `[a-z0-9-]+`, results.CgroupKeyPrefix + `[a-z0-9-]+`,
+	results.FutexKeyPrefix + `[a-z0-9-]+`, results.EnvKeyPrefix + `[a-z0-9_]+`, results.HarnessKeyPrefix + `[a-z0-9_-]+`,
+}, "|") + `)$`)
 
 // crashLine finds the Go runtime's or the C library's word on a crash: a
 // signal the Go runtime caught (a C kernel's segfault arrives that way), a
@@ -81,10 +86,10 @@ func (o *cellOutput) stdoutLine(line string, length int) {
 	trimmed := strings.TrimSpace(line)
 	skip := o.lastSkip
 	o.lastSkip = false
-	if isResult, err := compare.ResultLine(line); isResult {
+	if isResult, err := results.ResultLine(line); isResult {
 		switch {
 		case length > len(line):
-			o.fail(fmt.Errorf("printed a result line of %d bytes, longer than readers accept (%d)", length, compare.MaxLineBytes))
+			o.fail(fmt.Errorf("printed a result line of %d bytes, longer than readers accept (%d)", length, results.MaxLineBytes))
 		case err != nil:
 			o.fail(fmt.Errorf("printed a result line that readers would reject (%v): %.200q", err, line))
 		case o.name != "" && !isCellResult(line, o.name):
@@ -99,8 +104,8 @@ func (o *cellOutput) stdoutLine(line string, length int) {
 		o.log.line(line, length)
 		return
 	}
-	if key, _, ok := compare.ConfigLine(line); ok && benchConfigKey.MatchString(key) {
-		line = compare.TruncateConfigLine(line, length)
+	if key, _, ok := results.ConfigLine(line); ok && benchConfigKey.MatchString(key) {
+		line = results.TruncateConfigLine(line, length)
 		if o.configBytes+len(line) > maxConfigBytes {
 			o.fail(fmt.Errorf("printed more than %d bytes of configuration lines", maxConfigBytes))
 			o.log.line(line, length)

@@ -13,8 +13,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/allocbench/allocbench/internal/analysis/compare"
-	"github.com/allocbench/allocbench/internal/analysis/report"
 	"github.com/allocbench/allocbench/internal/docs"
 )
 
@@ -99,8 +97,8 @@ func TestHelp(t *testing.T) {
 		"containers": containersSummary,
 		"fidelity":   fidelitySummary,
 		"exec":       execSummary,
-		"compare":    compare.Description,
-		"report":     report.Description,
+		"compare":    compareDescription,
+		"report":     reportDescription,
 	}
 	for cmd, summary := range summaries {
 		h := helpOf(t, cmd)

@@ -14,7 +14,8 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/bench/program"
-	"github.com/allocbench/allocbench/internal/analysis/stats"
+	"github.com/allocbench/allocbench/internal/results"
+	"github.com/allocbench/allocbench/internal/stats"
 	"github.com/allocbench/allocbench/internal/sysinfo"
 	"github.com/allocbench/allocbench/internal/usage"
 )
@@ -288,15 +289,15 @@ func dedupStrings(s []string) []string {
 func execConfig(res *program.Result) []string {
 	o := res.Plan.Options
 	kv := []sysinfo.KV{
-		{Key: "goos", Value: runtime.GOOS},
-		{Key: "goarch", Value: runtime.GOARCH},
-		{Key: "cpu", Value: strings.TrimSpace(sysinfo.Collect().CPU.Brand)},
-		{Key: "exec-label", Value: o.Label},
+		{Key: results.GoosKey, Value: runtime.GOOS},
+		{Key: results.GoarchKey, Value: runtime.GOARCH},
+		{Key: results.CPUKey, Value: strings.TrimSpace(sysinfo.Collect().CPU.Brand)},
+		{Key: results.ExecLabelKey, Value: o.Label},
 	}
 	for _, b := range o.Binaries {
-		key := "exec-program"
+		key := results.ExecProgramKey
 		if b.Label != "" {
-			key = "exec-program-" + b.Label
+			key = results.ExecProgramKey + "-" + b.Label
 		}
 		kind := "dynamic, interpreter " + b.Interpreter
 		if b.Static {
@@ -304,7 +305,7 @@ func execConfig(res *program.Result) []string {
 		}
 		kv = append(kv, sysinfo.KV{Key: key, Value: b.Path + " (" + kind + ")"})
 	}
-	kv = append(kv, sysinfo.KV{Key: "exec-args", Value: quoteArgs(o.Args)})
+	kv = append(kv, sysinfo.KV{Key: results.ExecArgsKey, Value: quoteArgs(o.Args)})
 	seen := map[string]bool{}
 	for _, c := range res.Cells {
 		a := c.Cell.Alloc
@@ -316,34 +317,34 @@ func execConfig(res *program.Result) []string {
 		if a.Preloads() {
 			v = "LD_PRELOAD=" + a.Library
 		}
-		kv = append(kv, sysinfo.KV{Key: "alloc-" + a.Name, Value: v})
+		kv = append(kv, sysinfo.KV{Key: results.AllocKey(a.Name), Value: v})
 	}
 	kv = append(kv,
-		sysinfo.KV{Key: "futex-method", Value: res.FutexMethod},
+		sysinfo.KV{Key: results.FutexMethodKey, Value: res.FutexMethod},
 	)
 	if res.FutexReason != "" {
-		kv = append(kv, sysinfo.KV{Key: "futex-method-reason", Value: res.FutexReason})
+		kv = append(kv, sysinfo.KV{Key: results.FutexMethodReasonKey, Value: res.FutexReason})
 	}
 	kv = append(kv,
-		sysinfo.KV{Key: "fresh-process-per-run", Value: "true"},
-		sysinfo.KV{Key: "exec-seed", Value: fmt.Sprint(o.Seed)},
-		sysinfo.KV{Key: "exec-warmup", Value: fmt.Sprint(o.Warmup)},
-		sysinfo.KV{Key: "exec-timeout", Value: o.Timeout.String()},
+		sysinfo.KV{Key: results.FreshProcessKey, Value: "true"},
+		sysinfo.KV{Key: results.ExecSeedKey, Value: fmt.Sprint(o.Seed)},
+		sysinfo.KV{Key: results.ExecWarmupKey, Value: fmt.Sprint(o.Warmup)},
+		sysinfo.KV{Key: results.ExecTimeoutKey, Value: o.Timeout.String()},
 	)
 	if o.Runs > 0 {
-		kv = append(kv, sysinfo.KV{Key: precisionKey, Value: fmt.Sprintf("fixed: %d runs a cell", o.Runs)})
+		kv = append(kv, sysinfo.KV{Key: results.PrecisionTargetKey, Value: fmt.Sprintf("fixed: %d runs a cell", o.Runs)})
 	} else {
 		b := "no budget"
 		if o.Budget > 0 {
 			b = "budget " + o.Budget.String()
 		}
-		kv = append(kv, sysinfo.KV{Key: precisionKey, Value: fmt.Sprintf("±%g%% of the median wall time (95%% interval), %d to %d runs a cell, %s", 100*o.Target, o.MinRuns, o.MaxRuns, b)})
+		kv = append(kv, sysinfo.KV{Key: results.PrecisionTargetKey, Value: fmt.Sprintf("±%g%% of the median wall time (95%% interval), %d to %d runs a cell, %s", 100*o.Target, o.MinRuns, o.MaxRuns, b)})
 	}
 	if o.Prepare != "" {
-		kv = append(kv, sysinfo.KV{Key: "exec-prepare", Value: o.Prepare})
+		kv = append(kv, sysinfo.KV{Key: results.ExecPrepareKey, Value: o.Prepare})
 	}
 	if o.Input != "" {
-		kv = append(kv, sysinfo.KV{Key: "exec-input", Value: o.Input})
+		kv = append(kv, sysinfo.KV{Key: results.ExecInputKey, Value: o.Input})
 	}
 	kv = append(kv, sysinfo.Collect().ConfigLines()...)
 	var out []string

@@ -16,9 +16,9 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/bench"
-	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/internal/infra/distro"
 	"github.com/allocbench/allocbench/internal/infra/glibcbench"
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/internal/usage"
 )
 
@@ -410,17 +410,17 @@ func (r *fidelityRun) pair(ctx context.Context, c cell, i int) (skip string, err
 // originalConfig are the configuration lines of original.txt.
 func originalConfig(p glibcbench.Program, allocs []string, preload map[string]string) []string {
 	lines := []string{
-		"original: glibc benchtests/" + glibcbench.Name + ".c",
-		fmt.Sprintf("original-source: Debian source package %s %s (upstream glibc %s)", p.Source, p.Version, p.Upstream()),
-		fmt.Sprintf("original-build: %s; BENCHMARK_DURATION %d s; timing from CLOCK_MONOTONIC in ns", p.CC+" -O2", int(p.Duration/time.Second)),
-		"original-sha256: " + p.SHA256,
+		results.OriginalKey + ": glibc benchtests/" + glibcbench.Name + ".c",
+		fmt.Sprintf("%s: Debian source package %s %s (upstream glibc %s)", results.OriginalSourceKey, p.Source, p.Version, p.Upstream()),
+		fmt.Sprintf("%s: %s; BENCHMARK_DURATION %d s; timing from CLOCK_MONOTONIC in ns", results.OriginalBuildKey, p.CC+" -O2", int(p.Duration/time.Second)),
+		results.OriginalSHA256Key + ": " + p.SHA256,
 	}
 	for _, a := range allocs {
 		how := "the C library's malloc, nothing preloaded"
 		if preload[a] != "" {
 			how = "LD_PRELOAD=" + preload[a]
 		}
-		lines = append(lines, fmt.Sprintf("original-alloc-%s: %s", a, how))
+		lines = append(lines, fmt.Sprintf("%s%s: %s", results.OriginalAllocKeyPrefix, a, how))
 	}
 	return lines
 }
@@ -431,7 +431,7 @@ func originalConfig(p glibcbench.Program, allocs []string, preload map[string]st
 // program's own peak RSS (of a process unlike allocbench's, hence its own
 // unit).
 func originalLine(name string, r glibcbench.Result) string {
-	return fmt.Sprintf("%s \t%d\t%.6g %s\t%.0f %s", name, int64(r.Iterations), r.NsPerOp(), units.NsPerOp, r.MaxRSSKiB*1024, units.MaxRSSBytes)
+	return fmt.Sprintf("%s \t%d\t%.6g %s\t%.0f %s", name, int64(r.Iterations), r.NsPerOp(), results.NsPerOp, r.MaxRSSKiB*1024, results.MaxRSSBytes)
 }
 
 // cellResult is what the fidelity job reads from a cell's result line.
@@ -451,7 +451,7 @@ func firstResult(lines []string) (cellResult, bool) {
 				continue
 			}
 			for _, v := range res.Values {
-				if v.OrigUnit == units.NsPerOp || (v.OrigUnit == "" && v.Unit == units.NsPerOp) {
+				if v.OrigUnit == results.NsPerOp || (v.OrigUnit == "" && v.Unit == results.NsPerOp) {
 					ns := v.OrigValue
 					if v.OrigUnit == "" {
 						ns = v.Value

@@ -17,14 +17,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/allocbench/allocbench/alloc"
-	"github.com/allocbench/allocbench/bench/units"
 	"github.com/allocbench/allocbench/internal/futex"
 	"github.com/allocbench/allocbench/internal/infra/containers"
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/workloads"
 )
 
 // futexUnit is the unit of the futex time per op in result lines.
-const futexUnit = units.FutexNsecPerOp
+const futexUnit = results.FutexNsecPerOp
 
 // kit is what the container tests of the futex methods run: the test
 // binaries built here and the images they run in.
@@ -229,7 +229,7 @@ func TestContainersFutexTracingInside(t *testing.T) {
 	v, out := runFutex(t, argv, cell{Label: "musl", Workload: "churn", Alloc: alloc.Libc, Threads: 2}, cellOptions("100ms", time.Minute))
 	assert.Equal(t, "tracepoint", configValue(out.config, "futex-method"), "%s", out.config)
 	assert.Positive(t, v)
-	_, ok := metric(out.results[0], units.FutexCallsPerOp)
+	_, ok := metric(out.results[0], results.FutexCallsPerOp)
 	assert.True(t, ok, "the exact method counts calls")
 }
 

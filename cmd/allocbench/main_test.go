@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/allocbench/allocbench/workloads"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,11 +16,13 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/allocbench/allocbench/workloads"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/allocbench/allocbench/internal/analysis/compare"
 	"github.com/allocbench/allocbench/internal/infra/distro"
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/internal/sysinfo"
 	"github.com/allocbench/allocbench/internal/usage"
 )
@@ -417,7 +418,7 @@ func TestFullDiskLeavesWholeCells(t *testing.T) {
 		} else {
 			assert.Equal(t, string(before), string(data), "room %d", tc.room)
 		}
-		f, warns := compare.ReadFile(compare.Source{Label: "glibc", Path: r.path})
+		f, warns := results.ReadFile(results.Source{Label: "glibc", Path: r.path})
 		assert.Empty(t, warns, "the file reads cleanly")
 		assert.Len(t, f.Results, 1)
 	}

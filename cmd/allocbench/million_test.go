@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/allocbench/allocbench/bench/units"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // writeMillionLines writes n result lines shaped like the main job's: 13
@@ -70,7 +70,7 @@ func BenchmarkMillionLines(b *testing.B) {
 					}
 					peak = max(peak, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
 				}
-				b.ReportMetric(float64(peak)/1024, units.PeakRSSMiB)
+				b.ReportMetric(float64(peak)/1024, results.PeakRSSMiB)
 			})
 		}
 	}

@@ -7,35 +7,35 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/allocbench/allocbench/internal/analysis/compare"
 	"github.com/allocbench/allocbench/internal/analysis/report"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // readVariants reads the variants' result files in the run's directory.
-func readVariants(d *runDir, variants []variant) ([]*compare.File, []compare.Warning) {
-	var files []*compare.File
-	var warns []compare.Warning
+func readVariants(d *runDir, variants []variant) ([]*results.File, []results.Warning) {
+	var files []*results.File
+	var warns []results.Warning
 	for _, v := range variants {
-		src := compare.Source{Label: v.name, Path: d.path(v.name + ".txt")}
+		src := results.Source{Label: v.name, Path: d.path(v.name + ".txt")}
 		fh, err := d.open(v.name + ".txt")
 		if err != nil {
-			warns = append(warns, compare.Warning{File: src.Path, Msg: "cannot read: " + err.Error()})
+			warns = append(warns, results.Warning{File: src.Path, Msg: "cannot read: " + err.Error()})
 			continue
 		}
-		f, w := compare.Read(src, fh)
+		f, w := results.Read(src, fh)
 		fh.Close()
 		files = append(files, f)
 		warns = append(warns, w...)
 	}
-	warns = append(warns, compare.EnvWarnings(files)...)
-	return files, append(warns, compare.FutexMethodWarnings(files)...)
+	warns = append(warns, results.EnvWarnings(files)...)
+	return files, append(warns, results.FutexMethodWarnings(files)...)
 }
 
 // writeReport writes report.html in the run's directory from the variants'
 // result files, which readVariants read: into a new file beside it, renamed
 // to report.html once it is whole and synced, so that a full disk leaves no
 // half page, and an error says so.
-func writeReport(d *runDir, files []*compare.File, warnings []compare.Warning) (string, error) {
+func writeReport(d *runDir, files []*results.File, warnings []results.Warning) (string, error) {
 	in := report.Input{
 		Title:     fmt.Sprintf("allocbench %s", filepath.Base(d.dir)),
 		Generated: time.Now(),

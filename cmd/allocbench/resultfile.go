@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/allocbench/allocbench/internal/analysis/compare"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // appendFile is what a result file is written through: an *os.File opened
@@ -56,7 +56,7 @@ func createResultFile(d *runDir, name string) (*resultFile, error) {
 // add appends a cell's outcome: for a cell with results, the configuration
 // lines that differ from what the file already sets (benchfmt applies
 // configuration lines to the results after them), then its result lines, marked with
-// compare.FailedKey when the cell failed, then a comment line for a failed
+// results.FailedKey when the cell failed, then a comment line for a failed
 // or skipped cell. Its log goes to the log file.
 func (r *resultFile) add(o outcome) error {
 	var b strings.Builder
@@ -66,13 +66,13 @@ func (r *resultFile) add(o outcome) error {
 	}
 	failed := o.err != nil && len(o.results) > 0
 	if failed {
-		fmt.Fprintf(&b, "%s: %s: %s\n", compare.FailedKey, o.cell, oneLine(o.err.Error()))
+		fmt.Fprintf(&b, "%s: %s: %s\n", results.FailedKey, o.cell, oneLine(o.err.Error()))
 	}
 	for _, line := range o.results {
 		b.WriteString(line + "\n")
 	}
 	if failed {
-		b.WriteString(compare.FailedKey + ":\n")
+		b.WriteString(results.FailedKey + ":\n")
 	}
 	switch {
 	case o.err != nil:
@@ -99,7 +99,7 @@ func (r *resultFile) configLines(b *strings.Builder, lines []string) (map[string
 	next := map[string]string{}
 	var order []string
 	for _, line := range lines {
-		key, value, _ := compare.ConfigLine(line)
+		key, value, _ := results.ConfigLine(line)
 		if _, ok := next[key]; !ok {
 			order = append(order, key)
 		}

@@ -22,7 +22,7 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/bench"
-	"github.com/allocbench/allocbench/internal/analysis/compare"
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/internal/sysinfo"
 )
 
@@ -45,20 +45,20 @@ func TestChatterGoesToTheLog(t *testing.T) {
 	assert.NotContains(t, stdout, "warning:", "the files read cleanly")
 	assert.NotContains(t, stdout, "token too long")
 
-	results := readResult(t, root, "glibc.txt")
-	assert.NotContains(t, results, "warning:")
-	assert.NotContains(t, results, "debug:")
-	reason := regexp.MustCompile(`(?m)^futex-method-reason: y+ …\[truncated: 100021 bytes\]$`).FindString(results)
+	written := readResult(t, root, "glibc.txt")
+	assert.NotContains(t, written, "warning:")
+	assert.NotContains(t, written, "debug:")
+	reason := regexp.MustCompile(`(?m)^futex-method-reason: y+ …\[truncated: 100021 bytes\]$`).FindString(written)
 	require.NotEmpty(t, reason, "the long configuration line is cut, with a marker")
-	assert.LessOrEqual(t, len(reason), compare.MaxLineBytes)
-	assert.Equal(t, 2*2*2*3, strings.Count(results, "BenchmarkWorkloads/"), "every cell's results")
+	assert.LessOrEqual(t, len(reason), results.MaxLineBytes)
+	assert.Equal(t, 2*2*2*3, strings.Count(written, "BenchmarkWorkloads/"), "every cell's results")
 
 	log := readResult(t, root, "glibc.log")
 	assert.Contains(t, log, "=== glibc workload=churn alloc=libc threads=1: ok")
 	assert.Contains(t, log, "warning: low memory\n")
 	assert.Contains(t, log, "…[100007 bytes in all]")
 
-	f, warns := compare.ReadFile(compare.Source{Label: "glibc", Path: filepath.Join(resultDir(t, root), "glibc.txt")})
+	f, warns := results.ReadFile(results.Source{Label: "glibc", Path: filepath.Join(resultDir(t, root), "glibc.txt")})
 	assert.Empty(t, warns)
 	assert.Len(t, f.Results, 2*2*2*3)
 }
@@ -82,7 +82,7 @@ func TestConfigurationPerCell(t *testing.T) {
 	_, _, err := runCLI(t, context.Background(), fakeArgs(root, "-workloads", "churn,larson,xmalloc", "-allocs", "libc", "-variants", "glibc", "-threads", "1")...)
 	require.NoError(t, err)
 	path := filepath.Join(resultDir(t, root), "glibc.txt")
-	f, warns := compare.ReadFile(compare.Source{Label: "glibc", Path: path})
+	f, warns := results.ReadFile(results.Source{Label: "glibc", Path: path})
 	require.Empty(t, warns)
 	methods := map[string]string{}
 	for _, r := range f.Results {
@@ -103,8 +103,8 @@ func TestFailedCellResultsAreLeftOut(t *testing.T) {
 	root := t.TempDir()
 	stdout, _, err := runCLI(t, context.Background(), fakeArgs(root, "-workloads", "churn", "-allocs", "libc,jemalloc", "-variants", "glibc", "-threads", "1", "-timeout", "1s")...)
 	require.Error(t, err)
-	results := readResult(t, root, "glibc.txt")
-	assert.Regexp(t, `(?m)^cell-failed: glibc workload=churn alloc=jemalloc threads=1: no result within 1s: killed\n(BenchmarkWorkloads/workload=churn/alloc=jemalloc/threads=1-2 .*\n){2}cell-failed:\n# failed`, results)
+	written := readResult(t, root, "glibc.txt")
+	assert.Regexp(t, `(?m)^cell-failed: glibc workload=churn alloc=jemalloc threads=1: no result within 1s: killed\n(BenchmarkWorkloads/workload=churn/alloc=jemalloc/threads=1-2 .*\n){2}cell-failed:\n# failed`, written)
 	assert.Contains(t, stdout, "left out 2 results of 1 failed cell(s): glibc workload=churn alloc=jemalloc threads=1: no result within 1s: killed")
 	assert.Regexp(t, `churn, glibc\s+libc\n\s+threads=1  speed\s+1\.00x\n`, stdout, "the failed cell has no figure in the summary")
 
@@ -135,10 +135,10 @@ func TestAllocatorRecordsNameTheirVariables(t *testing.T) {
 	stdout, _, err = runCLI(t, context.Background(), args(root, "-env", "TBB_MALLOC_USE_HUGE_PAGES", "-env", "JE_MALLOC_CONF")...)
 	require.NoError(t, err)
 	assert.Contains(t, stdout, "not passed to the cells: MALLOCSTATS, _RJEM_MALLOC_CONF")
-	results := readResult(t, root, "glibc.txt")
-	assert.Contains(t, results, "\nenv-tbb_malloc_use_huge_pages: 1\n")
-	assert.Contains(t, results, "\nenv-je_malloc_conf: narenas:1\n")
-	assert.NotContains(t, results, "env-mallocstats")
+	written := readResult(t, root, "glibc.txt")
+	assert.Contains(t, written, "\nenv-tbb_malloc_use_huge_pages: 1\n")
+	assert.Contains(t, written, "\nenv-je_malloc_conf: narenas:1\n")
+	assert.NotContains(t, written, "env-mallocstats")
 }
 
 // The variables that change allocators reach the cells only through -env,
@@ -161,10 +161,10 @@ func TestAllocatorEnvironment(t *testing.T) {
 	stdout, _, err = runCLI(t, context.Background(), args(root, "-env", "GLIBC_TUNABLES", "-env", "MALLOC_CONF=narenas:1,tcache:false")...)
 	require.NoError(t, err)
 	assert.Contains(t, stdout, "allocbench: cells run with GLIBC_TUNABLES=glibc.malloc.arena_max=1 MALLOC_CONF=narenas:1,tcache:false (-env); not passed to the cells: MALLOC_ARENA_MAX")
-	results := readResult(t, root, "glibc.txt")
-	assert.Contains(t, results, "\nenv-glibc_tunables: glibc.malloc.arena_max=1\n")
-	assert.Contains(t, results, "\nenv-malloc_conf: narenas:1,tcache:false\n")
-	assert.NotContains(t, results, "env-malloc_arena_max")
+	written := readResult(t, root, "glibc.txt")
+	assert.Contains(t, written, "\nenv-glibc_tunables: glibc.malloc.arena_max=1\n")
+	assert.Contains(t, written, "\nenv-malloc_conf: narenas:1,tcache:false\n")
+	assert.NotContains(t, written, "env-malloc_arena_max")
 
 	for want, bad := range map[string]string{
 		`"1X=2" is not NAME or NAME=value`:                   "1X=2",

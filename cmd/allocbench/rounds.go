@@ -12,8 +12,8 @@ import (
 
 	"github.com/allocbench/allocbench/internal/analysis/cells"
 	"github.com/allocbench/allocbench/internal/analysis/claims"
-	"github.com/allocbench/allocbench/internal/analysis/compare"
 	"github.com/allocbench/allocbench/internal/analysis/summary"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // The main job runs in rounds. Each round visits every cell that is not
@@ -258,20 +258,16 @@ func undecided(set *cells.Set) map[cell]int {
 }
 
 // collect reads the variants' result files as the summary reads them.
-func collect(files []*compare.File) (*cells.Set, error) {
+func collect(files []*results.File) (*cells.Set, error) {
 	set, _, err := cells.Collect(files, cells.Options{Units: []string{cells.NsPerOp, cells.FutexNsPerOp, cells.RSSPerLiveByte}})
 	return set, err
 }
-
-// precisionKey is the configuration line that heads each result file of
-// the main job: how far its cells run.
-const precisionKey = "precision-target"
 
 // precisionConfig is that line: "precision-target: ±3% of the median
 // ns/op (95% interval), 6 to 30 runs a cell, 1 a visit, budget 10m0s".
 func precisionConfig(o options) string {
 	return fmt.Sprintf("%s: ±%g%% of the median ns/op (95%% interval), %d to %d runs a cell, %d a visit, budget %v\n",
-		precisionKey, 100*o.target, o.minRuns, o.maxRuns, o.perVisit, o.budget)
+		results.PrecisionTargetKey, 100*o.target, o.minRuns, o.maxRuns, o.perVisit, o.budget)
 }
 
 // precision is what the job reached, cell by cell, for the summary and

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/allocbench/allocbench/internal/analysis/cells"
-	"github.com/allocbench/allocbench/internal/analysis/compare"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // stateOf finds c's state in s.
@@ -59,13 +59,13 @@ func setOf(t *testing.T, runs map[cell][]float64) *cells.Set {
 			byLabel[c.Label] = append(byLabel[c.Label], fmt.Sprintf("BenchmarkWorkloads/workload=%s/alloc=%s/threads=%d-2 1000 %g ns/op", c.Workload, c.Alloc, c.Threads, v))
 		}
 	}
-	var srcs []compare.Source
+	var srcs []results.Source
 	for l, lines := range byLabel {
 		p := filepath.Join(t.TempDir(), l+".txt")
 		require.NoError(t, os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644))
-		srcs = append(srcs, compare.Source{Label: l, Path: p})
+		srcs = append(srcs, results.Source{Label: l, Path: p})
 	}
-	files, _ := compare.ReadFiles(srcs)
+	files, _ := results.ReadFiles(srcs)
 	set, err := collect(files)
 	require.NoError(t, err)
 	return set

@@ -7,8 +7,8 @@ import (
 
 	"github.com/allocbench/allocbench/internal/analysis/cells"
 	"github.com/allocbench/allocbench/internal/analysis/claims"
-	"github.com/allocbench/allocbench/internal/analysis/compare"
 	"github.com/allocbench/allocbench/internal/analysis/summary"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // summaryFile is where the end of a run goes whole, detail included.
@@ -32,7 +32,7 @@ type ending struct {
 // followed by the detail: the claims with every cell they used, the
 // scaling, the precision of the widest cells, the notes and the skipped
 // cells.
-func summarize(term, details io.Writer, files []*compare.File, warnings []compare.Warning, end ending) error {
+func summarize(term, details io.Writer, files []*results.File, warnings []results.Warning, end ending) error {
 	var head, detail strings.Builder
 	for _, wn := range warnings {
 		fmt.Fprintln(&head, "warning:", wn)

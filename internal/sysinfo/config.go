@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // KV is one benchfmt configuration line, printed as "key: value".
@@ -20,19 +22,19 @@ type KV struct {
 // missing read "unknown".
 func (i Info) ConfigLines() []KV {
 	lines := []KV{
-		{"kernel", i.Kernel},
-		{"distro", i.Distro},
-		{"cpu-brand", orUnknown(strings.TrimSpace(i.CPU.Brand))},
-		{"cpu-cores", count(i.CPU.PhysicalCores)},
-		{"cpu-threads-per-core", count(i.CPU.ThreadsPerCore)},
-		{"cpu-logical", count(i.CPU.LogicalCores)},
-		{"cpu-cache-line", count(i.CPU.CacheLine)},
-		{"cpu-l2", size(i.CPU.L2)},
-		{"cpu-l3", size(i.CPU.L3)},
-		{"numcpu", count(i.NumCPU)},
-		{"gomaxprocs", count(i.GOMAXPROCS)},
-		{"cgroup-cpu-quota", i.Cgroup.CPU.String()},
-		{"cgroup-memory-limit", i.Cgroup.Memory.String()},
+		{results.KernelKey, i.Kernel},
+		{results.DistroKey, i.Distro},
+		{results.CPUBrandKey, orUnknown(strings.TrimSpace(i.CPU.Brand))},
+		{results.CPUCoresKey, count(i.CPU.PhysicalCores)},
+		{results.CPUThreadsPerCoreKey, count(i.CPU.ThreadsPerCore)},
+		{results.CPULogicalKey, count(i.CPU.LogicalCores)},
+		{results.CPUCacheLineKey, count(i.CPU.CacheLine)},
+		{results.CPUL2Key, size(i.CPU.L2)},
+		{results.CPUL3Key, size(i.CPU.L3)},
+		{results.NumCPUKey, count(i.NumCPU)},
+		{results.GOMAXPROCSKey, count(i.GOMAXPROCS)},
+		{results.CgroupCPUQuotaKey, i.Cgroup.CPU.String()},
+		{results.CgroupMemoryLimitKey, i.Cgroup.Memory.String()},
 	}
 	for k := range lines {
 		lines[k].Value = orUnknown(singleLine(lines[k].Value))

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/allocbench/allocbench/alloc"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // AffectsAllocator reports whether the environment variable name changes how
@@ -15,16 +16,6 @@ func AffectsAllocator(name string) bool {
 	return alloc.EnvOwner(name) != ""
 }
 
-// EnvKeyPrefix begins the configuration key of each environment variable
-// that AffectsAllocator: "env-" and the variable's name in lower case
-// (benchfmt keys have no upper-case letters), e.g. env-glibc_tunables.
-const EnvKeyPrefix = "env-"
-
-// HarnessTunablesKey records the glibc tunable that the harness adds itself
-// (cgoalloc.PrepareProcess re-executes the test binary with it so that
-// Debian's jemalloc can be opened); it is not the user's setting.
-const HarnessTunablesKey = "harness-glibc_tunables"
-
 // ReexecMarker is the variable that marks the re-execution that adds the
 // harness's tunable (see cgoalloc.PrepareProcess); harnessTunable is the
 // tunable it appends to GLIBC_TUNABLES.
@@ -33,34 +24,11 @@ const (
 	harnessTunable = "glibc.rtld.optional_static_tls"
 )
 
-// EnvKey is the configuration key that records environment variable name.
-func EnvKey(name string) string {
-	return EnvKeyPrefix + strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_':
-			return r
-		case r >= 'A' && r <= 'Z':
-			return r - 'A' + 'a'
-		}
-		return '_'
-	}, name)
-}
-
-// EnvName turns a key made by EnvKey back into the variable's name (in
-// upper case, as allocator variables are spelt), or returns "" when key
-// does not record an environment variable.
-func EnvName(key string) string {
-	if !strings.HasPrefix(key, EnvKeyPrefix) {
-		return ""
-	}
-	return strings.ToUpper(strings.TrimPrefix(key, EnvKeyPrefix))
-}
-
 // EnvConfigLines returns a configuration line for every variable of environ
 // ("NAME=value" entries, as os.Environ gives them) that AffectsAllocator,
 // ordered by name. A variable set to nothing reads "(empty)". When the
 // process was re-executed by the harness to add its own glibc tunable, that
-// tunable is recorded apart, under HarnessTunablesKey, and GLIBC_TUNABLES
+// tunable is recorded apart, under results.HarnessTunablesKey, and GLIBC_TUNABLES
 // shows only what was set before.
 func EnvConfigLines(environ []string) []KV {
 	vars := map[string]string{}
@@ -97,10 +65,10 @@ func EnvConfigLines(environ []string) []KV {
 		if v == "" {
 			v = "(empty)"
 		}
-		lines = append(lines, KV{EnvKey(n), v})
+		lines = append(lines, KV{results.EnvKey(n), v})
 	}
 	if harness != "" {
-		lines = append(lines, KV{HarnessTunablesKey, harness + " (added by the harness to load jemalloc)"})
+		lines = append(lines, KV{results.HarnessTunablesKey, harness + " (added by the harness to load jemalloc)"})
 	}
 	return lines
 }

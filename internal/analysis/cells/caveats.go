@@ -3,8 +3,8 @@ package cells
 import (
 	"fmt"
 
-	"github.com/allocbench/allocbench/bench/units"
-	"github.com/allocbench/allocbench/internal/analysis/stats"
+	"github.com/allocbench/allocbench/internal/results"
+	"github.com/allocbench/allocbench/internal/stats"
 )
 
 // Thresholds below which a figure is marked as not to be trusted as it
@@ -59,13 +59,14 @@ func (s *Set) Caveats(c Cell, unit string) []Caveat {
 		}
 		out = append(out, Caveat{Bimodal, text, stats.Describe(modes, st.N)})
 	}
-	switch unit {
-	case RSSPerLiveByte:
+	m, _ := results.MetricOf(unit)
+	switch m.Qualifier {
+	case PeakLiveBytes:
 		if live, ok := s.Get(c, PeakLiveBytes); ok && live.Center < MinLiveBytes {
 			out = append(out, Caveat{SmallLiveSet, fmt.Sprintf("live set under %s: the harness's fixed few hundred KiB of resident memory weigh in, so the figure says little about the allocator; compare with the floor allocator",
 				bytesText(MinLiveBytes)), "live set " + bytesText(live.Center)})
 		}
-	case units.P50Nsec, P99Ns, units.P999Nsec:
+	case LatencySamples:
 		if n, ok := s.Get(c, LatencySamples); ok && n.Center < MinLatencySamples {
 			out = append(out, Caveat{FewSamples, fmt.Sprintf("from fewer than %d latency samples: the percentile is the largest sample or next to it", MinLatencySamples),
 				fmt.Sprintf("%.0f samples", n.Center)})

@@ -16,7 +16,8 @@ import (
 
 	"github.com/allocbench/allocbench/alloc"
 	"github.com/allocbench/allocbench/internal/analysis/compare"
-	"github.com/allocbench/allocbench/internal/analysis/stats"
+	"github.com/allocbench/allocbench/internal/results"
+	"github.com/allocbench/allocbench/internal/stats"
 	"github.com/allocbench/allocbench/workloads"
 )
 
@@ -63,7 +64,7 @@ type Set struct {
 	Labels, Workloads, Allocs []string
 	Threads                   []int
 	Alpha, Confidence         float64
-	files                     map[string][]*compare.File
+	files                     map[string][]*results.File
 	stats                     map[Cell]map[string]Stat
 }
 
@@ -79,7 +80,7 @@ type Options struct {
 // Collect reads the cells of files. Results whose names lack a workload,
 // an allocator or a numeric thread count are left out, with a warning
 // that counts them.
-func Collect(files []*compare.File, opts Options) (*Set, []compare.Warning, error) {
+func Collect(files []*results.File, opts Options) (*Set, []results.Warning, error) {
 	units := opts.Units
 	if len(units) == 0 {
 		units = Units
@@ -87,7 +88,7 @@ func Collect(files []*compare.File, opts Options) (*Set, []compare.Warning, erro
 	s := &Set{
 		Alpha:      compare.DefaultAlpha,
 		Confidence: compare.DefaultConfidence,
-		files:      make(map[string][]*compare.File),
+		files:      make(map[string][]*results.File),
 		stats:      make(map[Cell]map[string]Stat),
 	}
 	for _, f := range files {
@@ -100,12 +101,12 @@ func Collect(files []*compare.File, opts Options) (*Set, []compare.Warning, erro
 	skipped := 0
 	warns, err := compare.EachSummary(files, compare.Options{
 		Row:      "/workload /alloc /threads@num",
-		Col:      compare.LabelKey,
+		Col:      results.LabelKey,
 		Filter:   opts.Filter,
 		Metrics:  units,
 		Optional: true,
 	}, func(sum compare.Summary) error {
-		c := Cell{Label: sum.Fields[compare.LabelKey], Workload: sum.Fields["/workload"], Alloc: sum.Fields["/alloc"]}
+		c := Cell{Label: sum.Fields[results.LabelKey], Workload: sum.Fields["/workload"], Alloc: sum.Fields["/alloc"]}
 		n, err := strconv.Atoi(sum.Fields["/threads"])
 		if c.Workload == "" || c.Alloc == "" || err != nil || n <= 0 {
 			skipped++
@@ -139,7 +140,7 @@ func Collect(files []*compare.File, opts Options) (*Set, []compare.Warning, erro
 	inOrder(s.Workloads, workloads.Names())
 	inOrder(s.Allocs, alloc.Names())
 	if skipped > 0 {
-		warns = append(warns, compare.Warning{Msg: fmt.Sprintf("%d summaries without a /workload, /alloc or numeric /threads in their name are left out", skipped)})
+		warns = append(warns, results.Warning{Msg: fmt.Sprintf("%d summaries without a /workload, /alloc or numeric /threads in their name are left out", skipped)})
 	}
 	return s, warns, nil
 }
@@ -204,7 +205,7 @@ func (s *Set) Config(label, key string) string {
 }
 
 // Files returns the files labelled label.
-func (s *Set) Files(label string) []*compare.File {
+func (s *Set) Files(label string) []*results.File {
 	return s.files[label]
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/allocbench/allocbench/internal/analysis/compare"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // writeFile writes lines into a file in a temporary directory.
@@ -23,7 +24,7 @@ func writeFile(t *testing.T, name string, lines ...string) string {
 
 func read(t *testing.T, args ...string) *Set {
 	t.Helper()
-	files, warns := compare.ReadFiles(compare.ParseSources(args))
+	files, warns := results.ReadFiles(results.ParseSources(args))
 	require.Empty(t, warns)
 	s, warns, err := Collect(files, Options{})
 	require.NoError(t, err)
@@ -37,7 +38,7 @@ func line(workload, alloc string, threads int, units string) string {
 
 // The cells hold what compare computes for the same results.
 func TestCollectAgreesWithCompare(t *testing.T) {
-	files, _ := compare.ReadFiles(compare.ParseSources([]string{"glibc=../report/testdata/glibc.txt", "musl=../report/testdata/musl.txt"}))
+	files, _ := results.ReadFiles(results.ParseSources([]string{"glibc=../report/testdata/glibc.txt", "musl=../report/testdata/musl.txt"}))
 	s, _, err := Collect(files, Options{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"glibc", "musl"}, s.Labels)
@@ -45,13 +46,13 @@ func TestCollectAgreesWithCompare(t *testing.T) {
 	assert.Equal(t, []int{1, 2, 4}, s.Threads)
 	assert.Contains(t, s.Allocs, "floor")
 
-	sums, _, err := compare.Summaries(files, compare.Options{Row: "/workload /alloc /threads", Col: compare.LabelKey, Metrics: []string{NsPerOp}})
+	sums, _, err := compare.Summaries(files, compare.Options{Row: "/workload /alloc /threads", Col: results.LabelKey, Metrics: []string{NsPerOp}})
 	require.NoError(t, err)
 	require.NotEmpty(t, sums)
 	for _, sum := range sums {
 		var n int
 		fmt.Sscan(sum.Fields["/threads"], &n)
-		c := Cell{Label: sum.Fields[compare.LabelKey], Workload: sum.Fields["/workload"], Alloc: sum.Fields["/alloc"], Threads: n}
+		c := Cell{Label: sum.Fields[results.LabelKey], Workload: sum.Fields["/workload"], Alloc: sum.Fields["/alloc"], Threads: n}
 		st, ok := s.Get(c, NsPerOp)
 		require.True(t, ok, c.String())
 		assert.Equal(t, sum.Center, st.Center, c.String())
@@ -85,7 +86,7 @@ func TestCompareFindsADifference(t *testing.T) {
 
 func TestResultsWithoutCellNamesAreCounted(t *testing.T) {
 	path := writeFile(t, "plain.txt", "BenchmarkOther-2 10 5 ns/op", line("churn", "libc", 1, "5 ns/op"))
-	files, _ := compare.ReadFiles([]compare.Source{{Label: "plain", Path: path}})
+	files, _ := results.ReadFiles([]results.Source{{Label: "plain", Path: path}})
 	s, warns, err := Collect(files, Options{})
 	require.NoError(t, err)
 	require.Len(t, warns, 1)
@@ -134,4 +135,17 @@ func TestCaveats(t *testing.T) {
 	assert.Equal(t, "live set 200 KiB", cv.Detail)
 	cv = s.Caveats(Cell{"c", "churn", "jemalloc", 1}, NsPerOp)[0]
 	assert.Equal(t, "3 of 6 runs near 13.3, 3 of 6 near 22.2", cv.Detail)
+}
+
+// Collect reads every headline metric and what qualifies it, whether or
+// not the list above names it.
+func TestUnitsHaveTheHeadlines(t *testing.T) {
+	for _, m := range results.Headlines() {
+		assert.Contains(t, Units, m.Unit)
+		if m.Qualifier != "" {
+			assert.Contains(t, Units, m.Qualifier)
+		}
+	}
+	assert.Equal(t, []string{"a", "ns/op", results.FutexPct, results.P99Nsec, results.LatencySamples, results.RSSPerLiveByte, results.PeakLiveBytes},
+		withHeadlines("a", "ns/op"), "the headlines in table order, each followed by its qualifier")
 }

@@ -13,7 +13,8 @@ import (
 
 	"github.com/allocbench/allocbench/internal/analysis/cells"
 	"github.com/allocbench/allocbench/internal/analysis/compare"
-	"github.com/allocbench/allocbench/internal/analysis/stats"
+	"github.com/allocbench/allocbench/internal/results"
+	"github.com/allocbench/allocbench/internal/stats"
 )
 
 // A Verdict is what the measurements say about one claim.
@@ -64,7 +65,7 @@ type Roles struct {
 func FindRoles(s *cells.Set) Roles {
 	pick := func(libc string) string {
 		for _, l := range s.Labels {
-			if s.Config(l, "libc") == libc {
+			if s.Config(l, results.LibcKey) == libc {
 				return l
 			}
 		}
@@ -417,7 +418,7 @@ func skippedText(s *cells.Set, r Roles, missing string) string {
 			if !mentions(missing, a) {
 				continue
 			}
-			v := s.Config(label, "alloc-"+a)
+			v := s.Config(label, results.AllocKey(a))
 			why, ok := strings.CutPrefix(v, "skipped: ")
 			if !ok || why == "" {
 				continue
@@ -676,7 +677,7 @@ func (r Report) Write(w io.Writer, f compare.Format) error {
 // Judge reads the cells of files and judges every claim on them, for
 // compare -claims. Warnings about the files are compare's own and are not
 // repeated.
-func Judge(files []*compare.File) (compare.Claims, []compare.Warning, error) {
+func Judge(files []*results.File) (compare.Claims, []results.Warning, error) {
 	set, _, err := cells.Collect(files, cells.Options{})
 	if err != nil {
 		return nil, nil, err

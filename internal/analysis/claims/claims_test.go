@@ -14,6 +14,7 @@ import (
 
 	"github.com/allocbench/allocbench/internal/analysis/cells"
 	"github.com/allocbench/allocbench/internal/analysis/compare"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // fig is one cell's made-up figures.
@@ -54,7 +55,7 @@ var muslFigs = []fig{
 
 func judge(t *testing.T, args ...string) (Roles, map[string]Verdict) {
 	t.Helper()
-	files, warns := compare.ReadFiles(compare.ParseSources(args))
+	files, warns := results.ReadFiles(results.ParseSources(args))
 	require.Empty(t, warns)
 	s, _, err := cells.Collect(files, cells.Options{})
 	require.NoError(t, err)
@@ -150,7 +151,7 @@ func TestClaimsFromPlainBenchOutput(t *testing.T) {
 func TestReportFormats(t *testing.T) {
 	g := writeFile(t, "g", []string{"libc: glibc"}, glibcFigs)
 	m := writeFile(t, "m", []string{"libc: musl"}, muslFigs)
-	files, _ := compare.ReadFiles(compare.ParseSources([]string{"glibc=" + g, "musl=" + m}))
+	files, _ := results.ReadFiles(results.ParseSources([]string{"glibc=" + g, "musl=" + m}))
 	c, _, err := Judge(files)
 	require.NoError(t, err)
 	var text, md, csv bytes.Buffer

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/internal/usage"
 )
 
@@ -23,36 +24,40 @@ var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
 // goldenCases are run in every format; each compares its output with
 // testdata/<name>.<text|csv|md>.golden.
 var goldenCases = []struct {
-	name string
-	args []string
+	name  string
+	opts  Options
+	files []string
 }{
 	// One file: columns are allocators, the first (libc) is the baseline.
-	{"glibc", []string{"testdata/glibc.txt"}},
+	{"glibc", Options{}, []string{"testdata/glibc.txt"}},
 	// Two files: columns are the files, rows add the allocator.
-	{"glibc-musl", []string{"testdata/glibc.txt", "testdata/musl.txt"}},
+	{"glibc-musl", Options{}, []string{"testdata/glibc.txt", "testdata/musl.txt"}},
 	// Explicit labels, a filter, a row projection and chosen metrics.
-	{"labels-filter", []string{"-filter", "/workload:churn /alloc:(libc OR floor)", "-row", "/alloc /threads",
-		"-metrics", "ns/op,peak-rss-bytes,sec/op", "old=testdata/glibc.txt", "new=testdata/musl.txt"}},
+	{"labels-filter", Options{Filter: "/workload:churn /alloc:(libc OR floor)", Row: "/alloc /threads",
+		Metrics: []string{"ns/op", "peak-rss-bytes", "sec/op"}}, []string{"old=testdata/glibc.txt", "new=testdata/musl.txt"}},
 	// Six runs each: finite intervals, significant and insignificant
 	// changes, futex metrics and a geomean that is skipped for zeros.
-	{"futex", []string{"-metrics", "ns/op,futex-pct,futex-calls/op,p99-nsec", "testdata/futex.txt"}},
+	{"futex", Options{Metrics: []string{"ns/op", "futex-pct", "futex-calls/op", "p99-nsec"}}, []string{"testdata/futex.txt"}},
 	// futex-pct only in the newer file.
-	{"mixed", []string{"testdata/mixed-old.txt", "testdata/mixed-new.txt"}},
+	{"mixed", Options{}, []string{"testdata/mixed-old.txt", "testdata/mixed-new.txt"}},
 }
 
-var formats = []struct{ flag, ext string }{
-	{"text", "text"},
-	{"csv", "csv"},
-	{"markdown", "md"},
-	{"json", "json"},
+var formats = []struct {
+	format Format
+	ext    string
+}{
+	{Text, "text"},
+	{CSV, "csv"},
+	{Markdown, "md"},
+	{JSON, "json"},
 }
 
 func TestGolden(t *testing.T) {
 	for _, tc := range goldenCases {
 		for _, f := range formats {
-			t.Run(tc.name+"/"+f.flag, func(t *testing.T) {
+			t.Run(tc.name+"/"+string(f.format), func(t *testing.T) {
 				var stdout, stderr bytes.Buffer
-				err := Run(append([]string{"-format", f.flag}, tc.args...), &stdout, &stderr)
+				err := Run(tc.files, RunOptions{Options: tc.opts, Format: f.format}, &stdout, &stderr)
 				require.NoError(t, err, "stderr:\n%s", stderr.String())
 				checkGolden(t, filepath.Join("testdata", tc.name+"."+f.ext+".golden"), stdout.Bytes())
 			})
@@ -116,15 +121,15 @@ func lineDiff(a, b string) string {
 	return out.String()
 }
 
-func runCompare(t *testing.T, args ...string) (stdout, stderr string, err error) {
+func runCompare(t *testing.T, opts RunOptions, files ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var o, e bytes.Buffer
-	err = Run(args, &o, &e)
+	err = Run(files, opts, &o, &e)
 	return o.String(), e.String(), err
 }
 
 func TestMalformedLinesWarnAndTheRestIsCompared(t *testing.T) {
-	out, stderr, err := runCompare(t, "-metrics", "ns/op", "testdata/malformed.txt")
+	out, stderr, err := runCompare(t, RunOptions{Options: Options{Metrics: []string{"ns/op"}}}, "testdata/malformed.txt")
 	require.NoError(t, err)
 	for _, w := range []string{
 		"testdata/malformed.txt:4: skipped malformed line: missing units",
@@ -142,14 +147,14 @@ func TestMalformedLinesWarnAndTheRestIsCompared(t *testing.T) {
 
 func TestTruncatedUnitIsAMixedUnitWarning(t *testing.T) {
 	// Line 12 ends in "p99-" instead of "p99-nsec"; line 9 has no p99-nsec.
-	_, stderr, err := runCompare(t, "-metrics", "ns/op,p99-nsec", "testdata/malformed.txt")
+	_, stderr, err := runCompare(t, RunOptions{Options: Options{Metrics: []string{"ns/op", "p99-nsec"}}}, "testdata/malformed.txt")
 	require.NoError(t, err)
 	assert.Contains(t, stderr, "testdata/malformed.txt:9: result lacks p99-nsec")
 	assert.Contains(t, stderr, "(e.g. testdata/malformed.txt:11), and so does the result on line 12")
 }
 
 func TestMixedUnitsAcrossFiles(t *testing.T) {
-	out, stderr, err := runCompare(t, "testdata/mixed-old.txt", "testdata/mixed-new.txt")
+	out, stderr, err := runCompare(t, RunOptions{}, "testdata/mixed-old.txt", "testdata/mixed-new.txt")
 	require.NoError(t, err)
 	assert.Contains(t, stderr, "warning: testdata/mixed-old.txt:2: result lacks futex-pct, which other results of the same benchmark have (e.g. testdata/mixed-new.txt:3), and so do 3 more results (lines 3, 4, 5)")
 	assert.Equal(t, 1, strings.Count(stderr, "warning:"), "one warning per file and set of missing metrics:\n%s", stderr)
@@ -158,7 +163,7 @@ func TestMixedUnitsAcrossFiles(t *testing.T) {
 }
 
 func TestEmptyAndMissingFiles(t *testing.T) {
-	out, stderr, err := runCompare(t, "-metrics", "ns/op", "testdata/empty.txt", "testdata/no-such-file.txt", "testdata/glibc.txt")
+	out, stderr, err := runCompare(t, RunOptions{Options: Options{Metrics: []string{"ns/op"}}}, "testdata/empty.txt", "testdata/no-such-file.txt", "testdata/glibc.txt")
 	require.NoError(t, err, "the readable file is still compared")
 	assert.Contains(t, stderr, "warning: testdata/empty.txt: no benchmark results")
 	assert.Contains(t, stderr, "warning: testdata/no-such-file.txt: cannot read: no such file or directory")
@@ -167,77 +172,53 @@ func TestEmptyAndMissingFiles(t *testing.T) {
 }
 
 func TestNothingToCompareIsAnError(t *testing.T) {
-	_, stderr, err := runCompare(t, "testdata/empty.txt", "testdata/no-such-file.txt")
+	_, stderr, err := runCompare(t, RunOptions{}, "testdata/empty.txt", "testdata/no-such-file.txt")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "nothing to compare")
 	assert.False(t, usage.Is(err), "a failure, not a usage error")
 	assert.Contains(t, stderr, "no benchmark results")
 
-	_, _, err = runCompare(t, "-filter", "/workload:nope", "testdata/glibc.txt")
+	_, _, err = runCompare(t, RunOptions{Options: Options{Filter: "/workload:nope"}}, "testdata/glibc.txt")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `no benchmark results match filter "/workload:nope"`)
 
-	_, stderr, err = runCompare(t, "-metrics", "bogus/op", "testdata/glibc.txt")
+	_, stderr, err = runCompare(t, RunOptions{Options: Options{Metrics: []string{"bogus/op"}}}, "testdata/glibc.txt")
 	require.Error(t, err)
 	assert.Contains(t, stderr, "no result has metric bogus/op")
 
-	_, _, err = runCompare(t)
+	_, _, err = runCompare(t, RunOptions{})
 	require.Error(t, err)
 	assert.True(t, usage.Is(err), "no input files is a usage error")
 }
 
-func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{
-		{"-format", "html", "testdata/glibc.txt"},
-		{"-baseline", "tcmalloc", "testdata/glibc.txt"},
-		{"-claims", "testdata/glibc.txt"},
-		{"-filter", "(", "testdata/glibc.txt"},
-		{"-row", "@", "testdata/glibc.txt"},
-		{"-alpha", "2", "testdata/glibc.txt"},
-		{"-nope"},
+// Bad options are usage errors, before a file is read; the flags that
+// make them are checked in cmd/allocbench.
+func TestBadOptions(t *testing.T) {
+	for _, opts := range []RunOptions{
+		{Format: "html"},
+		{Options: Options{Baseline: "tcmalloc"}},
+		{Options: Options{Filter: "("}},
+		{Options: Options{Row: "@"}},
+		{Options: Options{Alpha: 2}},
 	} {
-		_, _, err := runCompare(t, args...)
-		if assert.Error(t, err, "%q", args) {
-			assert.True(t, usage.Is(err), "%q: a usage error", args)
+		_, _, err := runCompare(t, opts, "testdata/glibc.txt")
+		if assert.Error(t, err, "%+v", opts) {
+			assert.True(t, usage.Is(err), "%+v: a usage error", opts)
 		}
 	}
-	_, stderr, err := runCompare(t, "-h")
-	assert.NoError(t, err)
-	assert.Contains(t, stderr, "usage: allocbench compare")
 }
 
 func TestPooledResultsWarn(t *testing.T) {
 	// Columns by allocator across two files: each cell mixes glibc and
 	// musl results, which differ in their libc configuration.
-	_, stderr, err := runCompare(t, "-col", "/alloc", "-metrics", "ns/op", "testdata/glibc.txt", "testdata/musl.txt")
+	_, stderr, err := runCompare(t, RunOptions{Options: Options{Col: "/alloc", Metrics: []string{"ns/op"}}}, "testdata/glibc.txt", "testdata/musl.txt")
 	require.NoError(t, err)
 	assert.Contains(t, stderr, "pools results that differ in")
 	assert.Contains(t, stderr, "libc")
 }
 
-func TestParseSources(t *testing.T) {
-	assert.Equal(t, Source{"glibc", "results/x/glibc.txt"}, ParseSource("glibc=results/x/glibc.txt"))
-	assert.Equal(t, Source{"glibc", "results/x/glibc.txt"}, ParseSource("results/x/glibc.txt"))
-	assert.Equal(t, Source{"run", "dir/a=b/run.txt"}, ParseSource("dir/a=b/run.txt"))
-	assert.Equal(t, Source{"noext", "noext"}, ParseSource("noext"))
-	assert.Equal(t, []Source{{"a/glibc.txt", "a/glibc.txt"}, {"b/glibc.txt", "b/glibc.txt"}, {"x", "c.txt"}, {"x", "d.txt"}},
-		ParseSources([]string{"a/glibc.txt", "b/glibc.txt", "x=c.txt", "x=d.txt"}))
-}
-
-func TestReadFileConfig(t *testing.T) {
-	f, warns := ReadFile(Source{"musl", "testdata/musl.txt"})
-	require.NotNil(t, f)
-	assert.Empty(t, warns)
-	assert.Equal(t, "musl", f.Get("libc"))
-	assert.Equal(t, "1.2.3", f.Get("libc-version"))
-	assert.Contains(t, f.Get("alloc-jemalloc"), "skipped:")
-	assert.Len(t, f.Results, 18)
-	assert.Equal(t, "musl", f.Results[0].GetConfig(LabelKey))
-	assert.Equal(t, "musl", f.Results[0].GetConfig(FileKey))
-}
-
 func TestTablesAPI(t *testing.T) {
-	files, warns := ReadFiles([]Source{{"glibc", "testdata/glibc.txt"}, {"musl", "testdata/musl.txt"}})
+	files, warns := results.ReadFiles([]results.Source{{Label: "glibc", Path: "testdata/glibc.txt"}, {Label: "musl", Path: "testdata/musl.txt"}})
 	require.Empty(t, warns)
 	tables, warns, err := Tables(files, Options{Metrics: []string{"sec/op"}})
 	require.NoError(t, err)
@@ -263,7 +244,7 @@ func TestTablesAPI(t *testing.T) {
 }
 
 func TestSignificance(t *testing.T) {
-	files, _ := ReadFiles([]Source{{"futex", "testdata/futex.txt"}})
+	files, _ := results.ReadFiles([]results.Source{{Label: "futex", Path: "testdata/futex.txt"}})
 	tables, _, err := Tables(files, Options{Metrics: []string{"ns/op", "futex-pct"}})
 	require.NoError(t, err)
 	require.Len(t, tables, 2)
@@ -284,15 +265,15 @@ func TestSignificance(t *testing.T) {
 }
 
 func TestSummaries(t *testing.T) {
-	files, _ := ReadFiles([]Source{{"glibc", "testdata/glibc.txt"}, {"musl", "testdata/musl.txt"}})
-	sums, warns, err := Summaries(files, Options{Row: "/workload /threads@num", Col: LabelKey + " /alloc", Metrics: []string{"ns/op"}})
+	files, _ := results.ReadFiles([]results.Source{{Label: "glibc", Path: "testdata/glibc.txt"}, {Label: "musl", Path: "testdata/musl.txt"}})
+	sums, warns, err := Summaries(files, Options{Row: "/workload /threads@num", Col: results.LabelKey + " /alloc", Metrics: []string{"ns/op"}})
 	require.NoError(t, err)
 	assert.Empty(t, warns)
 	var found bool
 	for _, s := range sums {
 		assert.Equal(t, "ns/op", s.Unit)
 		assert.Len(t, s.Values, s.N)
-		if s.Fields["/workload"] == "churn" && s.Fields["/threads"] == "4" && s.Fields[LabelKey] == "musl" && s.Fields["/alloc"] == "libc" {
+		if s.Fields["/workload"] == "churn" && s.Fields["/threads"] == "4" && s.Fields[results.LabelKey] == "musl" && s.Fields["/alloc"] == "libc" {
 			found = true
 			assert.Equal(t, 2, s.N)
 			assert.InDelta(t, (198.2+223.4)/2, s.Center, 1e-9)
@@ -314,7 +295,7 @@ func labels(rows []Row) []string {
 // The JSON document: the schema's name, every table with its baseline,
 // fields and cells; nulls where a figure does not exist.
 func TestJSONDocument(t *testing.T) {
-	stdout, _, err := runCompare(t, "-format", "json", "-metrics", "ns/op,futex-pct", "-baseline", "jemalloc", "testdata/futex.txt")
+	stdout, _, err := runCompare(t, RunOptions{Options: Options{Metrics: []string{"ns/op", "futex-pct"}, Baseline: "jemalloc"}, Format: "json"}, "testdata/futex.txt")
 	require.NoError(t, err)
 	var doc struct {
 		Schema     string
@@ -393,22 +374,22 @@ func (s stubClaims) MarshalJSON() ([]byte, error) {
 // -claims adds what the judge returns after the tables, and under
 // "claims" in JSON.
 func TestClaimsFlag(t *testing.T) {
-	judge := func(files []*File) (Claims, []Warning, error) {
+	judge := func(files []*results.File) (Claims, []results.Warning, error) {
 		return stubClaims(fmt.Sprintf("%d files", len(files))), nil, nil
 	}
 	var o, e bytes.Buffer
-	require.NoError(t, RunWith([]string{"-claims", "testdata/glibc.txt", "testdata/musl.txt"}, &o, &e, judge))
+	require.NoError(t, Run([]string{"testdata/glibc.txt", "testdata/musl.txt"}, RunOptions{Claims: judge}, &o, &e))
 	assert.True(t, strings.HasSuffix(o.String(), "\nclaims in text: 2 files\n"), o.String())
 	o.Reset()
-	require.NoError(t, RunWith([]string{"-claims", "-format", "json", "testdata/glibc.txt"}, &o, &e, judge))
+	require.NoError(t, Run([]string{"testdata/glibc.txt"}, RunOptions{Format: JSON, Claims: judge}, &o, &e))
 	var doc struct{ Claims map[string]string }
 	require.NoError(t, json.Unmarshal(o.Bytes(), &doc))
 	assert.Equal(t, map[string]string{"stub": "1 files"}, doc.Claims)
 	o.Reset()
-	require.NoError(t, RunWith([]string{"testdata/glibc.txt"}, &o, &e, judge))
+	require.NoError(t, Run([]string{"testdata/glibc.txt"}, RunOptions{}, &o, &e))
 	assert.NotContains(t, o.String(), "claims in")
 
-	_, _, err := runCompare(t, "-baseline", "tcmalloc", "testdata/glibc.txt")
+	_, _, err := runCompare(t, RunOptions{Options: Options{Baseline: "tcmalloc"}}, "testdata/glibc.txt")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `baseline "tcmalloc" is not a column (columns: libc, jemalloc, mimalloc, floor)`)
 }
@@ -425,7 +406,7 @@ func TestGroupsOfRunsAreMarked(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "g.txt")
 	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
-	files, _ := ReadFiles([]Source{{"g", path}})
+	files, _ := results.ReadFiles([]results.Source{{Label: "g", Path: path}})
 	tables, _, err := Tables(files, Options{Metrics: []string{"ns/op"}, Col: "/alloc"})
 	require.NoError(t, err)
 	require.Len(t, tables, 1)

@@ -6,16 +6,16 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchproc"
 	"golang.org/x/perf/benchunit"
 
-	"github.com/allocbench/allocbench/bench/units"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
-// DefaultMetrics are the units compared when Options.Metrics is empty:
-// the first always, the others when some result has them.
-var DefaultMetrics = []string{units.NsPerOp, units.FutexPct, units.P99Nsec, units.RSSPerLiveByte}
+// DefaultMetrics are the units compared when Options.Metrics is empty,
+// the headline metrics (results.Headlines): the first always, the others
+// when some result has them.
+var DefaultMetrics = results.HeadlineUnits()
 
 // The most rows and columns a table has; an input with more gets a warning
 // and the first ones, in sorted order.
@@ -37,7 +37,7 @@ const (
 const (
 	DefaultRow          = ".name /workload /threads@num"
 	DefaultRowWithAlloc = ".name /workload /alloc /threads@num"
-	DefaultColFiles     = LabelKey
+	DefaultColFiles     = results.LabelKey
 	DefaultColAllocs    = "/alloc"
 )
 
@@ -102,7 +102,7 @@ func (o Options) Check() error {
 }
 
 // resolve fills in the defaults that depend on the input.
-func (o Options) resolve(files []*File) (Options, error) {
+func (o Options) resolve(files []*results.File) (Options, error) {
 	if o.Alpha == 0 {
 		o.Alpha = DefaultAlpha
 	}
@@ -164,7 +164,7 @@ type Summary struct {
 
 // Summaries returns the median and confidence interval for every
 // (row, column, metric) that has data, ordered by metric, row and column.
-func Summaries(files []*File, opts Options) ([]Summary, []Warning, error) {
+func Summaries(files []*results.File, opts Options) ([]Summary, []results.Warning, error) {
 	var out []Summary
 	warns, err := EachSummary(files, opts, func(s Summary) error {
 		out = append(out, s)
@@ -175,7 +175,7 @@ func Summaries(files []*File, opts Options) ([]Summary, []Warning, error) {
 
 // EachSummary calls fn with each summary that Summaries returns, in the
 // same order, without keeping them; an error from fn stops it.
-func EachSummary(files []*File, opts Options, fn func(Summary) error) ([]Warning, error) {
+func EachSummary(files []*results.File, opts Options, fn func(Summary) error) ([]results.Warning, error) {
 	g, warns, err := group(files, opts)
 	if err != nil {
 		return warns, err
@@ -344,14 +344,14 @@ type projected struct {
 const projectionCacheSize = 1 << 16
 
 type projectionKey struct {
-	config *Configuration
+	config *results.Configuration
 	name   *byte
 	units  *string
 }
 
 type grouping struct {
 	opts              Options
-	files             []*File
+	files             []*results.File
 	matches           []benchproc.Match
 	rowProj, colProj  *benchproc.Projection
 	rows, cols        []benchproc.Key
@@ -370,7 +370,7 @@ type grouping struct {
 	unitRefs map[*cell]map[string][]unitRef
 }
 
-func (g *grouping) result(r ref) *Result {
+func (g *grouping) result(r ref) *results.Result {
 	return g.files[r.file].Results[r.index]
 }
 
@@ -452,7 +452,7 @@ func (g *grouping) unitPos(units []string, unit string) int {
 }
 
 // group reads the results into cells and picks the metrics.
-func group(files []*File, opts Options) (*grouping, []Warning, error) {
+func group(files []*results.File, opts Options) (*grouping, []results.Warning, error) {
 	opts, err := opts.resolve(files)
 	if err != nil {
 		return nil, nil, err
@@ -485,7 +485,7 @@ func group(files []*File, opts Options) (*grouping, []Warning, error) {
 		rowLabels: make(map[benchproc.Key]string),
 		colLabels: make(map[benchproc.Key]string),
 	}
-	var warns []Warning
+	var warns []results.Warning
 	var units []string // every unit seen, in order
 	seenUnit := make(map[string]bool)
 	cache := make(map[projectionKey]projected)
@@ -504,7 +504,7 @@ func group(files []*File, opts Options) (*grouping, []Warning, error) {
 			}
 			p, ok := cache[pk]
 			if !ok {
-				res := r.benchResult()
+				res := r.BenchResult()
 				m, _ := filter.Match(res)
 				p = projected{any: m.Any()}
 				if p.any {
@@ -580,11 +580,11 @@ func group(files []*File, opts Options) (*grouping, []Warning, error) {
 	}
 	g.rows, g.cols = sortedUnique(g.rows), sortedUnique(g.cols)
 	if n := len(g.rows); n > MaxRows {
-		warns = append(warns, Warning{Msg: fmt.Sprintf("%d rows: only the first %d, in sorted order, are used; narrow the input (compare -filter)", n, MaxRows)})
+		warns = append(warns, results.Warning{Msg: fmt.Sprintf("%d rows: only the first %d, in sorted order, are used; narrow the input (compare -filter)", n, MaxRows)})
 		g.rows = g.rows[:MaxRows]
 	}
 	if n := len(g.cols); n > MaxCols {
-		warns = append(warns, Warning{Msg: fmt.Sprintf("%d columns: only the first %d, in sorted order, are used; narrow the input (compare -filter, -col)", n, MaxCols)})
+		warns = append(warns, results.Warning{Msg: fmt.Sprintf("%d columns: only the first %d, in sorted order, are used; narrow the input (compare -filter, -col)", n, MaxCols)})
 		g.cols = g.cols[:MaxCols]
 	}
 	g.rowHeader, g.common = labelKeys(g.rows, g.rowLabels, true)
@@ -604,7 +604,7 @@ func group(files []*File, opts Options) (*grouping, []Warning, error) {
 			if u, ok := findUnit(units, m); ok {
 				g.metrics = append(g.metrics, u)
 			} else if i == 0 {
-				warns = append(warns, Warning{Msg: fmt.Sprintf("no result has metric %s", m)})
+				warns = append(warns, results.Warning{Msg: fmt.Sprintf("no result has metric %s", m)})
 			}
 		}
 	default:
@@ -618,7 +618,7 @@ func group(files []*File, opts Options) (*grouping, []Warning, error) {
 					g.metrics = append(g.metrics, u)
 				}
 			} else if !opts.Optional {
-				warns = append(warns, Warning{Msg: fmt.Sprintf("no result has metric %s", m)})
+				warns = append(warns, results.Warning{Msg: fmt.Sprintf("no result has metric %s", m)})
 			}
 		}
 	}
@@ -654,21 +654,10 @@ func (e *BaselineError) Error() string {
 	return fmt.Sprintf("baseline %q is not a column (columns: %s)", e.Baseline, strings.Join(e.Columns, ", "))
 }
 
-// origUnit returns a value in the unit it was written in, undoing
-// benchfmt's tidying ("ns/op" rather than "sec/op"), under the unit's
-// current name: files written before the "nsec" units ("cpu-ns/op",
-// "p99-ns") read as the runs of today (units.Current).
-func origUnit(v benchfmt.Value) (string, float64) {
-	if v.OrigUnit != "" {
-		return units.Current(v.OrigUnit), v.OrigValue
-	}
-	return units.Current(v.Unit), v.Value
-}
-
 // findUnit finds metric m among have, accepting the tidied spelling and
 // the names of earlier versions.
 func findUnit(have []string, m string) (string, bool) {
-	m = units.Current(m)
+	m = results.Current(m)
 	for _, u := range have {
 		if u == m {
 			return u, true
@@ -740,7 +729,7 @@ func fieldName(name string) string {
 // label, key=value (as in benchmark names) otherwise.
 func fieldText(name, val string) string {
 	switch name {
-	case ".name", ".fullname", LabelKey, FileKey:
+	case ".name", ".fullname", results.LabelKey, results.FileKey:
 		return val
 	}
 	return fieldName(name) + "=" + val
@@ -751,8 +740,8 @@ const maxNamedFields = 10
 
 // pooledWarnings reports cells that pool results differing in something
 // neither the rows nor the columns show.
-func (g *grouping) pooledWarnings() []Warning {
-	var warns []Warning
+func (g *grouping) pooledWarnings() []results.Warning {
+	var warns []results.Warning
 	for _, rk := range g.rows {
 		for _, ck := range g.cols {
 			c := g.cell(rk, ck)
@@ -772,7 +761,7 @@ func (g *grouping) pooledWarnings() []Warning {
 				continue
 			}
 			first := g.result(c.refs[0])
-			warns = append(warns, Warning{
+			warns = append(warns, results.Warning{
 				File: g.files[c.refs[0].file].Path, Line: first.Line,
 				Msg: fmt.Sprintf("row %s, column %s pools results that differ in %s; add it to -row or -col",
 					g.rowLabels[rk], g.colLabels[ck], strings.Join(names, ", ")),
@@ -785,7 +774,7 @@ func (g *grouping) pooledWarnings() []Warning {
 // mixedUnitWarnings reports results that lack a compared metric that other
 // results of the same row have, one warning per file and set of missing
 // metrics.
-func (g *grouping) mixedUnitWarnings() []Warning {
+func (g *grouping) mixedUnitWarnings() []results.Warning {
 	type group struct {
 		file    int32
 		missing string
@@ -886,7 +875,7 @@ func (g *grouping) mixedUnitWarnings() []Warning {
 			}
 		}
 	}
-	var warns []Warning
+	var warns []results.Warning
 	for _, k := range order {
 		rep := reports[k]
 		also := ""
@@ -905,7 +894,7 @@ func (g *grouping) mixedUnitWarnings() []Warning {
 			}
 		}
 		ex := g.result(rep.example)
-		warns = append(warns, Warning{
+		warns = append(warns, results.Warning{
 			File: g.files[k.file].Path, Line: rep.lines[0],
 			Msg: fmt.Sprintf("result lacks %s, which other results of the same benchmark have (e.g. %s:%d)%s; compared without it",
 				k.missing, g.files[rep.example.file].Path, ex.Line, also),

@@ -5,6 +5,8 @@ import (
 	"io"
 	"math"
 	"strconv"
+
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // JSONSchema names the layout WriteJSON writes; it changes when a field
@@ -160,7 +162,7 @@ func jsonTableOf(t *Table) jsonTable {
 
 // WriteJSON writes files, warnings and tables as one JSON document of
 // layout JSONSchema; claims, when not nil, goes in as "claims".
-func WriteJSON(w io.Writer, files []*File, warns []Warning, tables []*Table, opts Options, claims any) error {
+func WriteJSON(w io.Writer, files []*results.File, warns []results.Warning, tables []*Table, opts Options, claims any) error {
 	opts, _ = opts.resolve(files)
 	doc := jsonDoc{Schema: JSONSchema, Alpha: opts.Alpha, Confidence: opts.Confidence,
 		Files: []jsonFile{}, Warnings: []jsonWarning{}, Tables: []jsonTable{}, Claims: claims}

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/allocbench/allocbench/internal/results"
+
 	"golang.org/x/perf/benchproc"
 
 	"github.com/allocbench/allocbench/internal/suggest"
@@ -29,7 +31,7 @@ func (e *KeyError) Error() string {
 		msg += "; did you mean " + e.Suggest + "?"
 	}
 	return msg + fmt.Sprintf(" (name keys: %s; configuration keys like libc; %s, .name, .fullname, .config)",
-		strings.Join(e.NameKeys, ", "), LabelKey)
+		strings.Join(e.NameKeys, ", "), results.LabelKey)
 }
 
 // CheckKeys checks that every key opts.Row and opts.Col project is one the
@@ -37,9 +39,9 @@ func (e *KeyError) Error() string {
 // LabelKey, FileKey) or one of benchproc's own (.name, .fullname, .config,
 // /gomaxprocs). Files without results check nothing: there is nothing to
 // compare in them anyway.
-func CheckKeys(files []*File, opts Options) error {
+func CheckKeys(files []*results.File, opts Options) error {
 	nameKeys := map[string]bool{}
-	configKeys := map[string]bool{LabelKey: true, FileKey: true}
+	configKeys := map[string]bool{results.LabelKey: true, results.FileKey: true}
 	seen := map[string]bool{}
 	any := false
 	for _, f := range files {

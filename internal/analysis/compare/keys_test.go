@@ -7,19 +7,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/internal/usage"
 )
 
 func TestCheckKeys(t *testing.T) {
-	files, warns := ReadFiles(ParseSources([]string{"testdata/glibc.txt", "testdata/musl.txt"}))
+	files, warns := results.ReadFiles(results.ParseSources([]string{"testdata/glibc.txt", "testdata/musl.txt"}))
 	require.Empty(t, warns)
 
 	for _, ok := range []Options{
 		{},
 		{Col: "/alloc", Row: "/workload /threads@num"},
 		{Col: "libc"},
-		{Col: LabelKey + " /alloc"},
-		{Col: FileKey},
+		{Col: results.LabelKey + " /alloc"},
+		{Col: results.FileKey},
 		{Row: ".name /gomaxprocs", Col: ".config"},
 		{Row: ".fullname"},
 	} {
@@ -46,19 +47,22 @@ func TestCheckKeys(t *testing.T) {
 		}
 	}
 
-	empty, _ := ReadFiles(ParseSources([]string{"testdata/empty.txt"}))
+	empty, _ := results.ReadFiles(results.ParseSources([]string{"testdata/empty.txt"}))
 	assert.NoError(t, CheckKeys(empty, Options{Col: "alloc"}), "no results: nothing to check them against")
 }
 
 // compare -col alloc (no slash) is a usage error that names the key and
 // suggests /alloc, not a table with one "(none)" column.
 func TestCompareUnknownKey(t *testing.T) {
-	for _, args := range [][]string{
-		{"-col", "alloc", "testdata/glibc.txt"},
-		{"-row", "alloc", "testdata/glibc.txt", "testdata/musl.txt"},
+	for _, args := range []struct {
+		opts  Options
+		files []string
+	}{
+		{Options{Col: "alloc"}, []string{"testdata/glibc.txt"}},
+		{Options{Row: "alloc"}, []string{"testdata/glibc.txt", "testdata/musl.txt"}},
 	} {
 		var stdout, stderr bytes.Buffer
-		err := Run(args, &stdout, &stderr)
+		err := Run(args.files, RunOptions{Options: args.opts}, &stdout, &stderr)
 		require.Error(t, err, "%v", args)
 		assert.True(t, usage.Is(err), "%v", args)
 		assert.Contains(t, err.Error(), `no file has the key "alloc"; did you mean /alloc?`)

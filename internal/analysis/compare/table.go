@@ -11,10 +11,12 @@ import (
 	"math"
 	"strings"
 
+	"github.com/allocbench/allocbench/internal/results"
+
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
 
-	"github.com/allocbench/allocbench/internal/analysis/stats"
+	"github.com/allocbench/allocbench/internal/stats"
 )
 
 // A Table compares one metric across rows and columns.
@@ -86,9 +88,9 @@ type Cell struct {
 // Tables compares files according to opts and returns one Table per
 // metric. Warnings describe input that was ignored or looks suspicious;
 // the error is non-nil only when there is nothing at all to compare.
-func Tables(files []*File, opts Options) ([]*Table, []Warning, error) {
+func Tables(files []*results.File, opts Options) ([]*Table, []results.Warning, error) {
 	var tables []*Table
-	warns, err := eachTable(files, opts, func([]Warning) {}, func(t *Table) error {
+	warns, err := eachTable(files, opts, func([]results.Warning) {}, func(t *Table) error {
 		tables = append(tables, t)
 		return nil
 	})
@@ -98,7 +100,7 @@ func Tables(files []*File, opts Options) ([]*Table, []Warning, error) {
 // eachTable makes the tables one at a time, so that only one is in memory:
 // it calls warn with the warnings about the input first, then fn with each
 // table. It returns the warnings and the first error.
-func eachTable(files []*File, opts Options, warn func([]Warning), fn func(*Table) error) ([]Warning, error) {
+func eachTable(files []*results.File, opts Options, warn func([]results.Warning), fn func(*Table) error) ([]results.Warning, error) {
 	g, warns, err := group(files, opts)
 	warn(warns)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/allocbench/allocbench/bench/units"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // withOldUnits writes a copy of the result file at path with every unit
@@ -21,12 +21,12 @@ func withOldUnits(t *testing.T, path string) string {
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	s := string(data)
-	for old, cur := range units.Renamed() {
+	for old, cur := range results.Renamed() {
 		s = strings.ReplaceAll(s, " "+cur+"\t", " "+old+"\t")
 		s = strings.ReplaceAll(s, " "+cur+"\n", " "+old+"\n")
 	}
 	require.NotEqual(t, string(data), s, "the sample uses renamed units")
-	require.NotContains(t, s, units.P99Nsec)
+	require.NotContains(t, s, results.P99Nsec)
 	require.Contains(t, s, "p99-ns")
 	old := filepath.Join(t.TempDir(), filepath.Base(path))
 	require.NoError(t, os.WriteFile(old, []byte(s), 0o644))
@@ -40,16 +40,24 @@ func TestOldUnitNamesReadAsCurrent(t *testing.T) {
 	old := withOldUnits(t, cur)
 	for _, metrics := range []string{"all", "ns/op,futex-nsec/op,p99-nsec", "ns/op,futex-ns/op,p99-ns"} {
 		var want, got, stderr bytes.Buffer
-		require.NoError(t, Run([]string{"-metrics", metrics, "futex=" + cur}, &want, &stderr), stderr.String())
-		require.NoError(t, Run([]string{"-metrics", metrics, "futex=" + old}, &got, &stderr), stderr.String())
+		opts := RunOptions{Options: Options{Metrics: strings.Split(metrics, ",")}}
+		require.NoError(t, Run([]string{"futex=" + cur}, opts, &want, &stderr), stderr.String())
+		require.NoError(t, Run([]string{"futex=" + old}, opts, &got, &stderr), stderr.String())
 		assert.Equal(t, want.String(), got.String(), "-metrics %s", metrics)
-		assert.Contains(t, got.String(), units.P99Nsec)
+		assert.Contains(t, got.String(), results.P99Nsec)
 		assert.NotContains(t, got.String(), "p99-ns ")
 	}
 
 	// An old file and a new one side by side compare metric by metric.
 	var out, stderr bytes.Buffer
-	require.NoError(t, Run([]string{"-metrics", "futex-nsec/op", "before=" + old, "after=" + cur}, &out, &stderr))
+	require.NoError(t, Run([]string{"before=" + old, "after=" + cur}, RunOptions{Options: Options{Metrics: []string{"futex-nsec/op"}}}, &out, &stderr))
 	assert.NotContains(t, stderr.String(), "lacks", "both files have the metric")
-	assert.Equal(t, 1, strings.Count(out.String(), units.FutexNsecPerOp), "one table:\n%s", out.String())
+	assert.Equal(t, 1, strings.Count(out.String(), results.FutexNsecPerOp), "one table:\n%s", out.String())
+}
+
+// docs/comparing.md names the default metrics as DefaultMetrics has them.
+func TestDocsNameTheDefaultMetrics(t *testing.T) {
+	data, err := os.ReadFile("../../../docs/comparing.md")
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "| `-metrics` | "+strings.Join(DefaultMetrics, ", ")+" where present |")
 }

@@ -12,8 +12,9 @@ import (
 	"github.com/allocbench/allocbench/internal/analysis/cells"
 	"github.com/allocbench/allocbench/internal/analysis/claims"
 	"github.com/allocbench/allocbench/internal/analysis/compare"
-	"github.com/allocbench/allocbench/internal/analysis/stats"
 	"github.com/allocbench/allocbench/internal/analysis/summary"
+	"github.com/allocbench/allocbench/internal/results"
+	"github.com/allocbench/allocbench/internal/stats"
 )
 
 // page is what the template renders.
@@ -215,7 +216,7 @@ func basePage(in Input) page {
 
 // write renders the page and returns the warnings it found beyond
 // in.Warnings.
-func write(w io.Writer, in Input) ([]compare.Warning, error) {
+func write(w io.Writer, in Input) ([]results.Warning, error) {
 	set, warns, err := cells.Collect(in.Files, cells.Options{})
 	if err != nil {
 		return warns, err
@@ -290,9 +291,9 @@ func write(w io.Writer, in Input) ([]compare.Warning, error) {
 	}
 	warns = append(warns, b.left.warnings()...)
 	if b.nonFinite > 0 {
-		warns = append(warns, compare.Warning{Msg: fmt.Sprintf("%d medians cannot be plotted (a throughput of 1000/0 ns/op is infinite) and are left out", b.nonFinite)})
+		warns = append(warns, results.Warning{Msg: fmt.Sprintf("%d medians cannot be plotted (a throughput of 1000/0 ns/op is infinite) and are left out", b.nonFinite)})
 	}
-	for _, w := range append(append([]compare.Warning(nil), in.Warnings...), warns...) {
+	for _, w := range append(append([]results.Warning(nil), in.Warnings...), warns...) {
 		p.Warnings = append(p.Warnings, w.String())
 	}
 	return warns, pageTemplate.Execute(w, p)
@@ -363,15 +364,14 @@ func summaryTables(set *cells.Set, sum *summary.Summary, shown map[string]bool) 
 			return noteRef{N: n.N, ID: n.ID}
 		}
 		for _, r := range wl.Rows {
-			kinds := []struct {
+			type kind struct {
 				name, class string
 				entries     []summary.Entry
 				format      func(summary.Entry) (string, string, string, string)
-			}{
-				{"throughput vs " + sum.Baseline.String(), "speed", r.Speed, speedCell()},
-				{"futex share, %", "futex", r.Futex, valueCell("%.1f")},
-				{"p99 latency, ns", "p99", r.P99, valueCell("%.3g")},
-				{"RSS per live byte", "rss", r.RSS, valueCell("%.3g")},
+			}
+			kinds := []kind{{"throughput vs " + sum.Baseline.String(), "speed", r.Speed, speedCell()}}
+			for k, m := range results.Medians() {
+				kinds = append(kinds, kind{m.Title, m.ID, r.Medians[k], valueCell(m.Format)})
 			}
 			var rows []summaryRow
 			for _, k := range kinds {
@@ -480,7 +480,7 @@ func newBuilder(set *cells.Set, sum *summary.Summary) *builder {
 
 // workloads makes the plots of each workload: a row per metric, a plot per
 // file in each row.
-func (b *builder) workloads() ([]workloadSection, []compare.Warning, error) {
+func (b *builder) workloads() ([]workloadSection, []results.Warning, error) {
 	var out []workloadSection
 	for wi, wl := range b.set.Workloads {
 		if wi >= maxWorkloads {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/allocbench/allocbench/internal/analysis/cells"
 	"github.com/allocbench/allocbench/internal/analysis/compare"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // genericTable is one metric's table of results that are not allocbench's
@@ -26,19 +27,19 @@ func isGeneric(set *cells.Set) bool {
 // genericColumns picks what the tables' columns are: the files when there
 // are two or more with results, else the first configuration key whose
 // value varies between results, else the one file. It says which.
-func genericColumns(files []*compare.File) (col, says string) {
-	var withResults []*compare.File
+func genericColumns(files []*results.File) (col, says string) {
+	var withResults []*results.File
 	for _, f := range files {
 		if len(f.Results) > 0 {
 			withResults = append(withResults, f)
 		}
 	}
 	if len(withResults) != 1 {
-		return compare.LabelKey, "one column per file"
+		return results.LabelKey, "one column per file"
 	}
 	f := withResults[0]
 	values := map[string]map[string]bool{}
-	seen := map[*compare.Configuration]bool{}
+	seen := map[*results.Configuration]bool{}
 	for _, r := range f.Results {
 		if seen[r.Config] {
 			continue
@@ -60,13 +61,13 @@ func genericColumns(files []*compare.File) (col, says string) {
 		}
 	}
 	if len(keys) == 0 {
-		return compare.LabelKey, "one column: the file"
+		return results.LabelKey, "one column: the file"
 	}
 	return keys[0], "one column per value of " + keys[0] + ", which varies between the results"
 }
 
 // lacks reports whether some result of f has no value for key.
-func lacks(f *compare.File, key string) bool {
+func lacks(f *results.File, key string) bool {
 	for _, r := range f.Results {
 		if r.GetConfig(key) == "" {
 			return true
@@ -77,7 +78,7 @@ func lacks(f *compare.File, key string) bool {
 
 // writeGeneric renders the page of results that are not allocbench's
 // cells: compare's tables, rows by full benchmark name.
-func writeGeneric(w io.Writer, in Input, p page) ([]compare.Warning, error) {
+func writeGeneric(w io.Writer, in Input, p page) ([]results.Warning, error) {
 	col, says := genericColumns(in.Files)
 	opts := compare.Options{Row: ".fullname", Col: col, Metrics: []string{"all"}, Baseline: in.Baseline}
 	tables, warns, err := compare.Tables(in.Files, opts)
@@ -102,7 +103,7 @@ func writeGeneric(w io.Writer, in Input, p page) ([]compare.Warning, error) {
 	if len(p.Tables) == 0 {
 		return warns, fmt.Errorf("nothing to show: no results")
 	}
-	for _, wn := range append(append([]compare.Warning(nil), in.Warnings...), warns...) {
+	for _, wn := range append(append([]results.Warning(nil), in.Warnings...), warns...) {
 		p.Warnings = append(p.Warnings, wn.String())
 	}
 	return warns, pageTemplate.Execute(w, p)

@@ -23,11 +23,11 @@ func plainBench(foo ...string) []string {
 	return append(lines, "BenchmarkBar/size=10-8   \t 1000000\t      520 ns/op\t     64 B/op\t       1 allocs/op", "PASS", "ok  \texample.com/foo\t3.2s")
 }
 
-func runReport(t *testing.T, args ...string) (page, stderr string, err error) {
+func runReport(t *testing.T, baseline string, files ...string) (page, stderr string, err error) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "r.html")
 	var so, se bytes.Buffer
-	err = Run(append([]string{"-o", out}, args...), &so, &se)
+	err = Run(files, Options{Out: out, Baseline: baseline}, &so, &se)
 	data, _ := os.ReadFile(out)
 	return string(data), se.String(), err
 }
@@ -38,7 +38,7 @@ func runReport(t *testing.T, args ...string) (page, stderr string, err error) {
 func TestReportOfPlainGoTestOutput(t *testing.T) {
 	old := writeLines(t, "old.txt", plainBench("1020", "1010", "1030")...)
 	new := writeLines(t, "new.txt", plainBench("900", "910", "905")...)
-	page, stderr, err := runReport(t, old, new)
+	page, stderr, err := runReport(t, "", old, new)
 	require.NoError(t, err, stderr)
 	doc := parsePage(t, []byte(page))
 	require.NotNil(t, doc.byID("tables"))
@@ -50,7 +50,7 @@ func TestReportOfPlainGoTestOutput(t *testing.T) {
 	assert.Nil(t, doc.byID("summary"))
 
 	// One file: one column, the file.
-	page, stderr, err = runReport(t, old)
+	page, stderr, err = runReport(t, "", old)
 	require.NoError(t, err, stderr)
 	assert.Contains(t, page, "one column: the file")
 	assert.Regexp(t, `fullname\s+old\n`, page)
@@ -62,7 +62,7 @@ func TestReportOfPlainOutputByVaryingKey(t *testing.T) {
 	lines = append(lines, "impl: b")
 	lines = append(lines, plainBench("500", "510")[4:]...)
 	path := writeLines(t, "impls.txt", lines...)
-	page, stderr, err := runReport(t, path)
+	page, stderr, err := runReport(t, "", path)
 	require.NoError(t, err, stderr)
 	assert.Contains(t, page, "one column per value of impl, which varies between the results")
 	assert.Regexp(t, `fullname\s+a\s+b\s+vs a\n`, page)
@@ -70,7 +70,7 @@ func TestReportOfPlainOutputByVaryingKey(t *testing.T) {
 	assert.False(t, strings.Contains(page, "NaN"))
 
 	// A -baseline that names no column is a usage error that names them.
-	_, _, err = runReport(t, "-baseline", "c", path)
+	_, _, err = runReport(t, "c", path)
 	require.Error(t, err)
 	assert.True(t, usage.Is(err))
 	assert.Contains(t, err.Error(), `baseline "c" is not a column (columns: a, b)`)

@@ -19,7 +19,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/allocbench/allocbench/alloc"
-	"github.com/allocbench/allocbench/bench/units"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // A metric is one kind of plot: which unit it reads and how it shows it.
@@ -38,13 +38,23 @@ type metric struct {
 	RunDots bool
 }
 
-// metrics are the plots made for each workload and file, in page order.
-var metrics = []metric{
-	{ID: "throughput", Unit: units.NsPerOp, Title: "Throughput", YLabel: "Mops/s, all threads (higher is better)",
-		Transform: func(ns float64) float64 { return 1000 / ns }, Decreasing: true, RunDots: true},
-	{ID: "futex", Unit: units.FutexPct, Title: "Futex share", YLabel: "% of time in futex (lower is better)"},
-	{ID: "p99", Unit: units.P99Nsec, Title: "p99 latency", YLabel: "p99 latency, ns (lower is better)"},
-	{ID: "rss", Unit: units.RSSPerLiveByte, Title: "Memory overhead", YLabel: "RSS per live byte (lower is better)"},
+// metrics are the plots made for each workload and file, in page order:
+// one per headline metric (results.Headlines), ns/op as throughput.
+var metrics = plotMetrics()
+
+func plotMetrics() []metric {
+	var out []metric
+	for _, m := range results.Headlines() {
+		pm := metric{ID: m.ID, Unit: m.Unit, Title: m.PlotTitle, YLabel: m.YLabel(m.Better)}
+		if m.Unit == results.NsPerOp {
+			// Mops/s: 1000 / ns per op, which reverses the order.
+			pm.Transform = func(ns float64) float64 { return 1000 / ns }
+			pm.Decreasing, pm.RunDots = true, true
+			pm.YLabel = m.YLabel(m.Better.Reversed())
+		}
+		out = append(out, pm)
+	}
+	return out
 }
 
 // The plots that are not one metric against threads.

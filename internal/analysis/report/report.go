@@ -13,7 +13,6 @@ package report
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -25,6 +24,7 @@ import (
 	"github.com/allocbench/allocbench/internal/analysis/cells"
 	"github.com/allocbench/allocbench/internal/analysis/compare"
 	"github.com/allocbench/allocbench/internal/analysis/summary"
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/internal/usage"
 )
 
@@ -33,12 +33,12 @@ type Input struct {
 	Title string
 	// Generated is shown as the generation time; zero omits it.
 	Generated time.Time
-	// Files are the labelled result files, as compare.ReadFiles
+	// Files are the labelled result files, as results.ReadFiles
 	// returns them.
-	Files []*compare.File
-	// Warnings about the input (from compare.ReadFiles) to show on
+	Files []*results.File
+	// Warnings about the input (from results.ReadFiles) to show on
 	// the page; Write adds its own.
-	Warnings []compare.Warning
+	Warnings []results.Warning
 	// Baseline is the column the summary compares with: "label/alloc"
 	// or "alloc"; empty means glibc's malloc (see summary.Options).
 	Baseline string
@@ -54,37 +54,32 @@ func Write(w io.Writer, in Input) error {
 	return err
 }
 
-// Description says in one line what the report subcommand does.
-const Description = "allocbench report writes a self-contained HTML report of Go benchmark result files: summary tables, scaling, claims and plots."
+// Options are what the report subcommand's flags ask for, parsed
+// (cmd/allocbench parses them).
+type Options struct {
+	// Out is the file the page is written to.
+	Out string
+	// Title is the page's title; "" is DefaultTitle.
+	Title string
+	// Baseline is the column the summary compares with (Input.Baseline).
+	Baseline string
+}
 
-// Usage is the command line of the report subcommand.
-const Usage = "allocbench report [-o report.html] [-title text] [-baseline [label/]alloc] [label=]file..."
-
-// Run implements "allocbench report": it reads the files named in args,
-// writes the page and prints its path. Warnings about the input go to
-// stderr and onto the page.
-func Run(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("o", "report.html", "write the report to `file`")
-	title := fs.String("title", DefaultTitle, "page `title`")
-	baseline := fs.String("baseline", "", "the `column` the summary compares with: label/alloc, or an allocator of the default file (default: libc of the first file measured with glibc); for results that are not allocbench's cells (plain go test -bench output), a column of the tables")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "%s\n\nusage: %s\n\nThe page needs no network: a summary table per workload (throughput relative to a\nbaseline, futex share, p99 latency, memory), scaling fits, the published claims\nchecked against the files, direct comparisons of files that differ only in C\nlibrary or distribution, plots, and each file's configuration. A file is\nlabelled by its base name without extension, or by label= before it.\n\nflags:\n", Description, Usage)
-		fs.PrintDefaults()
+// Run implements "allocbench report" with its flags parsed: it reads the
+// files named in args ([label=]path, see results.ParseSources), writes the
+// page to opts.Out and prints its path. Warnings about the input go to
+// stderr and onto the page. A -baseline that names no column is a usage
+// error (see package internal/usage).
+func Run(args []string, opts Options, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usage.Errorf("report: no input files")
 	}
-	if err := usage.Parse(fs, args, `usage: allocbench report [flags] [label=]file...; "allocbench help report" lists the flags`); err != nil {
-		return usage.Wrap(err)
-	}
-	if fs.NArg() == 0 {
-		return usage.Errorf("report: no input files (usage: %s)", Usage)
-	}
-	files, warns := compare.ReadFiles(compare.ParseSources(fs.Args()))
+	files, warns := results.ReadFiles(results.ParseSources(args))
 	for _, w := range warns {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
 	var page strings.Builder
-	more, err := write(&page, Input{Title: *title, Generated: time.Now(), Files: files, Warnings: warns, Baseline: *baseline})
+	more, err := write(&page, Input{Title: opts.Title, Generated: time.Now(), Files: files, Warnings: warns, Baseline: opts.Baseline})
 	for _, w := range more {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
@@ -96,10 +91,10 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	if err := replaceFile(*out, page.String()); err != nil {
+	if err := replaceFile(opts.Out, page.String()); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	fmt.Fprintln(stdout, *out)
+	fmt.Fprintln(stdout, opts.Out)
 	return nil
 }
 
@@ -197,16 +192,16 @@ const (
 // limits left out.
 type leftOutCounts struct{ workloads, series, threads int }
 
-func (l leftOutCounts) warnings() []compare.Warning {
-	var out []compare.Warning
+func (l leftOutCounts) warnings() []results.Warning {
+	var out []results.Warning
 	if l.workloads > 0 {
-		out = append(out, compare.Warning{Msg: fmt.Sprintf("only the first %d workloads are shown; %d more are left out (narrow the input with compare -filter)", maxWorkloads, l.workloads)})
+		out = append(out, results.Warning{Msg: fmt.Sprintf("only the first %d workloads are shown; %d more are left out (narrow the input with compare -filter)", maxWorkloads, l.workloads)})
 	}
 	if l.series > 0 {
-		out = append(out, compare.Warning{Msg: fmt.Sprintf("a plot shows at most %d allocators; %d figures of others are left out", maxSeries, l.series)})
+		out = append(out, results.Warning{Msg: fmt.Sprintf("a plot shows at most %d allocators; %d figures of others are left out", maxSeries, l.series)})
 	}
 	if l.threads > 0 {
-		out = append(out, compare.Warning{Msg: fmt.Sprintf("a line shows at most %d thread counts; %d figures at others are left out", maxThreadCount, l.threads)})
+		out = append(out, results.Warning{Msg: fmt.Sprintf("a line shows at most %d thread counts; %d figures at others are left out", maxThreadCount, l.threads)})
 	}
 	return out
 }
@@ -234,14 +229,14 @@ var configGroups = []struct {
 	name string
 	keys []string // exact keys, or prefixes ending in "-"
 }{
-	{"C library and system", []string{"libc", "libc-version", "libc-path", "distro", "kernel", "goos", "goarch"}},
-	{"CPU", []string{"cpu-brand", "cpu", "cpu-", "numcpu", "gomaxprocs"}},
-	{"Limits", []string{"cgroup-"}},
-	{"Allocators", []string{"alloc-"}},
-	{"Measurement", []string{"futex-method", "futex-", "fresh-process-per-run"}},
+	{"C library and system", []string{results.LibcKey, results.LibcVersionKey, results.LibcPathKey, results.DistroKey, results.KernelKey, results.GoosKey, results.GoarchKey}},
+	{"CPU", []string{results.CPUBrandKey, results.CPUKey, results.CPUKeyPrefix, results.NumCPUKey, results.GOMAXPROCSKey}},
+	{"Limits", []string{results.CgroupKeyPrefix}},
+	{"Allocators", []string{results.AllocKeyPrefix}},
+	{"Measurement", []string{results.FutexMethodKey, results.FutexKeyPrefix, results.FreshProcessKey}},
 }
 
-func card(f *compare.File) fileCard {
+func card(f *results.File) fileCard {
 	fc := fileCard{Label: f.Label, Path: f.Path, Results: len(f.Results)}
 	placed := make(map[string]bool)
 	for _, g := range configGroups {
@@ -280,6 +275,6 @@ func card(f *compare.File) fileCard {
 	return fc
 }
 
-func row(c compare.Config) configRow {
-	return configRow{Key: c.Key, Value: c.Value, Skipped: strings.HasPrefix(c.Key, "alloc-") && strings.HasPrefix(c.Value, "skipped")}
+func row(c results.Config) configRow {
+	return configRow{Key: c.Key, Value: c.Value, Skipped: strings.HasPrefix(c.Key, results.AllocKeyPrefix) && strings.HasPrefix(c.Value, "skipped")}
 }

@@ -12,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/allocbench/allocbench/bench/units"
-	"github.com/allocbench/allocbench/internal/analysis/compare"
+	"github.com/allocbench/allocbench/internal/results"
 	"github.com/allocbench/allocbench/internal/usage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -86,7 +85,7 @@ func (n *node) byID(id string) *node {
 
 func readInput(t *testing.T, args ...string) Input {
 	t.Helper()
-	files, warns := compare.ReadFiles(compare.ParseSources(args))
+	files, warns := results.ReadFiles(results.ParseSources(args))
 	return Input{
 		Title:     "Test report",
 		Generated: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
@@ -322,7 +321,7 @@ func TestDeterministic(t *testing.T) {
 func TestRun(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "r.html")
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, Run([]string{"-o", out, "-title", "My <run>", "glibc=testdata/glibc.txt", "testdata/malformed.txt", "testdata/missing.txt"}, &stdout, &stderr))
+	require.NoError(t, Run([]string{"glibc=testdata/glibc.txt", "testdata/malformed.txt", "testdata/missing.txt"}, Options{Out: out, Title: "My <run>"}, &stdout, &stderr))
 	assert.Equal(t, out+"\n", stdout.String())
 	for _, w := range []string{
 		"warning: testdata/malformed.txt:4: skipped malformed line: missing units",
@@ -345,16 +344,14 @@ func TestRun(t *testing.T) {
 
 func TestRunErrors(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	err := Run([]string{"-o", filepath.Join(t.TempDir(), "r.html"), "testdata/missing.txt"}, &stdout, &stderr)
+	err := Run([]string{"testdata/missing.txt"}, Options{Out: filepath.Join(t.TempDir(), "r.html")}, &stdout, &stderr)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "nothing to compare")
 	assert.Empty(t, stdout.String())
 
-	err = Run(nil, &stdout, &stderr)
+	err = Run(nil, Options{Out: filepath.Join(t.TempDir(), "r.html")}, &stdout, &stderr)
 	assert.True(t, usage.Is(err), "no input files is a usage error: %v", err)
-	err = Run([]string{"-bogus"}, &stdout, &stderr)
-	assert.True(t, usage.Is(err), "%v", err)
-	assert.Error(t, Run([]string{"-o", filepath.Join(t.TempDir(), "no", "such", "dir.html"), "testdata/glibc.txt"}, &stdout, &stderr))
+	assert.Error(t, Run([]string{"testdata/glibc.txt"}, Options{Out: filepath.Join(t.TempDir(), "no", "such", "dir.html")}, &stdout, &stderr))
 }
 
 func TestWriteWithoutResults(t *testing.T) {
@@ -395,11 +392,11 @@ func TestOldUnitNames(t *testing.T) {
 	data, err := os.ReadFile("testdata/glibc.txt")
 	require.NoError(t, err)
 	s := string(data)
-	for old, cur := range units.Renamed() {
+	for old, cur := range results.Renamed() {
 		s = regexp.MustCompile(`\s`+regexp.QuoteMeta(cur)+`\b`).ReplaceAllString(s, " "+old)
 	}
 	require.Contains(t, s, " p99-ns")
-	require.NotContains(t, s, units.P99Nsec)
+	require.NotContains(t, s, results.P99Nsec)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "glibc.txt"), []byte(s), 0o644))
 
@@ -466,12 +463,12 @@ func TestCaveatsOnThePage(t *testing.T) {
 func TestBaselineFlag(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "r.html")
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, Run([]string{"-o", out, "-baseline", "musl/libc", "testdata/glibc.txt", "testdata/musl.txt"}, &stdout, &stderr))
+	require.NoError(t, Run([]string{"testdata/glibc.txt", "testdata/musl.txt"}, Options{Out: out, Baseline: "musl/libc"}, &stdout, &stderr))
 	page, err := os.ReadFile(out)
 	require.NoError(t, err)
 	assert.Contains(t, string(page), "Summary: throughput relative to musl/libc")
 
-	err = Run([]string{"-o", out + "2", "-baseline", "musl/jemalloc", "testdata/glibc.txt", "testdata/musl.txt"}, &stdout, &stderr)
+	err = Run([]string{"testdata/glibc.txt", "testdata/musl.txt"}, Options{Out: out + "2", Baseline: "musl/jemalloc"}, &stdout, &stderr)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `-baseline "musl/jemalloc" is not a file's allocator here (valid: glibc/libc, glibc/jemalloc`)
 	assert.NoFileExists(t, out+"2")

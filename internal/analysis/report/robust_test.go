@@ -38,7 +38,7 @@ func TestNonFiniteValuesStillGiveAPage(t *testing.T) {
 	)
 	out := filepath.Join(t.TempDir(), "r.html")
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, Run([]string{"-o", out, path}, &stdout, &stderr))
+	require.NoError(t, Run([]string{path}, Options{Out: out}, &stdout, &stderr))
 	assert.Contains(t, stderr.String(), path+":2: skipped result: NaN ns/op")
 	assert.Contains(t, stderr.String(), path+":4: skipped result: infinite ns/op")
 	assert.Contains(t, stderr.String(), "1 medians cannot be plotted")
@@ -73,7 +73,7 @@ func TestExtremeValuesGiveAFinitePage(t *testing.T) {
 	path := writeLines(t, "extreme.txt", lines...)
 	out := filepath.Join(t.TempDir(), "r.html")
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, Run([]string{"-o", out, path}, &stdout, &stderr), stderr.String())
+	require.NoError(t, Run([]string{path}, Options{Out: out}, &stdout, &stderr), stderr.String())
 	assert.Contains(t, stderr.String(), path+":2: skipped result: outside the physical range of a share (0 to 100): 1e+308 futex-pct")
 	assert.Contains(t, stderr.String(), path+":3: skipped result: too small to be a measurement (under 1e-15 in size): 5e-324 ns/op")
 	page, err := os.ReadFile(out)
@@ -121,7 +121,7 @@ func TestRunDoesNotFollowASymlink(t *testing.T) {
 	out := filepath.Join(dir, "r.html")
 	require.NoError(t, os.Symlink(victim, out))
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, Run([]string{"-o", out, "testdata/glibc.txt"}, &stdout, &stderr))
+	require.NoError(t, Run([]string{"testdata/glibc.txt"}, Options{Out: out}, &stdout, &stderr))
 	data, err := os.ReadFile(victim)
 	require.NoError(t, err)
 	assert.Equal(t, "keep me", string(data))

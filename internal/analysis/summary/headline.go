@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/allocbench/allocbench/alloc"
-	"github.com/allocbench/allocbench/internal/analysis/stats"
+	"github.com/allocbench/allocbench/internal/stats"
 )
 
 // A Headline is one workload's answer at the most threads it was measured

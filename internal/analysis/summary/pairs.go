@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/allocbench/allocbench/internal/analysis/cells"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // A Pair is two files that differ only in their C library or their
@@ -19,16 +20,16 @@ type Pair struct {
 
 // subjectKeys are what a direct comparison compares; at least one must
 // differ.
-var subjectKeys = []string{"libc", "distro"}
+var subjectKeys = []string{results.LibcKey, results.DistroKey}
 
 // followKeys change along with the C library or the distribution and do
 // not stop a direct comparison.
 func followKey(k string) bool {
 	switch k {
-	case "libc-version", "libc-path", "pkg":
+	case results.LibcVersionKey, results.LibcPathKey, results.PkgKey:
 		return true
 	}
-	return strings.HasPrefix(k, "alloc-") || strings.HasPrefix(k, "futex-") || strings.HasPrefix(k, "harness-")
+	return strings.HasPrefix(k, results.AllocKeyPrefix) || strings.HasPrefix(k, results.FutexKeyPrefix) || strings.HasPrefix(k, results.HarnessKeyPrefix)
 }
 
 // Pairs returns the files that differ from ref only in their C library or

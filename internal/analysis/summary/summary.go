@@ -15,7 +15,8 @@ import (
 
 	"github.com/allocbench/allocbench/internal/analysis/cells"
 	"github.com/allocbench/allocbench/internal/analysis/scaling"
-	"github.com/allocbench/allocbench/internal/analysis/stats"
+	"github.com/allocbench/allocbench/internal/results"
+	"github.com/allocbench/allocbench/internal/stats"
 )
 
 // A Column is one file's allocator.
@@ -52,8 +53,9 @@ type Row struct {
 	// Speed is throughput relative to the baseline at the same thread
 	// count (baseline ns/op ÷ the column's ns/op).
 	Speed []Entry
-	// Futex is futex-pct, P99 p99-ns, RSS rss-per-live-byte: medians.
-	Futex, P99, RSS []Entry
+	// Medians are the medians of the headline metrics other than ns/op
+	// (results.Medians), in that order: an Entry per column each.
+	Medians [][]Entry
 }
 
 // An Entry is one figure of one cell.
@@ -101,6 +103,20 @@ type Options struct {
 	Baseline string
 }
 
+// MediansOf returns the row's medians of unit, an Entry per column, or nil
+// when unit is not one of results.Medians.
+func (r Row) MediansOf(unit string) []Entry {
+	for k, m := range medianMetrics {
+		if m.Unit == unit && k < len(r.Medians) {
+			return r.Medians[k]
+		}
+	}
+	return nil
+}
+
+// medianMetrics are the metrics each Row has medians of.
+var medianMetrics = results.Medians()
+
 // Make computes the summary of s.
 func Make(s *cells.Set, opts Options) (*Summary, error) {
 	base, err := ChooseBaseline(s, opts.Baseline)
@@ -120,15 +136,15 @@ func Make(s *cells.Set, opts Options) (*Summary, error) {
 	for _, wl := range s.Workloads {
 		w := Workload{Name: wl}
 		for _, n := range s.Threads {
-			r := Row{Threads: n}
+			r := Row{Threads: n, Medians: make([][]Entry, len(medianMetrics))}
 			any := false
 			for _, col := range sum.Columns {
 				c := col.cell(wl, n)
 				any = any || s.Has(c)
 				r.Speed = append(r.Speed, speed(s, c, base.cell(wl, n)))
-				r.Futex = append(r.Futex, median(s, c, cells.FutexPct))
-				r.P99 = append(r.P99, median(s, c, cells.P99Ns))
-				r.RSS = append(r.RSS, median(s, c, cells.RSSPerLiveByte))
+				for k, m := range medianMetrics {
+					r.Medians[k] = append(r.Medians[k], median(s, c, m.Unit))
+				}
 			}
 			if any {
 				w.Rows = append(w.Rows, r)
@@ -163,7 +179,7 @@ func ChooseBaseline(s *cells.Set, spec string) (Column, error) {
 	}
 	label := s.Labels[0]
 	for _, l := range s.Labels {
-		if s.Config(l, "libc") == "glibc" {
+		if s.Config(l, results.LibcKey) == "glibc" {
 			label = l
 			break
 		}
@@ -282,9 +298,9 @@ type Cores struct {
 // ReadCores reads a file's CPU facts from its configuration lines.
 func ReadCores(s *cells.Set, label string) Cores {
 	var c Cores
-	c.Physical, _ = strconv.Atoi(firstValue(s.Config(label, "cpu-cores")))
-	c.Usable, _ = strconv.Atoi(firstValue(s.Config(label, "numcpu")))
-	if q := firstValue(s.Config(label, "cgroup-cpu-quota")); q != "" {
+	c.Physical, _ = strconv.Atoi(firstValue(s.Config(label, results.CPUCoresKey)))
+	c.Usable, _ = strconv.Atoi(firstValue(s.Config(label, results.NumCPUKey)))
+	if q := firstValue(s.Config(label, results.CgroupCPUQuotaKey)); q != "" {
 		f := strings.Fields(q)
 		if len(f) > 0 {
 			c.Quota, _ = strconv.ParseFloat(strings.TrimSuffix(f[0], "CPUs"), 64)

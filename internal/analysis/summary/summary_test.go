@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/allocbench/allocbench/internal/analysis/cells"
-	"github.com/allocbench/allocbench/internal/analysis/compare"
+	"github.com/allocbench/allocbench/internal/results"
 )
 
 // machine is the configuration of a made-up 2-core host.
@@ -40,7 +40,7 @@ func write(t *testing.T, name string, config []string, allocs []string, threads 
 
 func set(t *testing.T, args ...string) *cells.Set {
 	t.Helper()
-	files, warns := compare.ReadFiles(compare.ParseSources(args))
+	files, warns := results.ReadFiles(results.ParseSources(args))
 	require.Empty(t, warns)
 	s, _, err := cells.Collect(files, cells.Options{})
 	require.NoError(t, err)
@@ -79,9 +79,10 @@ func TestSummaryTable(t *testing.T) {
 	assert.InDelta(t, 0.25, one.Speed[3].Value, 1e-9)
 	assert.True(t, one.Speed[3].Significant)
 	assert.False(t, math.IsNaN(one.Speed[1].Pct), "six runs give an interval")
-	assert.InDelta(t, 1.5, one.Futex[0].Value, 1e-9)
-	assert.InDelta(t, 60, one.P99[3].Value, 1e-9)
-	assert.False(t, one.RSS[0].OK)
+	assert.InDelta(t, 1.5, one.MediansOf(results.FutexPct)[0].Value, 1e-9)
+	assert.InDelta(t, 60, one.MediansOf(results.P99Nsec)[3].Value, 1e-9)
+	assert.False(t, one.MediansOf(results.RSSPerLiveByte)[0].OK)
+	assert.Nil(t, one.MediansOf(results.NsPerOp), "ns/op is the speed")
 
 	var out bytes.Buffer
 	require.NoError(t, sum.WriteText(&out))

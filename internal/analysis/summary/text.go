@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/allocbench/allocbench/internal/analysis/cells"
-	"github.com/allocbench/allocbench/internal/analysis/stats"
+	"github.com/allocbench/allocbench/internal/stats"
 )
 
 // Marks written after a figure in the text summary, by caveat kind.
@@ -69,14 +69,27 @@ func (s *Summary) WriteText(w io.Writer) error {
 }
 
 // WriteTables writes a table per workload and file: each allocator's
-// throughput against the baseline with its interval, then its futex share,
-// p99 latency and RSS per live byte; the cells whose runs form groups are
+// throughput against the baseline with its interval, then the medians of
+// the other headline metrics (results.Medians); the cells whose runs form groups are
 // listed under each table.
 func (s *Summary) WriteTables(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Throughput relative to %s at the same thread count, ± the larger side of its %g%% interval\n", s.Baseline, 100*stats.DefaultConfidence)
-	b.WriteString("(Hodges–Lehmann over every pair of runs; ~: the interval holds 1), then the medians of futex share,\n")
-	b.WriteString("p99 latency and RSS per live byte:\n")
+	b.WriteString("(Hodges–Lehmann over every pair of runs; ~: the interval holds 1)")
+	if len(medianMetrics) == 0 {
+		b.WriteString(":\n")
+	} else {
+		// The first name ends the line, the others make the next.
+		b.WriteString(", then the medians of " + medianMetrics[0].Name + ",\n")
+		var rest []string
+		for _, m := range medianMetrics[1:] {
+			rest = append(rest, m.Name)
+		}
+		if n := len(rest); n > 1 {
+			rest = append(rest[:n-2], rest[n-2]+" and "+rest[n-1])
+		}
+		b.WriteString(strings.Join(rest, ", ") + ":\n")
+	}
 	used, fewRuns := map[string]bool{}, false
 	for _, wl := range s.Workloads {
 		for _, label := range s.fileLabels() {
@@ -96,15 +109,14 @@ func (s *Summary) WriteTables(w io.Writer) error {
 			}
 			fmt.Fprintln(tw)
 			for _, r := range wl.Rows {
-				lines := []struct {
+				type line struct {
 					label   string
 					entries []Entry
 					format  func(Entry) string
-				}{
-					{fmt.Sprintf("threads=%d  speed", r.Threads), r.Speed, speedText},
-					{"futex%", r.Futex, numText("%.1f")},
-					{"p99-nsec", r.P99, numText("%.3g")},
-					{"rss/live", r.RSS, numText("%.3g")},
+				}
+				lines := []line{{fmt.Sprintf("threads=%d  speed", r.Threads), r.Speed, speedText}}
+				for k, m := range medianMetrics {
+					lines = append(lines, line{m.Label, r.Medians[k], numText(m.Format)})
 				}
 				for _, l := range lines {
 					fmt.Fprintf(tw, "%s\t", l.label)
@@ -157,8 +169,13 @@ func (s *Summary) fileLabels() []string {
 func (w Workload) has(idx []int) bool {
 	for _, r := range w.Rows {
 		for _, i := range idx {
-			if r.Speed[i].OK || r.Futex[i].OK || r.P99[i].OK || r.RSS[i].OK {
+			if r.Speed[i].OK {
 				return true
+			}
+			for _, es := range r.Medians {
+				if es[i].OK {
+					return true
+				}
 			}
 		}
 	}

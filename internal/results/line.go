@@ -1,4 +1,4 @@
-package compare
+package results
 
 import (
 	"bufio"
@@ -10,8 +10,6 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchunit"
-
-	"github.com/allocbench/allocbench/bench/units"
 )
 
 // What one line of a result file is, by the rules of benchfmt's reader
@@ -23,12 +21,6 @@ import (
 // reader can read: its bufio.Scanner stops the whole file at a longer one.
 // ReadFile skips longer lines with a warning instead.
 const MaxLineBytes = bufio.MaxScanTokenSize - 1
-
-// FailedKey is the configuration key that marks the results of a cell that
-// failed (it timed out, crashed or failed a check): the main job writes
-// "cell-failed: <cell>: <why>" before them and "cell-failed:" (which removes
-// the key) after them. ReadFile leaves such results out and says so.
-const FailedKey = "cell-failed"
 
 // ConfigLine reports whether benchfmt reads line as a configuration line,
 // and its key and value: the key begins with a lower-case letter, has no
@@ -96,7 +88,7 @@ func ResultLine(line string) (isResult bool, err error) {
 		switch rec := r.Result().(type) {
 		case *benchfmt.Result:
 			for _, v := range rec.Values {
-				unit, val := origUnit(v)
+				unit, val := OrigUnit(v)
 				if why := ValueProblem(unit, val); why != "" {
 					return true, fmt.Errorf("%s %s", why, unit)
 				}
@@ -114,9 +106,9 @@ func ResultLine(line string) (isResult bool, err error) {
 // when it can. Negative values are impossible in units that measure an
 // amount: times, sizes, counts and rates per op or per second, percentages
 // and ratios of two amounts (every unit with a "/"). Other units may be
-// negative. Each unit has a physical range (units.Range): a share is at
+// negative. Each unit has a physical range (Range): a share is at
 // most 100%, a time per op at most an hour, and no value other than 0 is
-// smaller in size than units.MinMagnitude.
+// smaller in size than MinMagnitude.
 func ValueProblem(unit string, v float64) string {
 	switch {
 	case math.IsNaN(v):
@@ -125,10 +117,10 @@ func ValueProblem(unit string, v float64) string {
 		return "infinite"
 	case v < 0 && nonNegative(unit):
 		return fmt.Sprintf("negative (%g)", v)
-	case v != 0 && math.Abs(v) < units.MinMagnitude:
-		return fmt.Sprintf("too small to be a measurement (under %g in size): %g", units.MinMagnitude, v)
+	case v != 0 && math.Abs(v) < MinMagnitude:
+		return fmt.Sprintf("too small to be a measurement (under %g in size): %g", MinMagnitude, v)
 	}
-	lo, hi, what := units.Range(unit)
+	lo, hi, what := Range(unit)
 	if v < lo || v > hi {
 		return fmt.Sprintf("outside the physical range of %s (%g to %g): %g", what, lo, hi, v)
 	}

@@ -1,4 +1,4 @@
-package units
+package results
 
 import (
 	"encoding/csv"
@@ -43,7 +43,7 @@ func benchstatTables(t *testing.T, files ...string) []string {
 
 // sample is a result file of the benchmarks from the development machine:
 // sys-nsec/op reads 0 in some runs of a cell and more in others.
-const sample = "../../internal/analysis/compare/testdata/glibc.txt"
+const sample = "../analysis/compare/testdata/glibc.txt"
 
 // TestBenchstatOneTablePerMetric runs the pinned benchstat on a real result
 // file in which some runs read 0 for a metric: each metric must come out

@@ -1,4 +1,4 @@
-package units
+package results
 
 import (
 	"strings"
@@ -9,15 +9,21 @@ import (
 	"golang.org/x/perf/benchunit"
 )
 
-// every lists each unit constant; a new constant belongs here too.
-var every = []string{
-	NsPerOp, CPUNsecPerOp, SysNsecPerOp, OffCPUNsecPerOp, RunqNsecPerOp, IdleCPUNsecPerOp,
-	VcswPerOp, IvcswPerOp, MinfltPerOp, RemoteFreePct, PeakRSSBytes, RSSPerLiveByte,
-	FutexNsecPerOp, FutexCallsPerOp, FutexPct, P50Nsec, P99Nsec, P999Nsec,
-	LatencySamples, PeakLiveBytes,
+// every lists each unit: those of the metrics' table, and the other
+// constants (a new one belongs here too).
+var every = append(metricUnits(),
 	MaxRSSBytes,
 	BareNsecPerOp, HarnessPerBare, UnsampledNsecPerOp, SampledPerUnsampled,
 	FloorNsecPerOp, FloorPerAlloc, UnmeasuredNsecPerOp, MeasuredPerUnmeasured, PeakRSSMiB,
+	UserNsecPerOp, MajfltPerOp, // allocbench exec's
+)
+
+func metricUnits() []string {
+	var out []string
+	for _, m := range Metrics {
+		out = append(out, m.Unit)
+	}
+	return out
 }
 
 // TestTidyKeepsUnits checks that benchfmt's tidying leaves every unit but

@@ -1,13 +1,9 @@
-package compare
+package results
 
 import (
 	"fmt"
 	"strings"
 )
-
-// FutexMethodKey is the configuration key that names how a result's futex
-// figures were measured.
-const FutexMethodKey = "futex-method"
 
 // futexMethod is the method a futex-method value names: "tracepoint
 // (host)" is the tracepoint method run by a tracer on the host for a

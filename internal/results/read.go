@@ -1,4 +1,4 @@
-package compare
+package results
 
 import (
 	"errors"
@@ -11,18 +11,6 @@ import (
 	"strings"
 
 	"golang.org/x/perf/benchfmt"
-
-	"github.com/allocbench/allocbench/internal/sysinfo"
-)
-
-// Config keys that ReadFiles sets on every result, so that projections
-// (-row, -col, -filter) can refer to the input a result came from.
-const (
-	// LabelKey is the label of the input file ("glibc" for
-	// glibc=results/glibc.txt, or the base name without extension).
-	LabelKey = ".label"
-	// FileKey is the same label under the key benchstat users know.
-	FileKey = ".file"
 )
 
 // A Source names one input: a file of Go benchmark results and the label
@@ -248,7 +236,7 @@ func (rd *fileReader) add(rec *benchfmt.Result, cutOff int, configLines bool) {
 		return
 	}
 	for _, v := range rec.Values {
-		unit, val := origUnit(v)
+		unit, val := OrigUnit(v)
 		if why := ValueProblem(unit, val); why != "" {
 			rd.warn(line, fmt.Sprintf("skipped result: %s %s", why, unit))
 			return
@@ -286,7 +274,7 @@ func (rd *fileReader) add(rec *benchfmt.Result, cutOff int, configLines bool) {
 	*res = Result{Name: name, Iters: rec.Iters, Config: conf, Line: line, Units: units}
 	res.Values = rd.newValues(len(rec.Values))
 	for i, v := range rec.Values {
-		_, res.Values[i] = origUnit(v)
+		_, res.Values[i] = OrigUnit(v)
 	}
 	rd.f.Results = append(rd.f.Results, res)
 }
@@ -324,7 +312,7 @@ func (rd *fileReader) newValues(n int) []float64 {
 func (rd *fileReader) unitList(vals []benchfmt.Value) (units []string, ok bool) {
 	same := len(rd.lastUnits) == len(vals)
 	for i := 0; same && i < len(vals); i++ {
-		u, _ := origUnit(vals[i])
+		u, _ := OrigUnit(vals[i])
 		same = u == rd.lastUnits[i]
 	}
 	if same && rd.lastUnits != nil {
@@ -332,7 +320,7 @@ func (rd *fileReader) unitList(vals []benchfmt.Value) (units []string, ok bool) 
 	}
 	var key strings.Builder
 	for _, v := range vals {
-		u, _ := origUnit(v)
+		u, _ := OrigUnit(v)
 		key.WriteString(u)
 		key.WriteByte(0)
 	}
@@ -344,7 +332,7 @@ func (rd *fileReader) unitList(vals []benchfmt.Value) (units []string, ok bool) 
 		units = make([]string, len(vals))
 		added := 0
 		for i, v := range vals {
-			units[i], _ = origUnit(v)
+			units[i], _ = OrigUnit(v)
 			if !rd.unitSet[units[i]] {
 				added++
 			}
@@ -472,7 +460,7 @@ func (rd *fileReader) finish() (*File, []Warning) {
 }
 
 // EnvWarnings says how files differ in the environment variables that
-// change allocators (configuration keys sysinfo.EnvKeyPrefix...), when
+// change allocators (configuration keys EnvKeyPrefix...), when
 // they do. ReadFiles adds it to its warnings.
 func EnvWarnings(files []*File) []Warning {
 	var withResults []*File
@@ -489,7 +477,7 @@ func EnvWarnings(files []*File) []Warning {
 	for i, f := range withResults {
 		var vars []string
 		for _, c := range f.Config {
-			if name := sysinfo.EnvName(c.Key); name != "" {
+			if name := EnvName(c.Key); name != "" {
 				vars = append(vars, name+"="+c.Value)
 			}
 		}

@@ -1,4 +1,4 @@
-package compare
+package results
 
 import (
 	"bytes"
@@ -44,13 +44,6 @@ func TestNewKeyPerResultIsBounded(t *testing.T) {
 	require.NotEmpty(t, warns)
 	assert.Contains(t, warns[0].String(), fmt.Sprintf("more than %d configuration entries to read: configuration lines from here on are ignored", maxConfigWork))
 	assert.Equal(t, "v", f.Results[0].GetConfig("k0"))
-
-	// The tables name a few of the keys that differ, not thousands.
-	_, gw, err := Summaries([]*File{f}, Options{})
-	require.NoError(t, err)
-	require.NotEmpty(t, gw)
-	assert.Contains(t, gw[0].Msg, "k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, and ")
-	assert.Less(t, len(gw[0].Msg), 300)
 }
 
 // Results whose configuration lines did not change share their
@@ -85,9 +78,7 @@ func TestTooManyConfigKeys(t *testing.T) {
 }
 
 // More distinct units than maxUnits: the results that bring new ones past
-// the limit are left out, with a warning, and -metrics all over the rest
-// gives each unit its table, with warnings that name a few of the units a
-// result lacks.
+// the limit are left out, with a warning.
 func TestTooManyDistinctUnits(t *testing.T) {
 	const per = 500
 	lists := maxUnits/per + 3
@@ -108,20 +99,6 @@ func TestTooManyDistinctUnits(t *testing.T) {
 	require.Len(t, warns, 1)
 	assert.Contains(t, warns[0].String(), fmt.Sprintf("u.txt:%d: more than", kept+1))
 	assert.Contains(t, warns[0].String(), fmt.Sprintf("%d results with new ones from here on are left out", lists-kept))
-
-	n := 0
-	gw, err := EachSummary([]*File{f}, Options{Metrics: []string{"all"}}, func(s Summary) error {
-		n++
-		if s.Unit == "u0" {
-			assert.Equal(t, 1, s.N)
-		}
-		return nil
-	})
-	require.NoError(t, err)
-	assert.Equal(t, 1+kept*per, n, "a summary per unit")
-	for _, w := range gw {
-		require.Less(t, len(w.Msg), 400, "%.400s", w.Msg)
-	}
 }
 
 // A UTF-16 file (PowerShell's go test -bench > out.txt) used to get "no

@@ -1,4 +1,4 @@
-// Package units names every unit that allocbench's benchmarks report.
+// The units: every unit that allocbench's benchmarks report.
 //
 // benchfmt's reader, which benchstat uses, "tidies" units whose numerator
 // holds the token "ns" or "MB" into base units (ns → sec, MB → B), but only
@@ -11,9 +11,14 @@
 //
 // Files written before the rename used the "ns" names; Current maps them
 // to the names here so that old and new runs compare.
-package units
 
-import "strings"
+package results
+
+import (
+	"strings"
+
+	"golang.org/x/perf/benchfmt"
+)
 
 // The figures of one run of a workload (workloads.Result.Metrics).
 const (
@@ -186,4 +191,13 @@ func Range(unit string) (lo, hi float64, what string) {
 // cpu-nsec/op...).
 func IsTimePerOp(unit string) bool {
 	return unit == NsPerOp || strings.HasSuffix(unit, "-nsec/op") || strings.HasSuffix(unit, "-ns/op")
+}
+
+// OrigUnit returns the unit and the value of v as they were written (ns/op,
+// not benchfmt's tidied sec/op), the unit by its name now (see Current).
+func OrigUnit(v benchfmt.Value) (string, float64) {
+	if v.OrigUnit != "" {
+		return Current(v.OrigUnit), v.OrigValue
+	}
+	return Current(v.Unit), v.Value
 }
