@@ -2,7 +2,7 @@ package results
 
 import (
 	"os"
-	"strings"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,17 +10,25 @@ import (
 )
 
 // The table of metrics in docs/workloads.md is the one DocTable renders
-// from Metrics: a metric is documented where it is defined.
+// from Metrics: a metric is documented where it is defined, and go
+// generate writes the page.
 func TestDocTableIsTheDocs(t *testing.T) {
-	data, err := os.ReadFile("../../docs/workloads.md")
+	data, err := os.ReadFile(filepath.Join("..", "..", filepath.FromSlash(MetricsDoc)))
 	require.NoError(t, err)
-	doc := string(data)
-	want := DocTable()
-	start := strings.Index(doc, "| metric | meaning |\n")
-	require.NotEqual(t, -1, start, "docs/workloads.md has no metric table; it should read:\n%s", want)
-	end := strings.Index(doc[start:], "\n\n")
-	require.NotEqual(t, -1, end)
-	assert.Equal(t, want, doc[start:start+end+1], "docs/workloads.md's metric table differs from results.Metrics; replace it with the table above")
+	want, err := WithDocTable(string(data))
+	require.NoError(t, err)
+	assert.True(t, want == string(data), "%s's table of metrics differs from results.Metrics: run go generate ./internal/results", MetricsDoc)
+}
+
+func TestWithDocTable(t *testing.T) {
+	page := "# Workloads\n\n| metric | meaning |\n|---|---|\n| old | row |\n\nAfter.\n"
+	got, err := WithDocTable(page)
+	require.NoError(t, err)
+	assert.Equal(t, "# Workloads\n\n"+DocTable()+"\nAfter.\n", got)
+	_, err = WithDocTable("# Workloads\n\nno table\n")
+	assert.ErrorContains(t, err, "has no table of metrics")
+	_, err = WithDocTable("| metric | meaning |\n|---|---|")
+	assert.ErrorContains(t, err, "no blank line after it")
 }
 
 func TestMetricsTable(t *testing.T) {

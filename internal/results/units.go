@@ -5,9 +5,10 @@
 // when that changes the value: a run that reads 0 keeps its original unit.
 // A metric written as "sys-ns/op" therefore becomes two metrics in
 // benchstat, sys-sec/op for the runs above 0 and sys-ns/op for the others.
-// Every time unit here except the testing package's own ns/op is spelt
-// "nsec" instead, a token the tidying never rewrites, so benchstat reads
-// each metric as one whatever its values.
+// Every time unit of this package (here and in metrics.go) except the
+// testing package's own ns/op is spelt "nsec" instead, a token the tidying
+// never rewrites, so benchstat reads each metric as one whatever its
+// values.
 //
 // Files written before the rename used the "ns" names; Current maps them
 // to the names here so that old and new runs compare.
@@ -18,68 +19,6 @@ import (
 	"strings"
 
 	"golang.org/x/perf/benchfmt"
-)
-
-// The figures of one run of a workload (workloads.Result.Metrics).
-const (
-	// NsPerOp is the testing package's own unit: the measured window
-	// divided by the ops of all threads (the inverse of throughput).
-	// benchstat shows it as sec/op.
-	NsPerOp = "ns/op"
-	// CPUNsecPerOp is the workers' CPU time per op.
-	CPUNsecPerOp = "cpu-nsec/op"
-	// UserNsecPerOp is user CPU time per op: in allocbench exec's
-	// results, that of a run of the program and the children it waited
-	// for (wait4's rusage), a run being one op.
-	UserNsecPerOp = "user-nsec/op"
-	// SysNsecPerOp is the workers' system CPU time per op.
-	SysNsecPerOp = "sys-nsec/op"
-	// OffCPUNsecPerOp is the time the workers were off CPU in the window,
-	// per op.
-	OffCPUNsecPerOp = "offcpu-nsec/op"
-	// RunqNsecPerOp is the part of OffCPUNsecPerOp the workers were
-	// runnable but waiting for a CPU.
-	RunqNsecPerOp = "runq-nsec/op"
-	// IdleCPUNsecPerOp is CPU time the workers spent waiting for another
-	// thread's work, per op; it is not part of CPUNsecPerOp.
-	IdleCPUNsecPerOp = "idle-cpu-nsec/op"
-	// VcswPerOp counts the workers' voluntary context switches per op.
-	VcswPerOp = "vcsw/op"
-	// IvcswPerOp counts the workers' involuntary context switches per op.
-	IvcswPerOp = "ivcsw/op"
-	// MinfltPerOp counts the workers' minor page faults per op.
-	MinfltPerOp = "minflt/op"
-	// MajfltPerOp counts major page faults (ones that read from disk)
-	// per op: in allocbench exec's results, per run of the program.
-	MajfltPerOp = "majflt/op"
-	// RemoteFreePct is the percentage of medium-lived blocks freed by
-	// another thread than the one that allocated them (mixed).
-	RemoteFreePct = "remote-free-pct"
-	// PeakRSSBytes is the peak resident memory of a process that made the
-	// run alone.
-	PeakRSSBytes = "peak-rss-bytes"
-	// RSSPerLiveByte is that process's resident memory above its
-	// baseline divided by the peak of bytes the workload held live.
-	RSSPerLiveByte = "rss-per-live-byte"
-	// FutexNsecPerOp is the workers' time in futex calls per op.
-	FutexNsecPerOp = "futex-nsec/op"
-	// FutexCallsPerOp counts the workers' futex calls per op (exact
-	// method only).
-	FutexCallsPerOp = "futex-calls/op"
-	// FutexPct is the workers' time in futex calls as a percentage of
-	// their wall time.
-	FutexPct = "futex-pct"
-	// P50Nsec, P99Nsec and P999Nsec are quantiles of the latency of one
-	// malloc and its free, from a sample of ops.
-	P50Nsec  = "p50-nsec"
-	P99Nsec  = "p99-nsec"
-	P999Nsec = "p999-nsec"
-	// LatencySamples is how many latency samples the quantiles come
-	// from, over all threads.
-	LatencySamples = "latency-samples"
-	// PeakLiveBytes is the peak number of bytes the workload held live
-	// in the memory run: what RSSPerLiveByte divides by.
-	PeakLiveBytes = "peak-live-bytes"
 )
 
 // The figures of glibc's bench-malloc-thread, as allocbench fidelity

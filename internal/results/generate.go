@@ -1,0 +1,3 @@
+package results
+
+//go:generate go run ./internal/gendocs
