@@ -9,6 +9,7 @@ import (
 	"math"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -211,9 +212,11 @@ func runExecJob(ctx context.Context, o execOptions, stdout, stderr io.Writer) (e
 	if !baseOK {
 		var names []string
 		for _, c := range plan.Cells {
-			names = append(names, c.Alloc.Name)
+			if !slices.Contains(names, c.Alloc.Name) {
+				names = append(names, c.Alloc.Name)
+			}
 		}
-		return usage.Errorf("-baseline %q is not one of the allocators measured (%s)", o.baseline, strings.Join(dedupStrings(names), ", "))
+		return usage.Errorf("-baseline %q is not one of the allocators measured (%s)", o.baseline, strings.Join(names, ", "))
 	}
 	d, note, err := createRunDirSuffix(o.results, now(), "-exec")
 	if err != nil {
@@ -271,18 +274,6 @@ func runExecJob(ctx context.Context, o execOptions, stdout, stderr io.Writer) (e
 		}
 	}
 	return errors.Join(err, werr)
-}
-
-func dedupStrings(s []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, x := range s {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // execConfig is the configuration lines that head exec.txt.

@@ -1,10 +1,8 @@
 // Command gendocs writes the table of metrics (results.DocTable) into
-// docs/workloads.md. It runs from `go generate ./internal/results`, in any
-// directory of the module.
+// docs/workloads.md. It runs from `go generate ./internal/results`.
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,11 +18,8 @@ func main() {
 }
 
 func run() error {
-	root, err := moduleRoot()
-	if err != nil {
-		return err
-	}
-	path := filepath.Join(root, filepath.FromSlash(results.MetricsDoc))
+	// go generate runs this in the folder of package results.
+	path := filepath.Join("..", "..", filepath.FromSlash(results.MetricsDoc))
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -38,23 +33,4 @@ func run() error {
 	}
 	fmt.Println("gendocs: wrote", results.MetricsDoc)
 	return os.WriteFile(path, []byte(page), 0o644)
-}
-
-// moduleRoot is the nearest directory at or above the working directory
-// with a go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod at or above the working directory")
-		}
-		dir = parent
-	}
 }
