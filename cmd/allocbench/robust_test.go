@@ -97,15 +97,16 @@ func TestConfigurationPerCell(t *testing.T) {
 }
 
 // The results of a cell that timed out are marked in the file; the
-// summary and compare leave them out and name the cell.
+// summary and compare leave them out and name the cell (the limit as in
+// TestCrashAndHangLoseOnlyTheirCells).
 func TestFailedCellResultsAreLeftOut(t *testing.T) {
 	t.Setenv(fakeEnv, "partial:churn/jemalloc")
 	root := t.TempDir()
-	stdout, _, err := runCLI(t, context.Background(), fakeArgs(root, "-workloads", "churn", "-allocs", "libc,jemalloc", "-variants", "glibc", "-threads", "1", "-timeout", "1s")...)
+	stdout, _, err := runCLI(t, context.Background(), fakeArgs(root, "-workloads", "churn", "-allocs", "libc,jemalloc", "-variants", "glibc", "-threads", "1", "-timeout", "5s")...)
 	require.Error(t, err)
 	written := readResult(t, root, "glibc.txt")
-	assert.Regexp(t, `(?m)^cell-failed: glibc workload=churn alloc=jemalloc threads=1: no result within 1s: killed\n(BenchmarkWorkloads/workload=churn/alloc=jemalloc/threads=1-2 .*\n){2}cell-failed:\n# failed`, written)
-	assert.Contains(t, stdout, "left out 2 results of 1 failed cell(s): glibc workload=churn alloc=jemalloc threads=1: no result within 1s: killed")
+	assert.Regexp(t, `(?m)^cell-failed: glibc workload=churn alloc=jemalloc threads=1: no result within 5s: killed\n(BenchmarkWorkloads/workload=churn/alloc=jemalloc/threads=1-2 .*\n){2}cell-failed:\n# failed`, written)
+	assert.Contains(t, stdout, "left out 2 results of 1 failed cell(s): glibc workload=churn alloc=jemalloc threads=1: no result within 5s: killed")
 	assert.Regexp(t, `churn, glibc\s+libc\n\s+threads=1  speed\s+1\.00x\n`, stdout, "the failed cell has no figure in the summary")
 
 	var o, e bytes.Buffer
